@@ -1,0 +1,46 @@
+# Passport — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench translations setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+
+## make run: set up, migrate, seed the demo account and portal, serve on http://127.0.0.1:5000
+run: setup
+	$(BIN)/passport db upgrade
+	$(BIN)/passport demo
+	@echo ""
+	@echo "  Passport:   http://127.0.0.1:5000"
+	@echo "  Demo login: demo@example.org / passport-demo"
+	@echo ""
+	$(BIN)/passport run --host 127.0.0.1 --port 5000
+
+## make test: set up and run the whole suite
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python bench/token_endpoint.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

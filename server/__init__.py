@@ -1,0 +1,104 @@
+"""Passport: an OAuth 2.0 / OpenID Connect identity provider."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides every other source (tests use it)."""
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=settings["INSTANCE_DIR"],
+    )
+    app.config.update(settings)
+    if app.config.get("PROXY_COUNT"):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    _init_extensions(app)
+    _init_keys(app)
+
+    from .oauth.server import init_oauth
+
+    init_oauth(app)
+    _register_blueprints(app)
+
+    from .web.errors import register_error_handlers
+    from .web.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def template_globals():
+        return {"current_locale": str(get_locale() or "en")}
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (the models must be known before migrations run)
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
+    from .services.sessions import load_active_session
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # the server-side session row is the protection
+    login_manager.user_loader(load_active_session)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL and enforced foreign keys on SQLite; other databases are left alone."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _init_keys(app: Flask) -> None:
+    from .oauth.keys import KeyStore
+
+    retention = max(app.config["ID_TOKEN_LIFETIME"], app.config["ACCESS_TOKEN_LIFETIME"])
+    store = KeyStore(app.config["KEYS_DIR"], retention_seconds=retention)
+    store.ensure()
+    app.extensions["passport.keys"] = store
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .oauth.views import bp as oauth_bp
+    from .web.account import bp as account_bp
+    from .web.auth import bp as auth_bp
+
+    app.register_blueprint(oauth_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+
+    @app.route("/")
+    def home():
+        return redirect(url_for("account.index"))

@@ -1,0 +1,210 @@
+"""The `passport` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .config import ConfigError
+
+
+def _create_app():
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Configuration error: {error}", err=True)
+        sys.exit(2)
+
+
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
+def main():
+    """Passport, an OpenID Connect identity provider."""
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def run_command(host: str, port: int):
+    """Serve for development (Werkzeug, threaded)."""
+    app = current_app._get_current_object()
+    click.echo(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command("serve")
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def serve_command(bind: str, workers: int, threads: int):
+    """Serve for production with gunicorn."""
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "server.wsgi:app",
+        ],
+    )
+
+
+@main.group("users")
+def users_group():
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--name")
+@click.option("--password", help="The password (prefer --password-stdin: arguments show in ps).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email, phone, name, password, password_stdin):
+    """Create an account with an e-mail and/or a phone number."""
+    from .services.accounts import create_account
+    from .services.errors import PassportError
+    from .web.messages import message_for
+
+    if not email and not phone:
+        raise click.UsageError("give --email or --phone (or both)")
+    if password_stdin == bool(password):
+        raise click.UsageError("give exactly one of --password and --password-stdin")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        account = create_account(
+            email=email,
+            phone=phone,
+            password=password,
+            name=name,
+            email_verified=bool(email),
+            phone_verified=bool(phone),
+        )
+    except PassportError as error:
+        raise click.ClickException(message_for(error)) from error
+    click.echo(json.dumps({"sub": account.sub, "email": account.email, "phone": account.phone}))
+
+
+@main.group("clients")
+def clients_group():
+    """Manage OAuth clients (portals)."""
+
+
+@clients_group.command("create")
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--public", is_flag=True, help="A public client (SPA, native): PKCE, no secret.")
+@click.option("--first-party", is_flag=True, help="Skip the consent screen.")
+@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
+@click.option("--backchannel-logout-uri")
+@click.option("--scope", default="openid email phone profile offline_access", show_default=True)
+@with_appcontext
+def clients_create(
+    name,
+    redirect_uris,
+    public,
+    first_party,
+    post_logout_redirect_uris,
+    backchannel_logout_uri,
+    scope,
+):
+    """Register a client; prints it as JSON, with its secret (shown this once)."""
+    from .services.clients import client_registration_info, create_client
+    from .services.errors import InvalidClientMetadata
+
+    metadata = {
+        "client_name": name,
+        "redirect_uris": list(redirect_uris),
+        "post_logout_redirect_uris": list(post_logout_redirect_uris),
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+        "scope": scope,
+    }
+    if backchannel_logout_uri:
+        metadata["backchannel_logout_uri"] = backchannel_logout_uri
+        metadata["backchannel_logout_session_required"] = True
+    try:
+        client, secret = create_client(metadata, first_party=first_party)
+    except InvalidClientMetadata as error:
+        raise click.ClickException(str(error)) from error
+    info = client_registration_info(client)
+    if secret:
+        info["client_secret"] = secret
+    info["first_party"] = client.first_party
+    click.echo(json.dumps(info, indent=2))
+
+
+@main.group("registration-token")
+def registration_token_group():
+    """Initial access tokens for dynamic client registration (RFC 7591 §3)."""
+
+
+@registration_token_group.command("create")
+@click.option("--expires-in", type=click.IntRange(60, None), help="Lifetime in seconds.")
+@with_appcontext
+def registration_token_create(expires_in):
+    """Print a new initial access token."""
+    from .services.clients import create_initial_access_token
+
+    click.echo(create_initial_access_token(lifetime_seconds=expires_in))
+
+
+@main.group("keys")
+def keys_group():
+    """Signing keys."""
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list():
+    """Show each key with its algorithm and state."""
+    store = current_app.extensions["passport.keys"]
+    for key, state in store.states():
+        click.echo(f"{key.kid}  {key.alg}  {state:8}  activates {key.activate_at.isoformat()}")
+
+
+@keys_group.command("rotate")
+@click.option(
+    "--alg", type=click.Choice(["RS256", "ES256", "all"]), default="all", show_default=True
+)
+@click.option("--delay", type=click.IntRange(0, None), help="Seconds before the new key signs.")
+@with_appcontext
+def keys_rotate(alg, delay):
+    """Publish a new key now; it signs after the activation delay."""
+    store = current_app.extensions["passport.keys"]
+    delay = current_app.config["KEY_ACTIVATION_DELAY"] if delay is None else delay
+    for name in ["RS256", "ES256"] if alg == "all" else [alg]:
+        key = store.rotate(name, delay_seconds=delay)
+        click.echo(f"{key.kid}  {key.alg}  published; signs from {key.activate_at.isoformat()}")
+
+
+@main.command("demo")
+@click.option("--portal-url", default="http://127.0.0.1:5001", show_default=True)
+@with_appcontext
+def demo_command(portal_url):
+    """Seed the demo account and the demo portal when they do not exist."""
+    from .services.demo import seed_demo
+
+    result = seed_demo(portal_url=portal_url.rstrip("/"))
+    click.echo(json.dumps(result, indent=2))

@@ -1,0 +1,138 @@
+"""Configuration: config/defaults.toml, then the file in PASSPORT_CONFIG, then PASSPORT_* variables."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+ENV_PREFIX = "PASSPORT_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot serve; the message says what to fix."""
+
+
+def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
+    environ = os.environ if environ is None else environ
+    config = _read_toml(DEFAULTS_FILE)
+    extra_file = environ.get(ENV_PREFIX + "CONFIG")
+    if extra_file:
+        config.update(_read_toml(Path(extra_file)))
+    for name, raw in environ.items():
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "CONFIG":
+            key = name[len(ENV_PREFIX) :]
+            config[key] = _parse_env_value(raw, config.get(key))
+    config.update(overrides or {})
+    _finish(config)
+    return config
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise ConfigError(f"configuration file not found: {path}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {error}") from error
+
+
+def _parse_env_value(raw: str, default):
+    """Environment values take the type of the default they replace."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as error:
+            raise ConfigError(f"{ENV_PREFIX}… expects a whole number, got {raw!r}") from error
+    if isinstance(default, list):
+        raw = raw.strip()
+        if raw.startswith("["):
+            return json.loads(raw)
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def _finish(config: dict) -> None:
+    env = config.get("ENV", "development")
+    if env not in ("development", "production"):
+        raise ConfigError(f"ENV must be 'development' or 'production', not {env!r}")
+    production = env == "production"
+    config["ISSUER"] = config["ISSUER"].rstrip("/")
+    issuer = urlsplit(config["ISSUER"])
+    if issuer.scheme not in ("http", "https") or not issuer.netloc:
+        raise ConfigError(f"ISSUER must be an http(s) URL, got {config['ISSUER']!r}")
+    if production and issuer.scheme == "http" and not is_loopback_host(issuer.hostname or ""):
+        raise ConfigError(
+            "In production the ISSUER must be https (plain http is allowed only on a "
+            f"loopback address): {config['ISSUER']!r}"
+        )
+    instance = Path(config.get("INSTANCE_DIR") or PROJECT_ROOT / "instance")
+    config["INSTANCE_DIR"] = str(instance)
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set: production needs PASSPORT_SECRET_KEY "
+                "(or SECRET_KEY in the PASSPORT_CONFIG file)."
+            )
+        config["SECRET_KEY"] = _development_secret_key(instance)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'passport.db'}"
+    config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    if not config.get("REGISTRATION"):
+        config["REGISTRATION"] = "token" if production else "open"
+    if config["REGISTRATION"] not in ("open", "token", "off"):
+        raise ConfigError("REGISTRATION must be 'open', 'token' or 'off'")
+    keys_dir = Path(config["KEYS_DIR"])
+    config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir)
+
+    # Settings of the Flask extensions, derived from ours.
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]
+    config["SESSION_COOKIE_NAME"] = "passport_session"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = issuer.scheme == "https"
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_LIFETIME"]
+    config["WTF_CSRF_TIME_LIMIT"] = None
+    config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+
+
+def normalise_database_url(url: str) -> str:
+    """psycopg 3 is the PostgreSQL driver: accept plain postgresql:// URLs too."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _development_secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

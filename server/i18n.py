@@ -1,0 +1,30 @@
+"""Choosing the language: ui_locales, then the account's setting, then Accept-Language."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def _supported(candidates: str | None) -> str | None:
+    languages = current_app.config["LANGUAGES"]
+    for tag in (candidates or "").split():
+        base = tag.split("-")[0].lower()
+        if base in languages:
+            return base
+    return None
+
+
+def select_locale() -> str | None:
+    requested = _supported(request.values.get("ui_locales")) if request else None
+    if requested:
+        session["ui_locales"] = requested
+        return requested
+    remembered = _supported(session.get("ui_locales"))
+    if remembered:
+        return remembered
+    if current_user and current_user.is_authenticated:
+        own = _supported(current_user.account.locale)
+        if own:
+            return own
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])

@@ -1,0 +1,19 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from .accounts import Account
+from .audit import AuditEvent
+from .clients import Client, Consent, InitialAccessToken
+from .sessions import LoginSession
+from .tokens import AuthorizationCode, Grant, RefreshToken
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "AuthorizationCode",
+    "Client",
+    "Consent",
+    "Grant",
+    "InitialAccessToken",
+    "LoginSession",
+    "RefreshToken",
+]

@@ -1,0 +1,40 @@
+"""The account aggregate: a person's Passport."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import now
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The public subject identifier: random, never the row id.
+    sub: Mapped[str] = mapped_column(String(64), unique=True)
+    # Login identifiers, normalised (see services/identifiers.py); unique by constraint.
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    email_verified: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone_verified: Mapped[bool] = mapped_column(default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    # Goes up on every credential change; tokens carry the value they were issued under.
+    credential_epoch: Mapped[int] = mapped_column(default=0)
+    is_developer: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    @property
+    def login(self) -> str:
+        return self.email or self.phone or self.sub
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id}>"

@@ -1,0 +1,157 @@
+"""The client aggregate: portals (relying parties) and what people granted them."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from ..security import sha256_hex
+from .accounts import Account
+from .types import UTCDateTime
+
+
+class Client(ClientMixin, db.Model):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of a high-entropy random secret; NULL for public clients.
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    client_id_issued_at: Mapped[int] = mapped_column(default=0)
+    client_secret_expires_at: Mapped[int] = mapped_column(default=0)
+    # RFC 7591 metadata as registered (redirect_uris, grant_types, …).
+    client_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
+    first_party: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # RFC 7592: SHA-256 of the registration access token.
+    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[Account | None] = relationship()
+
+    # --- metadata accessors ---
+    def _meta(self, name: str, default=None):
+        return (self.client_metadata or {}).get(name, default)
+
+    @property
+    def client_name(self) -> str:
+        return self._meta("client_name") or self.client_id
+
+    @property
+    def redirect_uris(self) -> list[str]:
+        return list(self._meta("redirect_uris", []))
+
+    @property
+    def post_logout_redirect_uris(self) -> list[str]:
+        return list(self._meta("post_logout_redirect_uris", []))
+
+    @property
+    def grant_types(self) -> list[str]:
+        return list(self._meta("grant_types", ["authorization_code"]))
+
+    @property
+    def response_types(self) -> list[str]:
+        return list(self._meta("response_types", ["code"]))
+
+    @property
+    def token_endpoint_auth_method(self) -> str:
+        return self._meta("token_endpoint_auth_method", "client_secret_basic")
+
+    @property
+    def id_token_signed_response_alg(self) -> str:
+        return self._meta("id_token_signed_response_alg") or "RS256"
+
+    @property
+    def scope(self) -> str:
+        return self._meta("scope", "")
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    # --- Authlib's ClientMixin ---
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        uris = self.redirect_uris
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return ""
+        allowed = set(scope_to_list(self.scope)) if self.scope else None
+        requested = scope_to_list(scope)
+        if allowed is None:
+            return list_to_scope([s for s in requested])
+        return list_to_scope([s for s in requested if s in allowed])
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # RFC 6749 §3.1.2.3, OIDC Core §3.1.2.1: simple string comparison.
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        if not self.client_secret_hash or not client_secret:
+            return False
+        if self.client_secret_expires_at and self.client_secret_expires_at < now().timestamp():
+            return False
+        return hmac.compare_digest(self.client_secret_hash, sha256_hex(client_secret))
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if endpoint == "token":
+            return method == self.token_endpoint_auth_method
+        # Revocation and introspection accept any method the client can prove.
+        if self.is_public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type in self.response_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+
+class Consent(db.Model):
+    """What a person allowed a third-party portal; the rows are the person's linked portals."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("account_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(1000), default="")
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+
+    def covers(self, scope: str) -> bool:
+        return set(scope_to_list(scope) or []) <= set(scope_to_list(self.scope) or [])
+
+
+class InitialAccessToken(db.Model):
+    """RFC 7591 §3: a token that gates dynamic registration; stored as its SHA-256."""
+
+    __tablename__ = "initial_access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

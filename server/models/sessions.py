@@ -1,0 +1,43 @@
+"""Login sessions: one row per signed-in browser; its id is the OIDC `sid`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from .accounts import Account
+from .types import UTCDateTime
+
+
+class LoginSession(UserMixin, db.Model):
+    """Flask-Login's user object is the session; the person is `.account`."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    amr: Mapped[list] = mapped_column(JSON, default=list)
+    acr: Mapped[str | None] = mapped_column(String(100))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+    def get_id(self) -> str:
+        return self.id
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.ended_at is None and self.expires_at > moment

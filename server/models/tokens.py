@@ -1,0 +1,110 @@
+"""Codes, grants and refresh tokens.
+
+A Grant is one chain of issuance: it starts at an authorization code (or a
+client_credentials request) and every refresh token rotated from it belongs to it.
+Revoking the grant kills its refresh tokens and the access tokens that name it
+(`gid` claim), which is how code replay and refresh reuse revoke a whole family.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from authlib.oidc.core import AuthorizationCodeMixin
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from .accounts import Account
+from .clients import Client
+from .types import UTCDateTime
+
+
+class AuthorizationCode(AuthorizationCodeMixin, db.Model):
+    __tablename__ = "authorization_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    redirect_uri: Mapped[str | None] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(String(1000), default="")
+    nonce: Mapped[str | None] = mapped_column(String(512))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(16))
+    auth_time: Mapped[int] = mapped_column()
+    amr: Mapped[list] = mapped_column(JSON, default=list)
+    acr: Mapped[str | None] = mapped_column(String(100))
+    offline: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The grant its redemption started; revoked when the code is presented again.
+    grant_id: Mapped[str | None] = mapped_column(String(64))
+
+    client: Mapped[Client] = relationship()
+    account: Mapped[Account] = relationship()
+
+    def get_redirect_uri(self) -> str | None:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str | None:
+        return self.acr
+
+    def get_amr(self) -> list[str]:
+        return list(self.amr or [])
+
+
+class Grant(db.Model):
+    __tablename__ = "grants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    scope: Mapped[str] = mapped_column(String(1000), default="")
+    # Granted with offline_access: outlives the login session it started in.
+    offline: Mapped[bool] = mapped_column(default=False)
+    credential_epoch: Mapped[int] = mapped_column(default=0)
+    auth_time: Mapped[int | None] = mapped_column()
+    amr: Mapped[list] = mapped_column(JSON, default=list)
+    acr: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+    account: Mapped[Account | None] = relationship()
+
+
+class RefreshToken(db.Model):
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when it was exchanged for a new one; presenting it again revokes the grant.
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    grant: Mapped[Grant] = relationship(lazy="joined")
+
+    # --- what Authlib's RefreshTokenGrant asks of a token ---
+    def check_client(self, client: Client) -> bool:
+        return self.grant.client_id == client.id
+
+    def get_scope(self) -> str:
+        return self.grant.scope

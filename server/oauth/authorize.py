@@ -1,0 +1,135 @@
+"""The steps of the authorization endpoint, each named after what it decides."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..clock import now
+from ..models import LoginSession
+from ..services import consents
+from .claims import SCOPES_SUPPORTED
+
+MAX_PARAMETER_LENGTH = 2048
+
+
+def current_login_session() -> LoginSession | None:
+    return current_user if current_user.is_authenticated else None
+
+
+def prompts(grant) -> set[str]:
+    return set((grant.request.payload.data.get("prompt") or "").split())
+
+
+def check_request_size(grant) -> None:
+    for name, values in grant.request.payload.datalist.items():
+        if len(name) > 100 or any(len(v) > MAX_PARAMETER_LENGTH for v in values):
+            raise InvalidRequestError(
+                f"Parameter '{name[:40]}' is too long.", redirect_uri=grant.redirect_uri
+            )
+
+
+def _max_age(grant) -> int | None:
+    value = grant.request.payload.data.get("max_age")
+    if value in (None, ""):
+        return None
+    try:
+        max_age = int(value)
+    except ValueError:
+        raise InvalidRequestError(
+            "'max_age' must be a whole number of seconds.", redirect_uri=grant.redirect_uri
+        ) from None
+    if max_age < 0:
+        raise InvalidRequestError(
+            "'max_age' must not be negative.", redirect_uri=grant.redirect_uri
+        )
+    return max_age
+
+
+def needs_login(grant, login_session: LoginSession | None) -> bool:
+    """No session, prompt=login, or a sign-in older than max_age (OIDC Core §3.1.2.1)."""
+    max_age = _max_age(grant)
+    if login_session is None or "login" in prompts(grant):
+        return True
+    if max_age is not None:
+        age = (now() - login_session.auth_time).total_seconds()
+        return age > max_age
+    return False
+
+
+def redirect_to_login(grant):
+    """Send the person to /login and back here; `prompt=login` is dropped from the way back."""
+    args = request.values.to_dict(flat=False)
+    args.pop("csrf_token", None)
+    args.pop("decision", None)
+    remaining = [p for p in (request.values.get("prompt") or "").split() if p != "login"]
+    if remaining:
+        args["prompt"] = [" ".join(remaining)]
+    else:
+        args.pop("prompt", None)
+    back = url_for("oauth.authorize") + "?" + urlencode(args, doseq=True)
+    login_args = {"next": back}
+    if hint := grant.request.payload.data.get("login_hint"):
+        login_args["login_hint"] = hint[:320]
+    if "login" in prompts(grant) or _max_age(grant) is not None:
+        login_args["fresh"] = "1"
+    return redirect(url_for("auth.login", **login_args))
+
+
+def needs_consent(grant, login_session: LoginSession) -> bool:
+    client = grant.client
+    asked = "consent" in prompts(grant)
+    if client.first_party and not asked:
+        return False
+    if asked:
+        return True
+    return not consents.has_consent(login_session.account, client, grant.request.scope)
+
+
+def settle_offline_access(grant, *, consented_now: bool) -> None:
+    """OIDC Core §11: offline_access only with consent given in this request (or first party)."""
+    scopes = scope_to_list(grant.request.scope) or []
+    if "offline_access" not in scopes:
+        return
+    allowed = consented_now or grant.client.first_party
+    allowed = allowed and grant.client.check_grant_type("refresh_token")
+    if not allowed:
+        grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
+
+
+def render_consent(grant, login_session: LoginSession):
+    hidden = [
+        (name, value)
+        for name, values in request.values.to_dict(flat=False).items()
+        if name not in ("csrf_token", "decision")
+        for value in values
+    ]
+    scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
+    return render_template(
+        "auth/consent.html",
+        client=grant.client,
+        account=login_session.account,
+        scopes=scopes,
+        hidden=hidden,
+    )
+
+
+def error_response(error):
+    """RFC 6749 §4.1.2.1: redirect only to a redirect URI that was checked; else an error page."""
+    if getattr(error, "redirect_uri", None):
+        params = [("error", error.error)]
+        if error.description:
+            params.append(("error_description", error.description))
+        state = request.values.get("state")
+        if state:
+            params.append(("state", state))
+        params.append(("iss", current_app.config["ISSUER"]))
+        return redirect(add_params_to_uri(error.redirect_uri, params), code=302)
+    return (
+        render_template("errors/oauth.html", error=error.error, description=error.description),
+        400,
+    )

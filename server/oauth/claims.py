@@ -1,0 +1,48 @@
+"""Which claims a scope releases (OIDC Core §5.4), for ID tokens and userinfo alike."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import scope_to_list
+from authlib.oidc.core import UserInfo
+
+from ..models import Account
+
+SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
+CLAIMS_SUPPORTED = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "sid",
+    "at_hash",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "name",
+    "locale",
+    "updated_at",
+]
+
+
+def user_info(account: Account, scope: str) -> UserInfo:
+    scopes = set(scope_to_list(scope) or [])
+    info = UserInfo(sub=account.sub)
+    if "email" in scopes and account.email:
+        info["email"] = account.email
+        info["email_verified"] = bool(account.email_verified)
+    if "phone" in scopes and account.phone:
+        info["phone_number"] = account.phone
+        info["phone_number_verified"] = bool(account.phone_verified)
+    if "profile" in scopes:
+        if account.name:
+            info["name"] = account.name
+        if account.locale:
+            info["locale"] = account.locale
+        info["updated_at"] = int(account.updated_at.timestamp())
+    return info

@@ -1,0 +1,280 @@
+"""Revocation (RFC 7009), introspection (RFC 7662), registration (RFC 7591/7592), userinfo."""
+
+from __future__ import annotations
+
+from authlib.oauth2.claims import BaseClaims
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc6750 import InvalidTokenError
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
+from authlib.oauth2.rfc7591 import ClientMetadataClaims as OAuthClientMetadata
+from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint as _RegistrationEndpoint
+from authlib.oauth2.rfc7591 import InvalidClientMetadataError
+from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint as _ConfigurationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
+from authlib.oidc.registration import ClientMetadataClaims as OIDCClientMetadata
+from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClientMetadata
+from flask import current_app, url_for
+from joserfc.errors import InvalidClaimError, JoseError
+
+from ..services import clients as client_service
+from ..services import tokens as token_service
+from ..services.errors import InvalidClientMetadata
+from .claims import user_info
+from .metadata import server_metadata
+from .tokens import decode_access_token
+
+TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+class PresentedToken:
+    """A token presented to revocation or introspection, whatever its kind."""
+
+    def __init__(self, kind: str, client_id: str, grant_id: str | None, payload: dict | None):
+        self.kind = kind
+        self.client_id = client_id
+        self.grant_id = grant_id
+        self.payload = payload  # None when the token is no longer active
+
+    def check_client(self, client) -> bool:
+        return client.client_id == self.client_id
+
+    def is_expired(self) -> bool:
+        return self.payload is None
+
+    def is_revoked(self) -> bool:
+        return self.payload is None
+
+
+def find_presented_token(token_string: str, hint: str | None) -> PresentedToken | None:
+    if not token_string or len(token_string) > 8192:
+        return None
+    kinds = ["refresh_token", "access_token"]
+    if hint == "access_token":
+        kinds.reverse()
+    for kind in kinds:
+        token = (
+            _find_access_token(token_string)
+            if kind == "access_token"
+            else _find_refresh_token(token_string)
+        )
+        if token is not None:
+            return token
+    return None
+
+
+def _find_access_token(token_string: str) -> PresentedToken | None:
+    if token_string.count(".") != 2:
+        return None
+    claims = decode_access_token(token_string)
+    if claims is None:
+        return None
+    payload = {
+        "active": True,
+        "scope": claims.get("scope", ""),
+        "client_id": claims["client_id"],
+        "token_type": "Bearer",
+        "exp": claims["exp"],
+        "iat": claims["iat"],
+        "sub": claims["sub"],
+        "aud": claims["aud"],
+        "iss": claims["iss"],
+        "jti": claims["jti"],
+    }
+    if "sid" in claims:
+        payload["sid"] = claims["sid"]
+    return PresentedToken("access_token", claims["client_id"], claims.get("gid"), payload)
+
+
+def _find_refresh_token(token_string: str) -> PresentedToken | None:
+    row = token_service.lookup_refresh_token(token_string)
+    if row is None:
+        return None
+    grant = row.grant
+    payload = None
+    if token_service.refresh_token_is_live(row):
+        payload = {
+            "active": True,
+            "scope": grant.scope,
+            "client_id": grant.client.client_id,
+            "token_type": "refresh_token",
+            "exp": int(row.expires_at.timestamp()),
+            "iat": int(row.created_at.timestamp()),
+            "sub": grant.account.sub if grant.account else grant.client.client_id,
+            "iss": current_app.config["ISSUER"],
+        }
+    return PresentedToken("refresh_token", grant.client.client_id, grant.id, payload)
+
+
+class RevocationEndpoint(_RevocationEndpoint):
+    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return find_presented_token(token_string, token_type_hint)
+
+    def revoke_token(self, token, request):
+        # RFC 7009 §2.1: revoking either token of a grant invalidates the whole grant.
+        if token.grant_id:
+            token_service.revoke_grant(token.grant_id, reason="revoked_by_client")
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return find_presented_token(token_string, token_type_hint)
+
+    def check_permission(self, token, client, request):
+        return token.check_client(client)
+
+    def introspect_token(self, token):
+        return dict(token.payload)
+
+
+class PassportClientMetadata(BaseClaims):
+    """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2."""
+
+    REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required"]
+
+    def validate(self, now=None, leeway=0):
+        super().validate(now, leeway)
+        uri = self.get("backchannel_logout_uri")
+        if uri is not None and not isinstance(uri, str):
+            raise InvalidClaimError("backchannel_logout_uri")
+        required = self.get("backchannel_logout_session_required")
+        if required is not None and not isinstance(required, bool):
+            raise InvalidClaimError("backchannel_logout_session_required")
+
+
+CLAIMS_CLASSES = [
+    OAuthClientMetadata,
+    OIDCClientMetadata,
+    LogoutClientMetadata,
+    PassportClientMetadata,
+]
+
+
+class RegistrationMixin:
+    def get_server_metadata(self):
+        return server_metadata()
+
+    def extract_client_metadata(self, request):
+        data = request.payload.data
+        if not isinstance(data, dict) or not data:
+            raise InvalidClientMetadataError("The body must be a JSON object of client metadata.")
+        try:
+            metadata = super().extract_client_metadata(request)
+        except (ValueError, TypeError, AttributeError, JoseError) as error:
+            raise InvalidClientMetadataError(str(error) or "Invalid client metadata.") from error
+        try:
+            return client_service.check_client_metadata(metadata)
+        except InvalidClientMetadata as error:
+            raise InvalidClientMetadataError(str(error)) from error
+
+    def generate_client_registration_info(self, client, request):
+        token = getattr(request, "registration_access_token", None)
+        info = {
+            "registration_client_uri": current_app.config["ISSUER"]
+            + url_for("oauth.client_configuration", client_id=client.client_id),
+        }
+        if token:
+            info["registration_access_token"] = token
+        return info
+
+
+class ClientRegistrationEndpoint(RegistrationMixin, _RegistrationEndpoint):
+    def __init__(self, server=None):
+        super().__init__(server, claims_classes=CLAIMS_CLASSES)
+
+    def authenticate_token(self, request):
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        if token:
+            credential = client_service.find_initial_access_token(token)
+            if credential is None:
+                raise InvalidTokenError("The initial access token is not valid.")
+            return credential
+        if current_app.config["REGISTRATION"] == "open":
+            return client_service.OPEN_REGISTRATION
+        raise AccessDeniedError("Registration needs an initial access token.")
+
+    def generate_client_info(self, request):
+        info = super().generate_client_info(request)
+        data = request.payload.data if isinstance(request.payload.data, dict) else {}
+        if data.get("token_endpoint_auth_method") == "none":
+            info.pop("client_secret", None)
+            info.pop("client_secret_expires_at", None)
+        return info
+
+    def generate_client_secret(self, request):
+        return client_service.new_client_secret()
+
+    def generate_client_id(self, request):
+        return client_service.new_client_id()
+
+    def save_client(self, client_info, client_metadata, request):
+        client, token = client_service.register_client(
+            client_info, client_metadata, initial_access_token=request.credential
+        )
+        request.registration_access_token = token
+        return client
+
+
+class RegistrationCredential:
+    """RFC 7592 §3: a registration access token is valid for its own client only."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def check_client(self, client) -> bool:
+        return client.id == self.client.id
+
+
+class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
+    def __init__(self, server=None):
+        super().__init__(server, claims_classes=CLAIMS_CLASSES)
+
+    def authenticate_token(self, request):
+        header = request.headers.get("Authorization", "")
+        client = None
+        if header.lower().startswith("bearer "):
+            client = client_service.find_client_by_registration_token(header[7:].strip())
+        if client is None:
+            # RFC 7592 §2: an invalid registration access token is a 401 (RFC 6750 §3.1).
+            raise InvalidTokenError("The registration access token is not valid.")
+        return RegistrationCredential(client)
+
+    def authenticate_client(self, request):
+        client_id = request.uri.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        return client_service.find_client(client_id)
+
+    def revoke_access_token(self, request, token):
+        pass  # the token names a client that no longer exists: it is dead already
+
+    def check_permission(self, client, request):
+        return True
+
+    def introspect_client(self, client):
+        return client_service.client_registration_info(client)
+
+    def delete_client(self, client, request):
+        client_service.delete_client(client)
+
+    def update_client(self, client, client_metadata, request):
+        return client_service.update_client_metadata(client, client_metadata)
+
+    def create_update_client_response(self, client, request):
+        if not isinstance(request.payload.data, dict):
+            raise InvalidRequestError("The body must be a JSON object.")
+        return super().create_update_client_response(client, request)
+
+
+class UserInfoEndpoint(_UserInfoEndpoint):
+    def get_issuer(self) -> str:
+        return current_app.config["ISSUER"]
+
+    def generate_user_info(self, user, scope):
+        return user_info(user, scope)
+
+    def resolve_private_key(self):
+        return current_app.extensions["passport.keys"].signing_key("RS256").key

@@ -1,0 +1,129 @@
+"""The grants Passport speaks: Authlib's classes with their storage hooks filled in."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants.code import OpenIDToken
+from flask import current_app
+
+from ..clock import timestamp
+from ..services import tokens as token_service
+from .claims import user_info
+from .tokens import keystore
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def save_authorization_code(self, code, request):
+        payload = request.payload.data
+        token_service.save_authorization_code(
+            code,
+            client=request.client,
+            session=request.user,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.scope,
+            nonce=payload.get("nonce"),
+            code_challenge=payload.get("code_challenge"),
+            code_challenge_method=payload.get("code_challenge_method"),
+            offline="offline_access" in (request.scope or "").split(),
+        )
+
+    def query_authorization_code(self, code, client):
+        return token_service.find_authorization_code(code, client)
+
+    def authenticate_user(self, authorization_code):
+        return token_service.subject_for_code(authorization_code)
+
+    def delete_authorization_code(self, authorization_code):
+        # RFC 6749 §4.1.2: single use. Two concurrent redemptions: one wins, one is refused.
+        if not token_service.redeem_authorization_code(authorization_code, self.request.user):
+            raise InvalidGrantError("The code was already used.")
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        return token_service.find_refresh_token(refresh_token)
+
+    def authenticate_user(self, refresh_token):
+        return token_service.subject_for_refresh(refresh_token)
+
+    def revoke_old_credential(self, refresh_token):
+        if not token_service.rotate_refresh_token(refresh_token):
+            raise InvalidGrantError("The refresh token was already used.")
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+class PKCE(CodeChallenge):
+    """RFC 7636 with S256 only; required of public clients (RFC 9700 §2.1.1)."""
+
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        payload = grant.request.payload.data
+        challenge = payload.get("code_challenge")
+        if challenge and payload.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
+        if not challenge and grant.request.client.is_public:
+            raise InvalidRequestError("Public clients must use PKCE (S256).")
+
+
+class IDTokenClaims:
+    """What both ID token issuers share: keys, algorithm, and claims of the sign-in."""
+
+    def resolve_client_private_key(self, client):
+        return keystore().signing_key(self.get_client_algorithm(client)).key
+
+    def get_client_algorithm(self, client):
+        return client.id_token_signed_response_alg
+
+    def get_encode_header(self, client):
+        key = keystore().signing_key(self.get_client_algorithm(client))
+        return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        issued = timestamp()
+        return {
+            "iss": current_app.config["ISSUER"],
+            "aud": [client.client_id],
+            "iat": issued,
+            "exp": issued + current_app.config["ID_TOKEN_LIFETIME"],
+        }
+
+    def get_compatible_claims(self, request):
+        claims = super().get_compatible_claims(request)
+        subject = request.user
+        if subject.auth_time:
+            claims["auth_time"] = subject.auth_time
+        if subject.amr:
+            claims["amr"] = subject.amr
+        if subject.acr:
+            claims["acr"] = subject.acr
+        if subject.session_id:
+            claims["sid"] = subject.session_id
+        return claims
+
+    def generate_user_info(self, user, scope):
+        return user_info(user.account, scope)
+
+
+class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        # Nonce replay is the relying party's to detect (OIDC Core §3.1.3.7 step 11).
+        return False
+
+
+class RefreshIDToken(IDTokenClaims, OpenIDToken):
+    """OIDC Core §12.2: a refresh may return a new ID token with the same sub and auth_time."""

@@ -1,0 +1,48 @@
+"""Discovery (OIDC Discovery 1.0) and authorization server metadata (RFC 8414)."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+def server_metadata() -> dict:
+    issuer = current_app.config["ISSUER"]
+
+    def endpoint(name: str) -> str:
+        return issuer + url_for(name)
+
+    metadata = {
+        "issuer": issuer,
+        "authorization_endpoint": endpoint("oauth.authorize"),
+        "token_endpoint": endpoint("oauth.token"),
+        "userinfo_endpoint": endpoint("oauth.userinfo"),
+        "jwks_uri": endpoint("oauth.jwks"),
+        "revocation_endpoint": endpoint("oauth.revoke"),
+        "introspection_endpoint": endpoint("oauth.introspect"),
+        "scopes_supported": SCOPES_SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": CLAIMS_SUPPORTED,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "prompt_values_supported": ["none", "login", "consent"],
+        "ui_locales_supported": list(current_app.config["LANGUAGES"]),
+        "acr_values_supported": [current_app.config["ACR_PASSWORD"], current_app.config["ACR_MFA"]],
+        "authorization_response_iss_parameter_supported": True,
+        "service_documentation": issuer + "/",
+    }
+    if current_app.config["REGISTRATION"] != "off":
+        metadata["registration_endpoint"] = endpoint("oauth.register")
+    return metadata

@@ -1,0 +1,118 @@
+"""The Authlib authorization server and resource protector, wired to Passport's storage."""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Client
+from ..services import tokens as token_service
+from .claims import SCOPES_SUPPORTED
+from .endpoints import (
+    ClientConfigurationEndpoint,
+    ClientRegistrationEndpoint,
+    IntrospectionEndpoint,
+    RevocationEndpoint,
+    UserInfoEndpoint,
+)
+from .grants import (
+    PKCE,
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    OpenIDCodeExtension,
+    RefreshIDToken,
+    RefreshTokenGrant,
+)
+from .tokens import decode_access_token, generate_token
+
+
+def query_client(client_id: str) -> Client | None:
+    if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
+        return None
+    client = db.session.execute(
+        select(Client).where(Client.client_id == client_id)
+    ).scalar_one_or_none()
+    if client is None or client.is_disabled:
+        return None
+    return client
+
+
+def save_token(token: dict, request) -> None:
+    """Store what a token response creates; the grant commits it with the code or rotation."""
+    subject = request.user
+    if subject is None:
+        return  # client_credentials: nothing to store, access tokens are self-contained
+    if request.payload.grant_type == "authorization_code":
+        token_service.start_grant(
+            request.client, subject, token.get("scope", ""), token.get("refresh_token")
+        )
+    elif request.payload.grant_type == "refresh_token" and token.get("refresh_token"):
+        token_service.add_refresh_token(subject.grant_id, token["refresh_token"])
+
+
+class Issuer(IssuerParameter):
+    def get_issuer(self) -> str:
+        return current_app.config["ISSUER"]
+
+
+class PassportAuthorizationServer(AuthorizationServer):
+    def get_error_uri(self, request, error):
+        return None
+
+
+class AccessTokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        claims = decode_access_token(token_string)
+        return AccessToken(claims) if claims else None
+
+
+class AccessToken(dict):
+    """A validated access token, as Authlib's resource protector expects it."""
+
+    def is_expired(self) -> bool:
+        return False  # decode_access_token refuses expired tokens
+
+    def is_revoked(self) -> bool:
+        return False  # …and revoked ones
+
+    def get_scope(self) -> str:
+        return self.get("scope", "")
+
+    @property
+    def scope(self) -> str:
+        return self.get_scope()
+
+    def get_client(self) -> Client | None:
+        return query_client(self["client_id"])
+
+    def get_user(self):
+        return token_service.account_by_sub(self["sub"])
+
+
+def authorization_server() -> PassportAuthorizationServer:
+    return current_app.extensions["passport.authorization"]
+
+
+def init_oauth(app: Flask) -> None:
+    authorization = PassportAuthorizationServer()
+    require_oauth = ResourceProtector()
+    authorization.init_app(app, query_client=query_client, save_token=save_token)
+    authorization.scopes_supported = SCOPES_SUPPORTED
+    authorization.register_token_generator("default", generate_token)
+    authorization.register_grant(
+        AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True)]
+    )
+    authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
+    authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_extension(Issuer())
+    authorization.register_endpoint(RevocationEndpoint)
+    authorization.register_endpoint(IntrospectionEndpoint)
+    authorization.register_endpoint(ClientRegistrationEndpoint)
+    authorization.register_endpoint(ClientConfigurationEndpoint)
+    require_oauth.register_token_validator(AccessTokenValidator())
+    authorization.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))
+    app.extensions["passport.authorization"] = authorization

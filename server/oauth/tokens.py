@@ -1,0 +1,92 @@
+"""Access tokens: JWTs per RFC 9068, signed by the current key.
+
+They carry the login session (`sid`), the account's credential epoch (`epoch`) and the
+grant they belong to (`gid`), so the resource endpoints can refuse them the moment any of
+the three ends — without storing access tokens.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from ..clock import timestamp
+from ..security import random_token
+from ..services import tokens as token_service
+
+ACCESS_TOKEN_ALG = "RS256"
+
+
+def keystore():
+    return current_app.extensions["passport.keys"]
+
+
+def generate_token(
+    grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
+) -> dict:
+    """Authlib's token generator hook: builds the token response body."""
+    config = current_app.config
+    lifetime = expires_in or config["ACCESS_TOKEN_LIFETIME"]
+    issued = timestamp()
+    claims = {
+        "iss": config["ISSUER"],
+        "aud": config["ISSUER"],
+        "iat": issued,
+        "exp": issued + lifetime,
+        "jti": random_token(16),
+        "client_id": client.client_id,
+        "scope": scope or "",
+    }
+    if user is not None:
+        claims.update(sub=user.account.sub, gid=user.grant_id, epoch=user.account.credential_epoch)
+        if user.session_id:
+            claims["sid"] = user.session_id
+        if user.auth_time:
+            claims["auth_time"] = user.auth_time
+        if user.amr:
+            claims["amr"] = user.amr
+        if user.acr:
+            claims["acr"] = user.acr
+    else:
+        claims["sub"] = client.client_id
+    key = keystore().signing_key(ACCESS_TOKEN_ALG)
+    header = {"alg": key.alg, "typ": "at+jwt", "kid": key.kid}
+    token = {
+        "token_type": "Bearer",
+        "access_token": jwt.encode(header, claims, key.key),
+        "expires_in": lifetime,
+        "scope": scope or "",
+    }
+    if include_refresh_token and user is not None:
+        token["refresh_token"] = random_token(32)
+    return token
+
+
+def decode_access_token(token_string: str) -> dict | None:
+    """The claims of a live access token signed by us, or None."""
+    if not token_string or len(token_string) > 8192:
+        return None
+    try:
+        token = jwt.decode(
+            token_string, keystore().verification_keys(), algorithms=["RS256", "ES256"]
+        )
+    except (JoseError, ValueError, TypeError):
+        return None
+    if token.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
+        return None
+    claims = token.claims
+    registry = jwt.JWTClaimsRegistry(
+        now=timestamp(),
+        iss={"essential": True, "value": current_app.config["ISSUER"]},
+        exp={"essential": True},
+        sub={"essential": True},
+        client_id={"essential": True},
+    )
+    try:
+        registry.validate(claims)
+    except JoseError:
+        return None
+    if not token_service.access_token_is_live(claims):
+        return None
+    return claims

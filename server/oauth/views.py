@@ -1,0 +1,104 @@
+"""The protocol endpoints: thin routes over the Authlib server."""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+
+from ..extensions import csrf
+from ..services import consents
+from . import authorize as flow
+from .metadata import server_metadata
+from .server import authorization_server
+
+bp = Blueprint("oauth", __name__)
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    """OIDC Core §3.1.2: authenticate the person, ask consent when needed, issue a code."""
+    server = authorization_server()
+    login_session = flow.current_login_session()
+    try:
+        grant = server.get_consent_grant(end_user=login_session)
+        flow.check_request_size(grant)
+        if flow.needs_login(grant, login_session):
+            if flow.prompts(grant) & {"none"}:
+                raise LoginRequiredError(redirect_uri=grant.redirect_uri)
+            return flow.redirect_to_login(grant)
+        needs_consent = flow.needs_consent(grant, login_session)
+        if needs_consent and "none" in flow.prompts(grant):
+            raise ConsentRequiredError(redirect_uri=grant.redirect_uri)
+    except OAuth2Error as error:
+        return flow.error_response(error)
+
+    if needs_consent:
+        if request.method == "GET" or "decision" not in request.form:
+            return flow.render_consent(grant, login_session)
+        if request.form["decision"] != "allow":
+            return server.create_authorization_response(grant=grant, grant_user=None)
+        consents.grant_consent(login_session.account, grant.client, grant.request.scope)
+    flow.settle_offline_access(grant, consented_now=needs_consent)
+    return server.create_authorization_response(grant=grant, grant_user=login_session)
+
+
+@bp.route("/token", methods=["POST"])
+@csrf.exempt
+def token():
+    return authorization_server().create_token_response()
+
+
+@bp.route("/revoke", methods=["POST"])
+@csrf.exempt
+def revoke():
+    return authorization_server().create_endpoint_response("revocation")
+
+
+@bp.route("/introspect", methods=["POST"])
+@csrf.exempt
+def introspect():
+    return authorization_server().create_endpoint_response("introspection")
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo():
+    return authorization_server().create_endpoint_response("userinfo")
+
+
+@bp.route("/register", methods=["POST"])
+@csrf.exempt
+def register():
+    if current_app.config["REGISTRATION"] == "off":
+        abort(404)
+    return authorization_server().create_endpoint_response("client_registration")
+
+
+@bp.route("/register/<client_id>", methods=["GET", "PUT", "DELETE"])
+@csrf.exempt
+def client_configuration(client_id):
+    if current_app.config["REGISTRATION"] == "off":
+        abort(404)
+    return authorization_server().create_endpoint_response("client_configuration")
+
+
+@bp.route("/jwks.json")
+def jwks():
+    response = jsonify(current_app.extensions["passport.keys"].public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/.well-known/openid-configuration")
+@bp.route("/.well-known/oauth-authorization-server")
+def discovery():
+    response = jsonify(server_metadata())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.errorhandler(InvalidRequestError)
+def invalid_request(error):  # pragma: no cover - Authlib renders its own errors
+    return render_template("errors/oauth.html", error=error), 400

@@ -1,0 +1,116 @@
+"""Accounts: creating them and checking their passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import now
+from ..extensions import db
+from ..models import Account
+from ..security import random_token
+from . import audit
+from .errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier, PassportError
+from .identifiers import normalise_email, normalise_phone, parse_login
+from .passwords import check_password_policy, hash_password, needs_rehash, verify_password
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Where a request came from, for audit rows and session records."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+def find_by_login(login: str) -> Account | None:
+    try:
+        kind, value = parse_login(login)
+    except InvalidIdentifier:
+        return None
+    column = Account.email if kind == "email" else Account.phone
+    return db.session.execute(select(Account).where(column == value)).scalar_one_or_none()
+
+
+def create_account(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    password: str | None,
+    name: str | None = None,
+    locale: str | None = None,
+    email_verified: bool = False,
+    phone_verified: bool = False,
+    context: RequestContext | None = None,
+) -> Account:
+    """Create a Passport.
+
+    Raises InvalidIdentifier for a malformed e-mail or phone, WeakPassword for a password
+    the policy refuses, IdentifierTaken when another account holds the e-mail or phone
+    (checked first for the message; the unique constraints decide races).
+    """
+    email = normalise_email(email) if email else None
+    phone = normalise_phone(phone) if phone else None
+    if not email and not phone:
+        raise InvalidIdentifier("login")
+    if password is not None:
+        check_password_policy(password, login=email or phone)
+    _ensure_free(email=email, phone=phone)
+    account = Account(
+        sub=random_token(16),
+        email=email,
+        email_verified=email_verified,
+        phone=phone,
+        phone_verified=phone_verified,
+        password_hash=hash_password(password) if password is not None else None,
+        name=(name or "").strip()[:200] or None,
+        locale=locale,
+    )
+    db.session.add(account)
+    try:
+        db.session.flush()
+        context = context or RequestContext()
+        audit.record("account_created", account_id=account.id, **_context_fields(context))
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        _ensure_free(email=email, phone=phone)
+        raise PassportError("the account could not be saved") from error
+    return account
+
+
+def _ensure_free(*, email: str | None, phone: str | None) -> None:
+    if email and db.session.execute(select(Account.id).where(Account.email == email)).first():
+        raise IdentifierTaken("email")
+    if phone and db.session.execute(select(Account.id).where(Account.phone == phone)).first():
+        raise IdentifierTaken("phone")
+
+
+def authenticate(login: str, password: str, *, context: RequestContext | None = None) -> Account:
+    """Check a login and password; raises InvalidCredentials for either being wrong.
+
+    An unknown login costs the same argon2 time as a wrong password. The hash is upgraded
+    when the configured argon2 parameters changed. A failure is audited on the account.
+    """
+    account = find_by_login(login)
+    password_hash = account.password_hash if account else None
+    if not verify_password(password_hash, password or ""):
+        if account is not None:
+            audit.record(
+                "login_failed",
+                account_id=account.id,
+                **_context_fields(context or RequestContext()),
+            )
+            db.session.commit()
+        raise InvalidCredentials()
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+        account.updated_at = now()
+        db.session.commit()
+    return account
+
+
+def _context_fields(context: RequestContext) -> dict:
+    return {"ip_address": context.ip_address, "user_agent": context.user_agent}

@@ -1,0 +1,65 @@
+"""Password hashing with argon2id (the only slow hash in Passport)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+
+from .errors import WeakPassword
+
+MIN_LENGTH = 8
+MAX_LENGTH = 256
+
+
+def _hasher() -> PasswordHasher:
+    app = current_app._get_current_object()
+    hasher = app.extensions.get("passport.hasher")
+    if hasher is None:
+        hasher = PasswordHasher(
+            time_cost=app.config["ARGON2_TIME_COST"],
+            memory_cost=app.config["ARGON2_MEMORY_COST"],
+            parallelism=app.config["ARGON2_PARALLELISM"],
+        )
+        app.extensions["passport.hasher"] = hasher
+    return hasher
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check, so a missing account is not told by timing.
+        verify_dummy(password)
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)
+
+
+def verify_dummy(password: str) -> None:
+    app = current_app._get_current_object()
+    dummy = app.extensions.get("passport.dummy_hash")
+    if dummy is None:
+        dummy = app.extensions["passport.dummy_hash"] = hash_password("not a real password")
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+        _hasher().verify(dummy, password)
+
+
+def check_password_policy(password: str, *, login: str | None = None) -> None:
+    """NIST SP 800-63B: length 8…256, any characters, not the login."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword("too_short")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword("too_long")
+    if login and password.strip().lower() == login.strip().lower():
+        raise WeakPassword("equals_login")

@@ -1,0 +1,263 @@
+"""Authorization codes, grants and refresh tokens: every state change of the token side.
+
+Invariant 6: refresh tokens rotate and a reused one revokes its whole grant; codes are
+single-use and a second redemption revokes what the first issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..clock import now
+from ..extensions import db
+from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
+from ..security import random_token, sha256_hex
+from . import audit
+
+
+@dataclass
+class Subject:
+    """The person a token is issued to, with the sign-in it rests on."""
+
+    account: Account
+    grant_id: str
+    session_id: str | None
+    auth_time: int | None
+    amr: list[str] = field(default_factory=list)
+    acr: str | None = None
+    offline: bool = False
+
+    def get_user_id(self) -> str:
+        return self.account.sub
+
+
+def save_authorization_code(
+    code: str,
+    *,
+    client: Client,
+    session: LoginSession,
+    redirect_uri: str | None,
+    scope: str,
+    nonce: str | None,
+    code_challenge: str | None,
+    code_challenge_method: str | None,
+    offline: bool,
+) -> AuthorizationCode:
+    moment = now()
+    row = AuthorizationCode(
+        code_hash=sha256_hex(code),
+        client_id=client.id,
+        account_id=session.account_id,
+        session_id=session.id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        nonce=nonce,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        auth_time=int(session.auth_time.timestamp()),
+        amr=list(session.amr or []),
+        acr=session.acr,
+        offline=offline,
+        created_at=moment,
+        expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def find_authorization_code(code: str, client: Client) -> AuthorizationCode | None:
+    """The unused, unexpired code issued to this client, or None.
+
+    RFC 6749 §4.1.2: a code presented a second time is refused and the grant its first
+    redemption started is revoked.
+    """
+    if not code or len(code) > 512:
+        return None
+    row = db.session.execute(
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == sha256_hex(code))
+    ).scalar_one_or_none()
+    if row is None or row.client_id != client.id:
+        return None
+    if row.used_at is not None:
+        if row.grant_id:
+            revoke_grant(row.grant_id, reason="code_reused")
+        return None
+    if row.expires_at <= now():
+        return None
+    return row
+
+
+def subject_for_code(row: AuthorizationCode) -> Subject | None:
+    session = db.session.get(LoginSession, row.session_id) if row.session_id else None
+    if session is None or not session.is_active_at(now()):
+        return None
+    return Subject(
+        account=row.account,
+        grant_id=random_token(18),
+        session_id=row.session_id,
+        auth_time=row.auth_time,
+        amr=list(row.amr or []),
+        acr=row.acr,
+        offline=row.offline,
+    )
+
+
+def redeem_authorization_code(row: AuthorizationCode, subject: Subject) -> bool:
+    """Mark the code used, tied to the grant it started; False if another request won the race."""
+    result = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now(), grant_id=subject.grant_id)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
+def start_grant(client: Client, subject: Subject, scope: str, refresh_token: str | None) -> None:
+    """Store the grant a code redemption starts, and its first refresh token (not committed)."""
+    grant = Grant(
+        id=subject.grant_id,
+        client_id=client.id,
+        account_id=subject.account.id,
+        session_id=subject.session_id,
+        scope=scope,
+        offline=subject.offline,
+        credential_epoch=subject.account.credential_epoch,
+        auth_time=subject.auth_time,
+        amr=subject.amr,
+        acr=subject.acr,
+    )
+    db.session.add(grant)
+    if refresh_token:
+        add_refresh_token(grant.id, refresh_token)
+    db.session.execute(
+        update(Consent)
+        .where(Consent.account_id == subject.account.id, Consent.client_id == client.id)
+        .values(last_used_at=now())
+    )
+
+
+def add_refresh_token(grant_id: str, token: str) -> None:
+    moment = now()
+    lifetime = timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"])
+    db.session.add(
+        RefreshToken(
+            token_hash=sha256_hex(token),
+            grant_id=grant_id,
+            created_at=moment,
+            expires_at=moment + lifetime,
+        )
+    )
+
+
+def lookup_refresh_token(token: str) -> RefreshToken | None:
+    """The stored refresh token, live or not, without side effects (for revocation and introspection)."""
+    if not token or len(token) > 512:
+        return None
+    return db.session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
+    ).scalar_one_or_none()
+
+
+def refresh_token_is_live(row: RefreshToken) -> bool:
+    return row.rotated_at is None and row.expires_at > now() and grant_is_live(row.grant)
+
+
+def find_refresh_token(token: str) -> RefreshToken | None:
+    """A refresh token that may be exchanged, or None.
+
+    A rotated-out token presented again revokes its grant (reuse detection, RFC 9700
+    §4.14.2). A token is dead once its grant is revoked, its client disabled, the account's
+    credential epoch moved on, or (unless granted offline) its login session ended.
+    """
+    row = lookup_refresh_token(token)
+    if row is None:
+        return None
+    if row.rotated_at is not None:
+        revoke_grant(row.grant_id, reason="refresh_token_reused")
+        return None
+    return row if refresh_token_is_live(row) else None
+
+
+def grant_is_live(grant: Grant) -> bool:
+    if grant.revoked_at is not None or grant.client.is_disabled:
+        return False
+    if grant.account is not None and grant.account.credential_epoch != grant.credential_epoch:
+        return False
+    if grant.offline or grant.session_id is None:
+        return True
+    session = db.session.get(LoginSession, grant.session_id)
+    return session is not None and session.is_active_at(now())
+
+
+def subject_for_refresh(row: RefreshToken) -> Subject:
+    grant = row.grant
+    return Subject(
+        account=grant.account,
+        grant_id=grant.id,
+        session_id=grant.session_id,
+        auth_time=grant.auth_time,
+        amr=list(grant.amr or []),
+        acr=grant.acr,
+        offline=grant.offline,
+    )
+
+
+def rotate_refresh_token(row: RefreshToken) -> bool:
+    """Retire `row` (its successor is already in the session); False if it was rotated concurrently."""
+    result = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None))
+        .values(rotated_at=now())
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
+def revoke_grant(grant_id: str, *, reason: str) -> None:
+    """Revoke a grant: its refresh tokens and the access tokens that name it stop working."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or grant.revoked_at is not None:
+        return
+    grant.revoked_at = now()
+    audit.record(
+        "grant_revoked",
+        account_id=grant.account_id,
+        client_id=grant.client.client_id,
+        reason=reason,
+    )
+    db.session.commit()
+
+
+def account_by_sub(sub: str) -> Account | None:
+    return db.session.execute(select(Account).where(Account.sub == sub)).scalar_one_or_none()
+
+
+def access_token_is_live(claims: dict) -> bool:
+    """Whether an access token's grant, session and credential epoch still stand."""
+    grant_id = claims.get("gid")
+    if not grant_id:
+        # client_credentials tokens belong to no person; only the client must still be enabled.
+        client = db.session.execute(
+            select(Client).where(Client.client_id == claims.get("client_id"))
+        ).scalar_one_or_none()
+        return client is not None and not client.is_disabled
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or grant.account is None:
+        return False
+    if grant.account.sub != claims.get("sub"):
+        return False
+    if grant.account.credential_epoch != claims.get("epoch"):
+        return False
+    return grant_is_live(grant)

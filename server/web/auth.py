@@ -1,0 +1,133 @@
+"""Sign-in, sign-up and sign-out pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import limiter
+from ..services import accounts, sessions
+from ..services.errors import PassportError
+from ..services.identifiers import parse_login
+from .forms import LoginForm, LogoutForm, SignupForm
+from .messages import message_for
+
+bp = Blueprint("auth", __name__)
+
+
+def request_context() -> accounts.RequestContext:
+    return accounts.RequestContext(
+        ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this server: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("account.index")
+
+
+def _login_key() -> str:
+    """Rate-limit key: the normalised login, so `+7 912…` and `8912…` count together."""
+    raw = request.form.get("login", "")[:320]
+    try:
+        return "login:" + parse_login(raw)[1]
+    except PassportError:
+        return "login:" + raw.strip().lower()
+
+
+def sign_in(account, *, amr: list[str], remember: bool = False):
+    """Start a fresh session for the account in this browser (the old cookie is dropped)."""
+    language = session.get("ui_locales")
+    session.clear()
+    if language:
+        session["ui_locales"] = language
+    login_session = sessions.start_session(
+        account,
+        amr=amr,
+        acr=current_app.config["ACR_PASSWORD"],
+        remember=remember,
+        context=request_context(),
+    )
+    session.permanent = remember
+    login_user(login_session)
+    return login_session
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_LOGIN"], key_func=_login_key, methods=["POST"]
+)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        form.login.data = request.args.get("login_hint", "")
+        fresh = request.args.get("fresh") == "1"
+        if current_user.is_authenticated and not fresh:
+            return redirect(safe_next(form.next.data))
+    if form.validate_on_submit():
+        try:
+            account = accounts.authenticate(
+                form.login.data, form.password.data, context=request_context()
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            sign_in(account, amr=["pwd"], remember=form.remember.data)
+            return redirect(safe_next(form.next.data))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT_PER_IP"], methods=["POST"])
+def signup():
+    form = SignupForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            kind, value = parse_login(form.login.data)
+            account = accounts.create_account(
+                **{kind: value},
+                password=form.password.data,
+                name=form.name.data,
+                locale=session.get("ui_locales"),
+                context=request_context(),
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            sign_in(account, amr=["pwd"])
+            flash(_("Welcome! Your Passport is ready."), "success")
+            return redirect(safe_next(form.next.data))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if current_user.is_authenticated:
+            sessions.end_session(current_user.id, context=request_context())
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "success")
+        return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=form)

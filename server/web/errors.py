@@ -1,0 +1,43 @@
+"""Every error is a clear 4xx page or JSON body, never a bare 500."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+JSON_PATHS = ("/token", "/revoke", "/introspect", "/userinfo", "/register", "/jwks", "/.well-known")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            code = "invalid_request" if error.code < 500 else "server_error"
+            body = {"error": code, "error_description": error.description or error.name}
+            return jsonify(body), error.code
+        messages = {
+            400: _("The request could not be understood."),
+            404: _("There is no such page."),
+            405: _("This page does not accept that kind of request."),
+            413: _("The request is too large."),
+            429: _("Too many attempts. Please wait a little and try again."),
+        }
+        message = messages.get(error.code, error.description)
+        return render_template("errors/http.html", code=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify({"error": "server_error"}), 500
+        return render_template(
+            "errors/http.html", code=500, message=_("Something went wrong.")
+        ), 500

@@ -1,0 +1,28 @@
+"""Forms of the sign-in pages (Flask-WTF: CSRF on every one)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Remember me"))
+    next = HiddenField()
+
+
+class SignupForm(FlaskForm):
+    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    password_repeat = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    pass
