@@ -1,0 +1,162 @@
+"""Shared fixtures: a real Passport served over HTTP on 127.0.0.1, on SQLite and PostgreSQL.
+
+PostgreSQL: PASSPORT_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
+names a server where each test run creates, and drops, its own database. Redis:
+PASSPORT_TEST_REDIS_URL, used for rate-limit counters by the PostgreSQL variant. When
+PASSPORT_TEST_REQUIRE_SERVICES=1 (CI) a missing server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.extensions import db
+
+from .support.browser import Browser
+from .support.factories import Factories
+
+REQUIRE_SERVICES = os.environ.get("PASSPORT_TEST_REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get(
+    "PASSPORT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("PASSPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Generous limits so the suite is never throttled; the rate-limit tests set their own.
+TEST_SETTINGS = {
+    "ENV": "development",
+    "SECRET_KEY": "test-secret-key-" + "x" * 32,
+    "ARGON2_MEMORY_COST": 8192,
+    "ARGON2_TIME_COST": 1,
+    "LOGIN_RATE_LIMIT_PER_LOGIN": "1000 per minute",
+    "LOGIN_RATE_LIMIT_PER_IP": "10000 per minute",
+    "SIGNUP_RATE_LIMIT_PER_IP": "10000 per minute",
+    "REGISTRATION": "open",
+}
+
+
+def _service_missing(what: str, error: Exception):
+    message = f"{what} is not reachable: {error}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (PASSPORT_TEST_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(message)
+
+
+def create_postgres_database() -> str:
+    """A new empty database on the test server; returns its URL."""
+    import psycopg
+
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql")
+    name = "passport_test_" + secrets.token_hex(6)
+    try:
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        _service_missing("PostgreSQL", error)
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = make_url(url).database
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_url_or_skip() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        _service_missing("Redis", error)
+    return REDIS_URL
+
+
+class LiveServer:
+    """A Passport app served by Werkzeug in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app_factory, settings: dict):
+        self._server = make_server("127.0.0.1", 0, None, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = app_factory({**settings, "ISSUER": self.url})
+        self._server.app = self.app
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+    def app_context(self):
+        return self.app.app_context()
+
+
+def build_app(settings: dict):
+    """create_app + the schema through the migrations, as `passport db upgrade` does."""
+    from flask_migrate import upgrade
+
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def server_settings(backend, tmp_path_factory) -> dict:
+    root: Path = tmp_path_factory.mktemp(f"passport-{backend}")
+    settings = dict(TEST_SETTINGS, INSTANCE_DIR=str(root / "instance"), KEYS_DIR=str(root / "keys"))
+    if backend == "sqlite":
+        settings["DATABASE_URL"] = f"sqlite:///{root / 'passport.db'}"
+    else:
+        settings["DATABASE_URL"] = create_postgres_database()
+        settings["REDIS_URL"] = redis_url_or_skip()
+    yield settings
+    if backend == "postgresql":
+        drop_postgres_database(settings["DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def live_server(server_settings):
+    server = LiveServer(build_app, server_settings).start()
+    yield server
+    server.stop()
+    with server.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def factories(live_server) -> Factories:
+    return Factories(live_server)
+
+
+@pytest.fixture
+def browser(live_server) -> Browser:
+    with Browser(live_server.url) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    from server import clock
+
+    yield
+    clock.reset()

@@ -1,0 +1,176 @@
+"""The whole single sign-on flow over real HTTP, with Authlib's client as the portal."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..support.browser import Browser
+from ..support.relying_party import RelyingParty
+
+
+@pytest.fixture
+def person(factories):
+    return factories.account(phone=factories.phone_number(), name="Anna Petrova")
+
+
+@pytest.fixture
+def portal(factories, live_server):
+    return RelyingParty(live_server.url, factories.client())
+
+
+@pytest.mark.parametrize("login_with", ["email", "phone"])
+def test_full_flow(live_server, person, portal, login_with):
+    login = (
+        person.email
+        if login_with == "email"
+        else "8 (" + person.phone[2:5] + ") " + person.phone[5:]
+    )
+    with Browser(live_server.url) as browser:
+        params = portal.authorize(
+            browser,
+            login=login,
+            password=person.password,
+            scope="openid email phone profile offline_access",
+            prompt="consent",
+        )
+    # RFC 9207: the issuer comes back with the code.
+    assert params["iss"] == live_server.url
+    assert params["state"] == portal.state
+    tokens = portal.exchange(params)
+    assert tokens["token_type"].lower() == "bearer"
+    assert "offline_access" in tokens["scope"]
+
+    claims = portal.verify_id_token(tokens["id_token"])
+    assert claims["sub"] == person.sub
+    assert claims["nonce"] == portal.nonce
+    assert claims["amr"] == ["pwd"] and claims["acr"]
+    assert claims["sid"] and claims["auth_time"] <= claims["iat"]
+    assert claims["email"] == person.email and claims["phone_number"] == person.phone
+
+    info = portal.userinfo(tokens["access_token"])
+    assert info.status_code == 200
+    assert info.json()["sub"] == person.sub
+    assert info.json()["name"] == "Anna Petrova"
+
+    # Refresh rotation: a new refresh token; the old one is then refused…
+    rotated = portal.refresh(tokens["refresh_token"])
+    assert rotated.status_code == 200, rotated.text
+    new_tokens = rotated.json()
+    assert new_tokens["refresh_token"] != tokens["refresh_token"]
+    assert portal.verify_id_token(new_tokens["id_token"])["auth_time"] == claims["auth_time"]
+    reused = portal.refresh(tokens["refresh_token"])
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    # …and the reuse revoked the whole family, the newest token and its access token included.
+    assert portal.refresh(new_tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert portal.userinfo(new_tokens["access_token"]).status_code == 401
+    assert portal.introspect(new_tokens["access_token"]) == {"active": False}
+
+
+def test_revocation_and_introspection(live_server, person, portal):
+    with Browser(live_server.url) as browser:
+        tokens = portal.sign_in(browser, person.email, person.password)
+    active = portal.introspect(tokens["access_token"])
+    assert active["active"] is True
+    assert active["sub"] == person.sub and active["client_id"] == portal.client.client_id
+    assert portal.introspect(tokens["refresh_token"], "refresh_token")["active"] is True
+
+    assert portal.revoke(tokens["refresh_token"], "refresh_token").status_code == 200
+    assert portal.introspect(tokens["refresh_token"]) == {"active": False}
+    assert portal.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert portal.userinfo(tokens["access_token"]).status_code == 401
+    # RFC 7009 §2.2: an unknown token is answered 200 as well.
+    assert portal.revoke("no-such-token").status_code == 200
+
+
+def test_code_is_single_use_and_replay_revokes(live_server, person, portal):
+    with Browser(live_server.url) as browser:
+        params = portal.authorize(browser, login=person.email, password=person.password)
+    tokens = portal.exchange(params)
+    replay = portal.post(
+        "token_endpoint",
+        {
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": portal.client.redirect_uri,
+            "code_verifier": portal.code_verifier,
+        },
+    )
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert portal.userinfo(tokens["access_token"]).status_code == 401
+    assert portal.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_consent_is_remembered_and_deny_returns_access_denied(live_server, person, factories):
+    portal = RelyingParty(live_server.url, factories.client())
+    with Browser(live_server.url) as browser:
+        denied = portal.authorize(
+            browser, login=person.email, password=person.password, consent=False
+        )
+        assert denied["error"] == "access_denied" and denied["state"] == portal.state
+        allowed = portal.authorize(browser, consent=True)
+        assert "code" in allowed
+        # Consent remembered: straight back with a code, no page in between.
+        again = browser.open(portal.authorization_url())
+        assert again.status == 302
+        assert "code" in portal.callback_params(again)
+
+
+def test_prompt_none_without_session_is_login_required(live_server, portal):
+    with Browser(live_server.url) as browser:
+        page = browser.open(portal.authorization_url(prompt="none"))
+    params = portal.callback_params(page)
+    assert params["error"] == "login_required"
+    assert params["iss"] == live_server.url
+
+
+def test_unregistered_redirect_uri_is_never_followed(live_server, person, portal):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        for bad in (
+            "http://127.0.0.1:9/callback/x",
+            "http://127.0.0.1:9/callback?x=1",
+            "https://evil.example/callback",
+        ):
+            url = portal.authorization_url().replace(
+                "redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback",
+                "redirect_uri=" + requests_quote(bad),
+            )
+            page = browser.open(url)
+            assert page.status == 400
+            assert "Location" not in page.response.headers
+
+
+def test_public_client_needs_pkce(live_server, person, factories):
+    client = factories.client(public=True)
+    portal = RelyingParty(live_server.url, client)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        url = portal.authorization_url()
+        stripped = "&".join(p for p in url.split("&") if not p.startswith("code_challenge"))
+        params = portal.callback_params(browser.open(stripped))
+        assert params["error"] == "invalid_request"
+        params = portal.authorize(browser)
+        tokens = portal.exchange(params)
+    assert portal.verify_id_token(tokens["id_token"])["sub"] == person.sub
+
+
+def test_login_hint_prefills_login(live_server, portal):
+    with Browser(live_server.url) as browser:
+        page = browser.open(portal.authorization_url(login_hint="someone@example.org"))
+    assert page.form("login").fields["login"] == "someone@example.org"
+
+
+def test_es256_client_gets_es256_id_token(live_server, person, factories):
+    portal = RelyingParty(live_server.url, factories.client(id_token_signed_response_alg="ES256"))
+    with Browser(live_server.url) as browser:
+        tokens = portal.sign_in(browser, person.email, person.password)
+    from joserfc import jws
+
+    assert jws.extract_compact(tokens["id_token"].encode()).protected["alg"] == "ES256"
+    assert portal.verify_id_token(tokens["id_token"])["sub"] == person.sub
+
+
+def requests_quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")

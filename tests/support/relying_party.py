@@ -1,0 +1,147 @@
+"""A relying party built on Authlib's OAuth client, driving Passport as a portal would."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from .browser import Browser, Page
+from .factories import ClientInfo
+
+
+class RelyingParty:
+    def __init__(
+        self, issuer: str, client: ClientInfo, *, scope: str = "openid email phone profile"
+    ):
+        self.issuer = issuer
+        self.client = client
+        self.metadata = requests.get(
+            issuer + "/.well-known/openid-configuration", timeout=10
+        ).json()
+        auth_method = client.metadata.get("token_endpoint_auth_method", "client_secret_basic")
+        self.oauth = OAuth2Session(
+            client.client_id,
+            client.client_secret,
+            scope=scope,
+            redirect_uri=client.redirect_uri,
+            code_challenge_method="S256",
+            token_endpoint_auth_method=auth_method,
+        )
+        self.code_verifier: str | None = None
+        self.state: str | None = None
+        self.nonce: str | None = None
+
+    def authorization_url(self, **params) -> str:
+        self.code_verifier = secrets.token_urlsafe(48)
+        self.nonce = secrets.token_urlsafe(16)
+        url, self.state = self.oauth.create_authorization_url(
+            self.metadata["authorization_endpoint"],
+            code_verifier=self.code_verifier,
+            nonce=self.nonce,
+            **params,
+        )
+        return url
+
+    def authorize(
+        self,
+        browser: Browser,
+        *,
+        login: str | None = None,
+        password: str | None = None,
+        consent: bool = True,
+        **params,
+    ) -> dict:
+        """Walk the pages (login, consent) to the redirect back; returns its query parameters."""
+        page = browser.open(self.authorization_url(**params))
+        page = self.walk(browser, page, login=login, password=password, consent=consent)
+        return self.callback_params(page)
+
+    @staticmethod
+    def walk(browser: Browser, page: Page, *, login=None, password=None, consent=True) -> Page:
+        for _ in range(4):
+            if page.status in (301, 302, 303, 307, 308):
+                return page
+            if any("password" in f.fields for f in page.forms) and login is not None:
+                page = browser.submit(page, "password", login=login, password=password)
+            elif any(n == "decision" for f in page.forms for n, _ in f.buttons):
+                page = browser.submit(
+                    page, "decision", button="decision", decision="allow" if consent else "deny"
+                )
+            else:
+                return page
+        return page
+
+    def callback_params(self, page: Page) -> dict:
+        location = page.response.headers.get("Location", "")
+        assert location.startswith(self.client.redirect_uri), (
+            page.status,
+            location,
+            page.text[:300],
+        )
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+    def exchange(self, params: dict) -> dict:
+        return self.oauth.fetch_token(
+            self.metadata["token_endpoint"],
+            code=params["code"],
+            code_verifier=self.code_verifier,
+            state=self.state,
+        )
+
+    def sign_in(self, browser: Browser, login: str, password: str, **params) -> dict:
+        params_back = self.authorize(browser, login=login, password=password, **params)
+        assert "code" in params_back, params_back
+        return self.exchange(params_back)
+
+    def jwks(self) -> KeySet:
+        return KeySet.import_key_set(requests.get(self.metadata["jwks_uri"], timeout=10).json())
+
+    def verify_id_token(self, id_token: str) -> dict:
+        token = jwt.decode(id_token, self.jwks(), algorithms=["RS256", "ES256"])
+        claims = token.claims
+        registry = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+            sub={"essential": True},
+        )
+        registry.validate(claims)
+        return claims
+
+    def post(self, endpoint: str, data: dict) -> requests.Response:
+        auth = None
+        if self.client.client_secret:
+            auth = (self.client.client_id, self.client.client_secret)
+        else:
+            data = dict(data, client_id=self.client.client_id)
+        return requests.post(self.metadata[endpoint], data=data, auth=auth, timeout=10)
+
+    def refresh(self, refresh_token: str) -> requests.Response:
+        return self.post(
+            "token_endpoint", {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+
+    def userinfo(self, access_token: str) -> requests.Response:
+        return requests.get(
+            self.metadata["userinfo_endpoint"],
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=10,
+        )
+
+    def introspect(self, token: str, hint: str | None = None) -> dict:
+        data = {"token": token}
+        if hint:
+            data["token_type_hint"] = hint
+        return self.post("introspection_endpoint", data).json()
+
+    def revoke(self, token: str, hint: str | None = None) -> requests.Response:
+        data = {"token": token}
+        if hint:
+            data["token_type_hint"] = hint
+        return self.post("revocation_endpoint", data)
