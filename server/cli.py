@@ -34,11 +34,15 @@ def main():
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @with_appcontext
 def run_command(host: str, port: int):
-    """Serve for development (Werkzeug, threaded)."""
+    """Serve for development (Werkzeug, threaded), with the delivery worker beside it."""
     app = current_app._get_current_object()
     click.echo(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
     from werkzeug.serving import run_simple
 
+    if app.config["RUN_WORKER_IN_PROCESS"]:
+        from .delivery.worker import start_in_thread
+
+        start_in_thread(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
@@ -208,3 +212,23 @@ def demo_command(portal_url):
 
     result = seed_demo(portal_url=portal_url.rstrip("/"))
     click.echo(json.dumps(result, indent=2))
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
+@with_appcontext
+def worker_command(once: bool):
+    """Deliver the outbox: back-channel logouts, security events, mail and SMS."""
+    import signal
+    import threading
+
+    from .delivery import worker
+
+    if once:
+        click.echo(f"delivered {worker.run_once()} message(s)")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("Passport delivery worker running (Ctrl+C to stop)")
+    worker.run_forever(current_app._get_current_object(), stop)

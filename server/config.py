@@ -48,6 +48,11 @@ def _parse_env_value(raw: str, default):
     """Environment values take the type of the default they replace."""
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as error:
+            raise ConfigError(f"{ENV_PREFIX}… expects a number, got {raw!r}") from error
     if isinstance(default, int):
         try:
             return int(raw)

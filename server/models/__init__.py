@@ -3,6 +3,7 @@
 from .accounts import Account
 from .audit import AuditEvent
 from .clients import Client, Consent, InitialAccessToken
+from .outbox import OutboxMessage
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, Grant, RefreshToken
 
@@ -15,5 +16,6 @@ __all__ = [
     "Grant",
     "InitialAccessToken",
     "LoginSession",
+    "OutboxMessage",
     "RefreshToken",
 ]

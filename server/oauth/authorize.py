@@ -8,6 +8,8 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from ..clock import now
 from ..models import LoginSession
@@ -101,13 +103,37 @@ def settle_offline_access(grant, *, consented_now: bool) -> None:
         grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
 
 
-def render_consent(grant, login_session: LoginSession):
-    hidden = [
+def carried_parameters() -> list[tuple[str, str]]:
+    """The request's parameters, to carry through a confirmation form as hidden fields."""
+    return [
         (name, value)
         for name, values in request.values.to_dict(flat=False).items()
-        if name not in ("csrf_token", "decision")
+        if name not in ("csrf_token", "decision", "confirm")
         for value in values
     ]
+
+
+def hint_names_session(end_request, login_session: LoginSession) -> bool:
+    """A valid id_token_hint for this very session (or, without sid, this person)."""
+    claims = end_request.id_token_claims
+    if not claims or claims.get("sub") != login_session.account.sub:
+        return False
+    return claims.get("sid") in (None, login_session.id)
+
+
+def logout_confirmed() -> bool:
+    """The person pressed "Sign out" on our confirmation page (with a valid CSRF token)."""
+    if request.method != "POST" or request.form.get("confirm") != "yes":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def render_consent(grant, login_session: LoginSession):
+    hidden = carried_parameters()
     scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
     return render_template(
         "auth/consent.html",

@@ -23,6 +23,7 @@ def server_metadata() -> dict:
         "jwks_uri": endpoint("oauth.jwks"),
         "revocation_endpoint": endpoint("oauth.revoke"),
         "introspection_endpoint": endpoint("oauth.introspect"),
+        "end_session_endpoint": endpoint("oauth.end_session"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -41,6 +42,8 @@ def server_metadata() -> dict:
         "ui_locales_supported": list(current_app.config["LANGUAGES"]),
         "acr_values_supported": [current_app.config["ACR_PASSWORD"], current_app.config["ACR_MFA"]],
         "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "service_documentation": issuer + "/",
     }
     if current_app.config["REGISTRATION"] != "off":

@@ -27,6 +27,7 @@ from .grants import (
     RefreshIDToken,
     RefreshTokenGrant,
 )
+from .logout import EndSessionEndpoint
 from .tokens import decode_access_token, generate_token
 
 
@@ -113,6 +114,7 @@ def init_oauth(app: Flask) -> None:
     authorization.register_endpoint(IntrospectionEndpoint)
     authorization.register_endpoint(ClientRegistrationEndpoint)
     authorization.register_endpoint(ClientConfigurationEndpoint)
+    authorization.register_endpoint(EndSessionEndpoint)
     require_oauth.register_token_validator(AccessTokenValidator())
     authorization.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))
     app.extensions["passport.authorization"] = authorization

@@ -5,10 +5,12 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask_login import logout_user
 
 from ..extensions import csrf
 from ..services import consents
+from ..web.auth import request_context
 from . import authorize as flow
 from .metadata import server_metadata
 from .server import authorization_server
@@ -82,6 +84,34 @@ def client_configuration(client_id):
     if current_app.config["REGISTRATION"] == "off":
         abort(404)
     return authorization_server().create_endpoint_response("client_configuration")
+
+
+@bp.route("/end-session", methods=["GET", "POST"])
+@csrf.exempt
+def end_session():
+    """RP-Initiated Logout 1.0: without a hint that names this session, ask first."""
+    server = authorization_server()
+    try:
+        end_request = server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return render_template(
+            "errors/oauth.html", error=error.error, description=error.description
+        ), 400
+    login_session = flow.current_login_session()
+    end_request.login_session = login_session
+    end_request.context = request_context()
+    needs_confirmation = login_session is not None and not flow.hint_names_session(
+        end_request, login_session
+    )
+    if needs_confirmation and not flow.logout_confirmed():
+        return render_template(
+            "auth/end_session.html", client=end_request.client, hidden=flow.carried_parameters()
+        )
+    response = server.create_endpoint_response("end_session", end_request)
+    if login_session is not None:
+        logout_user()
+        session.clear()
+    return response or render_template("auth/logged_out.html")
 
 
 @bp.route("/jwks.json")

@@ -11,7 +11,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, Grant, LoginSession
 from ..security import random_token
-from . import audit
+from . import audit, logouts
 from .accounts import RequestContext
 
 # Writing last_seen_at on every request would turn every page view into a write.
@@ -74,26 +74,76 @@ def load_active_session(session_id: str) -> LoginSession | None:
 
 
 def end_session(session_id: str, *, context: RequestContext | None = None) -> None:
-    """End one session and revoke the refresh tokens issued under it, except offline ones."""
-    context = context or RequestContext()
+    """End one session: revoke the refresh tokens issued under it (not offline ones) and queue
+    a back-channel logout to every portal that received tokens in it. Ending an ended or
+    unknown session does nothing."""
     session = db.session.get(LoginSession, session_id)
     if session is None or session.ended_at is not None:
         return
+    _end(session.account, [session], revoke_offline=False, context=context or RequestContext())
+    db.session.commit()
+
+
+def end_own_session(
+    account: Account, session_id: str, *, context: RequestContext | None = None
+) -> bool:
+    """End one of the person's own sessions (the sessions page); False if it is not theirs."""
+    session = db.session.get(LoginSession, session_id)
+    if session is None or session.account_id != account.id:
+        return False
+    end_session(session_id, context=context)
+    return True
+
+
+def end_all_sessions(
+    account: Account, *, keep: str | None = None, context: RequestContext | None = None
+) -> int:
+    """ "Log out of all devices": end every session but `keep`, and revoke every grant not
+    issued in `keep` — offline ones included. Returns how many sessions ended."""
+    context = context or RequestContext()
     moment = now()
-    session.ended_at = moment
+    others = [s for s in active_sessions(account) if s.id != keep]
+    _end(account, others, revoke_offline=True, context=context)
     db.session.execute(
         update(Grant)
-        .where(Grant.session_id == session_id, Grant.offline.is_(False), Grant.revoked_at.is_(None))
+        .where(
+            Grant.account_id == account.id,
+            Grant.revoked_at.is_(None),
+            (Grant.session_id.is_(None)) | (Grant.session_id != (keep or "")),
+        )
         .values(revoked_at=moment)
     )
     audit.record(
-        "logout",
-        account_id=session.account_id,
+        "logout_everywhere",
+        account_id=account.id,
         ip_address=context.ip_address,
         user_agent=context.user_agent,
-        session_id=session_id,
+        sessions_ended=len(others),
     )
     db.session.commit()
+    return len(others)
+
+
+def _end(account: Account, ended: list[LoginSession], *, revoke_offline: bool, context) -> None:
+    """Mark sessions ended, revoke their grants and queue the back-channel logouts (no commit)."""
+    if not ended:
+        return
+    moment = now()
+    ids = [s.id for s in ended]
+    for session in ended:
+        session.ended_at = moment
+        audit.record(
+            "logout",
+            account_id=account.id,
+            ip_address=context.ip_address,
+            user_agent=context.user_agent,
+            session_id=session.id,
+        )
+    condition = [Grant.session_id.in_(ids), Grant.revoked_at.is_(None)]
+    if not revoke_offline:
+        condition.append(Grant.offline.is_(False))
+    db.session.execute(update(Grant).where(*condition).values(revoked_at=moment))
+    logouts.queue_for_sessions(account, ids)
 
 
 def active_sessions(account: Account) -> list[LoginSession]:

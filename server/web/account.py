@@ -2,13 +2,105 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField
+
+from ..services import portals, sessions
+from .auth import request_context
+from .devices import describe
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class EndSessionForm(FlaskForm):
+    session_id = HiddenField()
+
+
+class EndAllSessionsForm(FlaskForm):
+    include_current = BooleanField()
+
+
+class RevokePortalForm(FlaskForm):
+    client_id = HiddenField()
 
 
 @bp.route("")
 @login_required
 def index():
     return render_template("account/index.html", account=current_user.account)
+
+
+@bp.route("/sessions")
+@login_required
+def sessions_page():
+    rows = [
+        {"session": s, "device": describe(s.user_agent), "current": s.id == current_user.id}
+        for s in sessions.active_sessions(current_user.account)
+    ]
+    return render_template(
+        "account/sessions.html",
+        rows=rows,
+        end_form=EndSessionForm(),
+        end_all_form=EndAllSessionsForm(),
+    )
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def end_session():
+    form = EndSessionForm()
+    if form.validate_on_submit():
+        ending_current = form.session_id.data == current_user.id
+        if sessions.end_own_session(
+            current_user.account, form.session_id.data, context=request_context()
+        ):
+            if ending_current:
+                return _signed_out()
+            flash(_("The session has been ended."), "success")
+    return redirect(url_for("account.sessions_page"))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+@login_required
+def end_all_sessions():
+    form = EndAllSessionsForm()
+    if form.validate_on_submit():
+        keep = None if form.include_current.data else current_user.id
+        count = sessions.end_all_sessions(
+            current_user.account, keep=keep, context=request_context()
+        )
+        if keep is None:
+            return _signed_out()
+        flash(_("Signed out of %(count)d other session(s).", count=count), "success")
+    return redirect(url_for("account.sessions_page"))
+
+
+@bp.route("/portals")
+@login_required
+def portals_page():
+    return render_template(
+        "account/portals.html",
+        portals=portals.linked_portals(current_user.account),
+        form=RevokePortalForm(),
+    )
+
+
+@bp.route("/portals/revoke", methods=["POST"])
+@login_required
+def revoke_portal():
+    form = RevokePortalForm()
+    if form.validate_on_submit() and portals.revoke_portal(
+        current_user.account, form.client_id.data or "", context=request_context()
+    ):
+        flash(_("Access has been revoked."), "success")
+    return redirect(url_for("account.portals_page"))
+
+
+def _signed_out():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))

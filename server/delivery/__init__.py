@@ -1,0 +1,1 @@
+"""Delivering what the outbox holds: back-channel logouts now; mail, SMS and events later."""

@@ -1,0 +1,32 @@
+"""POSTing logout tokens to portals' back-channel logout endpoints (§2.5)."""
+
+from __future__ import annotations
+
+import requests
+from flask import current_app
+
+from ..models import OutboxMessage
+from ..oauth.logout import logout_token
+from ..services.clients import find_client
+from .errors import PermanentFailure, TemporaryFailure
+
+
+def deliver(message: OutboxMessage) -> None:
+    client = find_client(message.payload["client_id"])
+    if client is None:
+        raise PermanentFailure("the client no longer exists")
+    token = logout_token(
+        client=client, sub=message.payload["sub"], sid=message.payload.get("sid"), jti=message.jti
+    )
+    try:
+        response = requests.post(
+            message.target,
+            data={"logout_token": token},
+            timeout=current_app.config["DELIVERY_TIMEOUT"],
+            allow_redirects=False,
+        )
+    except requests.RequestException as error:
+        raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+    if response.status_code // 100 != 2:
+        # §2.8: the RP answers 400 when it could not log out; either way, try again later.
+        raise TemporaryFailure(f"HTTP {response.status_code}")

@@ -1,0 +1,143 @@
+"""The outbox worker: claims due messages, delivers them, retries with back-off.
+
+Several workers may run at once. A message is claimed by a lease (locked_by, locked_until)
+set in a short transaction — on PostgreSQL the candidate rows are read with
+`FOR UPDATE SKIP LOCKED`, and on every database the lease is taken by a conditional UPDATE,
+so two workers never hold the same message. The network call happens outside any
+transaction. A worker killed mid-delivery leaves its lease to expire; the message is then
+delivered again (with the same jti, so the receiver can tell it is a retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import or_, select, update
+
+from ..clock import now
+from ..extensions import db
+from ..models import OutboxMessage
+from . import backchannel
+from .errors import PermanentFailure, TemporaryFailure
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Callable[[OutboxMessage], None]] = {
+    "backchannel_logout": backchannel.deliver,
+}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:64]
+
+
+def claim(worker: str, limit: int) -> list[int]:
+    moment = now()
+    lease = moment + timedelta(seconds=current_app.config["DELIVERY_LEASE"])
+    free = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < moment)
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= moment, free)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = []
+    for message_id in db.session.execute(candidates).scalars().all():
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, free)
+            .values(locked_by=worker, locked_until=lease)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    db.session.commit()
+    return claimed
+
+
+def deliver_one(message_id: int, worker: str) -> str:
+    """Deliver a claimed message; returns its new status."""
+    message = db.session.get(OutboxMessage, message_id)
+    handler = HANDLERS.get(message.kind)
+    db.session.expunge(message)  # a detached copy: nothing reloads it during the call
+    db.session.commit()
+    error = None
+    permanent = handler is None
+    if handler is None:
+        error = f"no handler for {message.kind!r}"
+    else:
+        try:
+            handler(message)
+        except PermanentFailure as failure:
+            error, permanent = str(failure), True
+        except TemporaryFailure as failure:
+            error = str(failure)
+        except Exception as failure:  # a bug in a handler must not stop the worker
+            log.exception("delivery %s failed unexpectedly", message_id)
+            error = f"{type(failure).__name__}: {failure}"
+    return _record_outcome(message_id, worker, error, permanent)
+
+
+def _record_outcome(message_id: int, worker: str, error: str | None, permanent: bool) -> str:
+    moment = now()
+    message = db.session.get(OutboxMessage, message_id)
+    attempts = message.attempts + 1
+    values: dict = {"attempts": attempts, "locked_by": None, "locked_until": None}
+    if error is None:
+        values.update(status="delivered", delivered_at=moment, last_error=None)
+    elif permanent or moment >= message.give_up_at:
+        values.update(status="failed", last_error=error[:2000])
+    else:
+        config = current_app.config
+        delay = min(
+            config["DELIVERY_RETRY_BASE"] * 2 ** (attempts - 1), config["DELIVERY_RETRY_MAX"]
+        )
+        values.update(next_attempt_at=moment + timedelta(seconds=delay), last_error=error[:2000])
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(**values)
+    )
+    db.session.commit()
+    return values.get("status", "pending")
+
+
+def run_once(worker: str | None = None, limit: int = 20) -> int:
+    """Deliver what is due now; returns how many messages were tried."""
+    worker = worker or worker_name()
+    ids = claim(worker, limit)
+    for message_id in ids:
+        deliver_one(message_id, worker)
+    return len(ids)
+
+
+def run_forever(app: Flask, stop: threading.Event) -> None:
+    worker = worker_name()
+    interval = app.config["DELIVERY_POLL_INTERVAL"]
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                busy = run_once(worker)
+                db.session.remove()
+        except Exception:
+            log.exception("delivery worker pass failed; retrying")
+            busy = 0
+        if not busy:
+            stop.wait(interval)
+
+
+def start_in_thread(app: Flask) -> threading.Event:
+    """Run a worker beside the development server; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever, args=(app, stop), name="outbox-worker", daemon=True
+    )
+    thread.start()
+    return stop

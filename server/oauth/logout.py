@@ -1,0 +1,63 @@
+"""Logout tokens (OIDC Back-Channel Logout 1.0 §2.4) and RP-Initiated Logout 1.0."""
+
+from __future__ import annotations
+
+from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
+from flask import current_app
+from joserfc import jwt
+
+from ..clock import timestamp
+from ..services import sessions
+from .tokens import keystore
+
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_LIFETIME = 120
+
+
+def logout_token(*, client, sub: str, sid: str | None, jti: str) -> str:
+    """A signed logout token: iss, aud, iat, exp, jti, events, sub and/or sid; never a nonce."""
+    issued = timestamp()
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "aud": client.client_id,
+        "iat": issued,
+        "exp": issued + LOGOUT_TOKEN_LIFETIME,
+        "jti": jti,
+        "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        "sub": sub,
+    }
+    if sid:
+        claims["sid"] = sid
+    key = keystore().signing_key(client.id_token_signed_response_alg)
+    header = {"alg": key.alg, "kid": key.kid, "typ": "logout+jwt"}
+    return jwt.encode(header, claims, key.key)
+
+
+class EndSessionEndpoint(_EndSessionEndpoint):
+    """RP-Initiated Logout: the hint must be ours (signature and issuer)."""
+
+    def get_server_jwks(self):
+        return keystore().verification_keys()
+
+    def get_algorithms(self):
+        return ["RS256", "ES256"]
+
+    def _validate_id_token_hint(self, id_token_hint):
+        from authlib.oauth2.rfc6749 import InvalidRequestError
+
+        if not isinstance(id_token_hint, str) or len(id_token_hint) > 8192:
+            raise InvalidRequestError("'id_token_hint' is not valid.")
+        try:
+            claims = super()._validate_id_token_hint(id_token_hint)
+        except (ValueError, TypeError) as error:
+            raise InvalidRequestError("'id_token_hint' is not valid.") from error
+        if claims.get("iss") != current_app.config["ISSUER"]:
+            raise InvalidRequestError("'id_token_hint' was not issued by this server.")
+        return claims
+
+    def end_session(self, end_session_request):
+        login_session = getattr(end_session_request, "login_session", None)
+        if login_session is not None:
+            sessions.end_session(
+                login_session.id, context=getattr(end_session_request, "context", None)
+            )
