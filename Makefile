@@ -17,14 +17,17 @@ setup: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
 
-## make run: set up, migrate, seed the demo account and portal, serve on http://127.0.0.1:5000
+## make run: set up, migrate, seed the demo account and portal, serve Passport on :5000 and the portal on :5001
 run: setup
 	$(BIN)/passport db upgrade
 	$(BIN)/passport demo
 	@echo ""
-	@echo "  Passport:   http://127.0.0.1:5000"
-	@echo "  Demo login: demo@example.org / passport-demo"
+	@echo "  Passport:    http://127.0.0.1:5000"
+	@echo "  Demo portal: http://127.0.0.1:5001"
+	@echo "  Demo login:  demo@example.org / passport-demo"
 	@echo ""
+	@$(BIN)/python -m clients.portal & portal=$$!; \
+	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/passport run --host 127.0.0.1 --port 5000
 
 ## make test: set up and run the whole suite
