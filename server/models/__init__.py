@@ -6,6 +6,7 @@ from .clients import Client, Consent, InitialAccessToken
 from .outbox import OutboxMessage
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, Grant, RefreshToken
+from .verifications import Verification
 
 __all__ = [
     "Account",
@@ -18,4 +19,5 @@ __all__ = [
     "LoginSession",
     "OutboxMessage",
     "RefreshToken",
+    "Verification",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import AuditEvent
 
@@ -23,3 +25,14 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def recent_events(account, limit: int = 100) -> list[AuditEvent]:
+    return list(
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.account_id == account.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

@@ -35,3 +35,47 @@ class WeakPassword(PassportError):
 
 class InvalidClientMetadata(PassportError):
     """Client metadata that cannot be registered; the message says why."""
+
+
+class WrongPassword(PassportError):
+    """The current password given to authorise a change is wrong."""
+
+
+class ReauthenticationRequired(PassportError):
+    """The account has no password and the sign-in is not recent: sign in again first."""
+
+
+class PasswordMismatch(PassportError):
+    """The new password and its repetition differ."""
+
+
+class SameIdentifier(PassportError):
+    """The new login is the one the account already has."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+class CodeInvalid(PassportError):
+    """A wrong code or link; `attempts_left` says how many tries remain."""
+
+    def __init__(self, attempts_left: int | None = None):
+        super().__init__("invalid code")
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(PassportError):
+    """The link or code expired, or was already used."""
+
+
+class TooManyAttempts(PassportError):
+    """Too many wrong codes, or too many sends: wait `retry_after` seconds or start again."""
+
+    def __init__(self, retry_after: int | None = None):
+        super().__init__("too many attempts")
+        self.retry_after = retry_after
+
+
+class LastLoginMethod(PassportError):
+    """Removing this would leave the account with no way to sign in."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -55,11 +57,21 @@ def verify_dummy(password: str) -> None:
         _hasher().verify(dummy, password)
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = (Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt").read_text(
+        "utf-8"
+    )
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def check_password_policy(password: str, *, login: str | None = None) -> None:
-    """NIST SP 800-63B: length 8…256, any characters, not the login."""
+    """NIST SP 800-63B §5.1.1.2: length 8…256, any characters, not a common password, not the login."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword("too_short")
     if len(password) > MAX_LENGTH:
         raise WeakPassword("too_long")
+    if password.lower() in common_passwords():
+        raise WeakPassword("common")
     if login and password.strip().lower() == login.strip().lower():
         raise WeakPassword("equals_login")

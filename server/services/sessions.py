@@ -43,6 +43,11 @@ def start_session(
         last_seen_at=moment,
         expires_at=moment + lifetime,
     )
+    known_device = db.session.execute(
+        select(LoginSession.id)
+        .where(LoginSession.account_id == account.id, LoginSession.user_agent == session.user_agent)
+        .limit(1)
+    ).first()
     db.session.add(session)
     audit.record(
         "login",
@@ -51,6 +56,7 @@ def start_session(
         user_agent=context.user_agent,
         session_id=session.id,
         amr=amr,
+        new_device=known_device is None,
     )
     db.session.commit()
     return session
@@ -122,6 +128,11 @@ def end_all_sessions(
     )
     db.session.commit()
     return len(others)
+
+
+def close_sessions(account: Account, ended: list[LoginSession], *, context) -> None:
+    """End these sessions, revoke every grant opened in them and queue logouts (no commit)."""
+    _end(account, ended, revoke_offline=True, context=context)
 
 
 def _end(account: Account, ended: list[LoginSession], *, revoke_offline: bool, context) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 
-from ..services import portals, sessions
+from ..services import audit, login_change, portals, sessions
 from .auth import request_context
 from .devices import describe
 
@@ -30,7 +30,21 @@ class RevokePortalForm(FlaskForm):
 @bp.route("")
 @login_required
 def index():
-    return render_template("account/index.html", account=current_user.account)
+    account = current_user.account
+    return render_template(
+        "account/index.html",
+        account=account,
+        pending_email=login_change.pending_change(account, "email"),
+        pending_phone=login_change.pending_change(account, "phone"),
+    )
+
+
+@bp.route("/activity")
+@login_required
+def activity():
+    events = audit.recent_events(current_user.account)
+    rows = [{"event": e, "device": describe(e.user_agent)} for e in events]
+    return render_template("account/activity.html", rows=rows)
 
 
 @bp.route("/sessions")

@@ -3,11 +3,19 @@
 from flask_babel import gettext as _
 
 from ..services.errors import (
+    CodeExpired,
+    CodeInvalid,
     IdentifierTaken,
     InvalidCredentials,
     InvalidIdentifier,
+    LastLoginMethod,
     PassportError,
+    PasswordMismatch,
+    ReauthenticationRequired,
+    SameIdentifier,
+    TooManyAttempts,
     WeakPassword,
+    WrongPassword,
 )
 
 
@@ -24,6 +32,30 @@ def message_for(error: PassportError) -> str:
         return _("Enter an e-mail address or a phone number.")
     if isinstance(error, InvalidCredentials):
         return _("Wrong login or password.")
+    if isinstance(error, WrongPassword):
+        return _("The current password is wrong.")
+    if isinstance(error, ReauthenticationRequired):
+        return _("For your safety, sign in again and repeat the change within a few minutes.")
+    if isinstance(error, PasswordMismatch):
+        return _("The passwords do not match.")
+    if isinstance(error, SameIdentifier):
+        if error.kind == "phone":
+            return _("This is already your phone number.")
+        return _("This is already your e-mail.")
+    if isinstance(error, CodeInvalid):
+        if error.attempts_left:
+            return _("The code is wrong. Attempts left: %(count)d.", count=error.attempts_left)
+        return _("The code is wrong.")
+    if isinstance(error, CodeExpired):
+        return _("The link or code has expired or was already used. Request a new one.")
+    if isinstance(error, TooManyAttempts):
+        if error.retry_after:
+            return _(
+                "Please wait %(seconds)d seconds before asking again.", seconds=error.retry_after
+            )
+        return _("Too many attempts. Request a new code.")
+    if isinstance(error, LastLoginMethod):
+        return _("This is your only way to sign in. Create a password first.")
     if isinstance(error, WeakPassword):
         return {
             "too_short": _("The password must be at least 8 characters long."),

@@ -1,0 +1,208 @@
+"""Changing the login (e-mail or phone): request, confirm by link or code (invariants 3 and 4).
+
+Until the confirmation the old login keeps working. The confirmation is a credential
+change (invariant 2); the person is told on the old and the new address or number; with
+the "update in all portals" box, linked portals get a RISC identifier-changed event.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Account, LoginSession, Verification
+from . import audit, verifications
+from .accounts import RequestContext
+from .credentials import check_owner, credential_changed
+from .errors import CodeExpired, IdentifierTaken, SameIdentifier
+from .identifiers import normalise_email, normalise_phone
+
+PURPOSE = "login_change"
+
+
+def request_login_change(
+    account: Account,
+    kind: str,
+    value: str,
+    password: str | None,
+    *,
+    propagate: bool,
+    login_session: LoginSession | None,
+    context: RequestContext | None = None,
+) -> Verification:
+    """Check the owner and the new value, then send a link (e-mail) or a code (phone).
+
+    Raises InvalidIdentifier, SameIdentifier, IdentifierTaken, WrongPassword,
+    ReauthenticationRequired. Nothing changes on the account until the confirmation.
+    """
+    value = normalise_email(value) if kind == "email" else normalise_phone(value)
+    check_owner(account, password, login_session)
+    if value == getattr(account, kind):
+        raise SameIdentifier(kind)
+    _ensure_free(account, kind, value)
+    verification, secret = verifications.issue(
+        account, purpose=PURPOSE, kind=kind, target=value, propagate=propagate
+    )
+    _send(account, verification, secret)
+    context = context or RequestContext()
+    audit.record(
+        "login_change_requested",
+        account_id=account.id,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        kind=kind,
+    )
+    db.session.commit()
+    return verification
+
+
+def resend_login_change(account: Account, verification_id: int) -> Verification:
+    """Send a fresh link or code after the cool-down (raises TooManyAttempts before it)."""
+    verification = _own_open(account, verification_id)
+    secret = verifications.renew(verification)
+    _send(account, verification, secret)
+    db.session.commit()
+    return verification
+
+
+def pending_change(account: Account, kind: str) -> Verification | None:
+    from ..clock import now
+
+    rows = db.session.execute(
+        select(Verification)
+        .where(
+            Verification.account_id == account.id,
+            Verification.purpose == PURPOSE,
+            Verification.kind == kind,
+        )
+        .order_by(Verification.id.desc())
+        .limit(1)
+    ).scalars()
+    verification = next(iter(rows), None)
+    return verification if verification and verification.is_open(now()) else None
+
+
+def confirm_email_change(
+    token: str, *, login_session: LoginSession | None, context: RequestContext | None = None
+) -> tuple[Account, LoginSession | None]:
+    """Follow the link: the new e-mail replaces the old one, verified. Returns the account and
+    the re-issued session when the confirming browser is signed in to that account."""
+    verification = verifications.find_by_link(PURPOSE, token)
+    if verification.kind != "email":
+        raise CodeExpired()
+    return _apply(verification, login_session, context or RequestContext())
+
+
+def confirm_phone_change(
+    account: Account,
+    verification_id: int,
+    code: str,
+    *,
+    login_session: LoginSession | None,
+    context: RequestContext | None = None,
+) -> tuple[Account, LoginSession | None]:
+    """Enter the SMS code: the new number replaces the old one, verified."""
+    verification = _own_open(account, verification_id)
+    verifications.check_code(verification, code)
+    return _apply(verification, login_session, context or RequestContext())
+
+
+def _apply(
+    verification: Verification, login_session, context
+) -> tuple[Account, LoginSession | None]:
+    account = verification.account
+    kind, new_value = verification.kind, verification.target
+    old_value = getattr(account, kind)
+    verifications.use(verification)
+    setattr(account, kind, new_value)
+    setattr(account, f"{kind}_verified", True)
+    keep = login_session if login_session and login_session.account_id == account.id else None
+    try:
+        db.session.flush()  # the unique constraint decides a race for the same identifier
+    except IntegrityError as error:
+        db.session.rollback()
+        raise IdentifierTaken(kind) from error
+    replacement = credential_changed(
+        account,
+        reason="login_changed",
+        credential_type="login",
+        keep=keep,
+        context=context,
+        kind=kind,
+    )
+    if verification.propagate:
+        _security_events().queue_identifier_changed(
+            account, kind=kind, old_value=old_value, new_value=new_value
+        )
+    _notify_changed(account, kind, old_value, new_value)
+    db.session.commit()
+    return account, replacement
+
+
+def _ensure_free(account: Account, kind: str, value: str) -> None:
+    column = Account.email if kind == "email" else Account.phone
+    holder = db.session.execute(select(Account.id).where(column == value)).scalar_one_or_none()
+    if holder is not None and holder != account.id:
+        raise IdentifierTaken(kind)
+
+
+def _own_open(account: Account, verification_id) -> Verification:
+    try:
+        verification = db.session.get(Verification, int(verification_id))
+    except (TypeError, ValueError):
+        verification = None
+    if (
+        verification is None
+        or verification.account_id != account.id
+        or verification.purpose != PURPOSE
+    ):
+        raise CodeExpired()
+    return verification
+
+
+def _send(account: Account, verification: Verification, secret: str) -> None:
+    if verification.kind == "email":
+        url = current_app.config["ISSUER"] + url_for("account.confirm_email", token=secret)
+        _notifications().send_mail(
+            verification.target,
+            "confirm_email",
+            locale=account.locale,
+            confirm_url=url,
+            name=account.name,
+        )
+    else:
+        _notifications().send_sms(
+            verification.target, "confirm_phone", locale=account.locale, code=secret
+        )
+
+
+def _notify_changed(account: Account, kind: str, old_value: str | None, new_value: str) -> None:
+    """Tell the person on the new AND the old address or number."""
+    context = {"kind": kind, "old_value": old_value, "new_value": new_value}
+    recipients = {new_value, old_value} - {None}
+    for target in sorted(recipients):
+        if kind == "email":
+            _notifications().send_mail(target, "login_changed", locale=account.locale, **context)
+        else:
+            _notifications().send_sms(target, "login_changed", locale=account.locale, **context)
+    # The other channel, if the account has one, hears of it too.
+    other = account.phone if kind == "email" else account.email
+    if other:
+        if kind == "email":
+            _notifications().send_sms(other, "login_changed", locale=account.locale, **context)
+        else:
+            _notifications().send_mail(other, "login_changed", locale=account.locale, **context)
+
+
+def _notifications():
+    from . import notifications  # built alongside; imported when first used
+
+    return notifications
+
+
+def _security_events():
+    from . import security_events
+
+    return security_events

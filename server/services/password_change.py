@@ -1,0 +1,60 @@
+"""Changing the password, or creating one on an account made through a social network."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from ..models import Account, LoginSession
+from .accounts import RequestContext
+from .credentials import check_owner, credential_changed
+from .errors import PasswordMismatch
+from .passwords import check_password_policy, hash_password
+
+
+def change_password(
+    account: Account,
+    current: str | None,
+    new: str,
+    repeat: str,
+    *,
+    login_session: LoginSession | None,
+    context: RequestContext | None = None,
+) -> LoginSession | None:
+    """Set a new password: the owner check (current password, or a recent sign-in for an
+    account without one), the policy, then the credential change (invariant 2).
+
+    Returns the re-issued session of this browser. Raises WrongPassword,
+    ReauthenticationRequired, PasswordMismatch, WeakPassword; on any of them nothing changes.
+    """
+    check_owner(account, current, login_session)
+    if new != repeat:
+        raise PasswordMismatch()
+    check_password_policy(new, login=account.email or account.phone)
+    created = account.password_hash is None
+    account.password_hash = hash_password(new)
+    replacement = credential_changed(
+        account,
+        reason="password_created" if created else "password_changed",
+        credential_type="password",
+        change_type="create" if created else "update",
+        keep=login_session,
+        context=context,
+    )
+    template = "new_password_created" if created else "password_changed"
+    if account.email:
+        _notifications().send_mail(account.email, template, locale=account.locale)
+    if account.phone and not created:
+        _notifications().send_sms(account.phone, "password_changed", locale=account.locale)
+    db.session.commit()
+    return replacement
+
+
+def _notifications():
+    from . import notifications  # built alongside; imported when first used
+
+    return notifications
+
+
+def _security_events():
+    from . import security_events
+
+    return security_events

@@ -1,0 +1,110 @@
+"""Recovering a forgotten password: a link by e-mail or a code by SMS, then a new password.
+
+The answer is the same whether or not an account has the identifier. Completing recovery
+is a credential change that ends every session, this browser's included (invariant 2).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from ..clock import now
+from ..extensions import db
+from ..models import Account, Verification
+from . import audit, verifications
+from .accounts import RequestContext
+from .credentials import credential_changed
+from .errors import CodeExpired, PasswordMismatch
+from .identifiers import parse_login
+from .passwords import check_password_policy, hash_password
+
+PURPOSE = "recovery"
+
+
+def request_recovery(
+    identifier: str, *, context: RequestContext | None = None
+) -> tuple[str, int | None]:
+    """Send a recovery link or code if an account has this login.
+
+    Returns (kind, verification id or None). The caller shows the same page either way;
+    for a phone it asks for the code whether or not one was sent. Raises InvalidIdentifier
+    for text that is neither an e-mail nor a phone number.
+    """
+    kind, value = parse_login(identifier)
+    column = Account.email if kind == "email" else Account.phone
+    account = db.session.execute(select(Account).where(column == value)).scalar_one_or_none()
+    if account is None:
+        return kind, None
+    verification, secret = verifications.issue(account, purpose=PURPOSE, kind=kind, target=value)
+    if kind == "email":
+        url = current_app.config["ISSUER"] + url_for("auth.recover_reset", token=secret)
+        _notifications().send_mail(value, "recovery_link", locale=account.locale, recovery_url=url)
+    else:
+        _notifications().send_sms(value, "recovery_code", locale=account.locale, code=secret)
+    context = context or RequestContext()
+    audit.record(
+        "recovery_requested",
+        account_id=account.id,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        kind=kind,
+    )
+    db.session.commit()
+    return kind, verification.id
+
+
+def recovery_by_link(token: str) -> Verification:
+    """The open recovery a link names (to show the new-password form); raises CodeExpired."""
+    return verifications.find_by_link(PURPOSE, token)
+
+
+def recovery_by_code(verification_id, code: str) -> Verification:
+    """Check an SMS recovery code; raises CodeExpired, CodeInvalid, TooManyAttempts."""
+    try:
+        verification = db.session.get(Verification, int(verification_id))
+    except (TypeError, ValueError):
+        verification = None
+    if verification is None or verification.purpose != PURPOSE:
+        raise CodeExpired()
+    verifications.check_code(verification, code)
+    return verification
+
+
+def complete_recovery(
+    verification: Verification, new: str, repeat: str, *, context: RequestContext | None = None
+) -> Account:
+    """Set the new password and end every session of the account (no session is kept)."""
+    if new != repeat:
+        raise PasswordMismatch()
+    account = verification.account
+    check_password_policy(new, login=account.email or account.phone)
+    if not verification.is_open(now()):
+        raise CodeExpired()
+    verifications.use(verification)
+    account.password_hash = hash_password(new)
+    if verification.kind == "email":
+        account.email_verified = True
+    else:
+        account.phone_verified = True
+    credential_changed(
+        account, reason="password_recovered", credential_type="password", keep=None, context=context
+    )
+    if account.email:
+        _notifications().send_mail(account.email, "password_changed", locale=account.locale)
+    if account.phone:
+        _notifications().send_sms(account.phone, "password_changed", locale=account.locale)
+    db.session.commit()
+    return account
+
+
+def _notifications():
+    from . import notifications  # built alongside; imported when first used
+
+    return notifications
+
+
+def _security_events():
+    from . import security_events
+
+    return security_events

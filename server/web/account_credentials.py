@@ -1,0 +1,197 @@
+"""Passport pages that change credentials: login (e-mail, phone) and password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from ..extensions import limiter
+from ..services import login_change, password_change
+from ..services.errors import PassportError
+from .account import bp
+from .account_forms import (
+    CodeForm,
+    ConfirmForm,
+    EmailChangeForm,
+    PasswordChangeForm,
+    PhoneChangeForm,
+    ResendForm,
+)
+from .auth import request_context
+from .messages import message_for
+
+
+def _account_key() -> str:
+    return f"account:{current_user.account_id}" if current_user.is_authenticated else "anonymous"
+
+
+def _keep_signed_in(replacement) -> None:
+    """A credential change re-issues this browser's session; sign it in with the new one."""
+    if replacement is not None:
+        login_user(replacement)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_CHANGE_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
+)
+def change_email():
+    form = EmailChangeForm()
+    account = current_user.account
+    if form.validate_on_submit():
+        try:
+            login_change.request_login_change(
+                account,
+                "email",
+                form.email.data,
+                form.password.data,
+                propagate=form.propagate.data,
+                login_session=current_user,
+                context=request_context(),
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            flash(
+                _(
+                    "We have sent a confirmation link to %(email)s. Until you follow it, your current e-mail keeps working.",
+                    email=form.email.data.strip(),
+                ),
+                "success",
+            )
+            return redirect(url_for("account.change_email"))
+    pending = login_change.pending_change(account, "email")
+    return render_template(
+        "account/email.html", form=form, account=account, pending=pending, resend_form=ResendForm()
+    ), 400 if form.errors or request.method == "POST" else 200
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """The link from the message; a button confirms, so that link scanners change nothing."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            login_session = current_user if current_user.is_authenticated else None
+            _, replacement = login_change.confirm_email_change(
+                token, login_session=login_session, context=request_context()
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+            return render_template("account/confirm_email.html", form=None), 400
+        _keep_signed_in(replacement)
+        flash(_("Login confirmed"), "success")
+        return redirect(url_for("account.index") if replacement else url_for("auth.login"))
+    return render_template("account/confirm_email.html", form=form)
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_CHANGE_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
+)
+def change_phone():
+    form = PhoneChangeForm()
+    account = current_user.account
+    if form.validate_on_submit():
+        try:
+            login_change.request_login_change(
+                account,
+                "phone",
+                form.phone.data,
+                form.password.data,
+                propagate=form.propagate.data,
+                login_session=current_user,
+                context=request_context(),
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            flash(
+                _(
+                    "We have sent a code by SMS. Until you enter it, your current login keeps working."
+                ),
+                "success",
+            )
+            return redirect(url_for("account.confirm_phone"))
+    return render_template("account/phone.html", form=form, account=account), (
+        400 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/phone/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_phone():
+    account = current_user.account
+    pending = login_change.pending_change(account, "phone")
+    if pending is None:
+        return redirect(url_for("account.change_phone"))
+    form = CodeForm(verification=pending.id)
+    if form.validate_on_submit():
+        try:
+            _, replacement = login_change.confirm_phone_change(
+                account,
+                form.verification.data,
+                form.code.data,
+                login_session=current_user,
+                context=request_context(),
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            _keep_signed_in(replacement)
+            flash(_("Login confirmed"), "success")
+            return redirect(url_for("account.index"))
+    return render_template(
+        "account/confirm_phone.html",
+        form=form,
+        pending=pending,
+        resend_form=ResendForm(verification=pending.id),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/login-change/resend", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
+def resend_login_change():
+    form = ResendForm()
+    if form.validate_on_submit():
+        try:
+            verification = login_change.resend_login_change(
+                current_user.account, form.verification.data
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            flash(_("Sent again."), "success")
+            if verification.kind == "phone":
+                return redirect(url_for("account.confirm_phone"))
+    return redirect(url_for("account.change_email"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    account = current_user.account
+    if form.validate_on_submit():
+        try:
+            replacement = password_change.change_password(
+                account,
+                form.current.data,
+                form.new.data,
+                form.repeat.data,
+                login_session=current_user,
+                context=request_context(),
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            _keep_signed_in(replacement)
+            return render_template("account/password_changed.html")
+    return render_template("account/password.html", form=form, account=account), (
+        400 if request.method == "POST" else 200
+    )

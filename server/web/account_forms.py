@@ -1,0 +1,54 @@
+"""Forms of the Passport pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class EmailChangeForm(FlaskForm):
+    email = StringField(_l("New e-mail"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    propagate = BooleanField(
+        _l("Update the e-mail in all portals linked to my Passport"), default=True
+    )
+
+
+class PhoneChangeForm(FlaskForm):
+    phone = StringField(_l("New phone number"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    propagate = BooleanField(
+        _l("Update the phone number in all portals linked to my Passport"), default=True
+    )
+
+
+class CodeForm(FlaskForm):
+    verification = HiddenField()
+    code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(max=12)])
+
+
+class ResendForm(FlaskForm):
+    verification = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
+
+
+class RecoverForm(FlaskForm):
+    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ResetByCodeForm(ResetPasswordForm):
+    code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(max=12)])

@@ -1,0 +1,101 @@
+"""Recovering access: /recover, the link from the e-mail, the code from the SMS."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import logout_user
+
+from ..extensions import limiter
+from ..services import recovery
+from ..services.errors import CodeInvalid, PassportError
+from ..services.identifiers import parse_login
+from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
+from .auth import bp, request_context, sign_in
+from .messages import message_for
+
+
+def _identifier_key() -> str:
+    raw = request.form.get("login", "")[:320]
+    try:
+        return "recover:" + parse_login(raw)[1]
+    except PassportError:
+        return "recover:" + raw.strip().lower()
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IDENTIFIER"],
+    key_func=_identifier_key,
+    methods=["POST"],
+)
+def recover():
+    form = RecoverForm()
+    if form.validate_on_submit():
+        try:
+            kind, verification_id = recovery.request_recovery(
+                form.login.data, context=request_context()
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            if kind == "phone":
+                # The same page whether or not the number has an account.
+                session["recovery"] = verification_id
+                return redirect(url_for("auth.recover_code"))
+            return render_template("auth/recover_sent.html")
+    return render_template("auth/recover.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/recover/reset/<token>", methods=["GET", "POST"])
+def recover_reset(token):
+    try:
+        verification = recovery.recovery_by_link(token)
+    except PassportError as error:
+        flash(message_for(error), "error")
+        return render_template("auth/recover_reset.html", form=None), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        done = _complete(verification, form)
+        if done:
+            return done
+    return render_template(
+        "auth/recover_reset.html", form=form
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/recover/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
+def recover_code():
+    form = ResetByCodeForm()
+    if form.validate_on_submit():
+        try:
+            verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
+        except CodeInvalid as error:
+            flash(message_for(error), "error")
+        except PassportError:
+            # Unknown number and spent code read the same: nothing tells whether an account exists.
+            flash(message_for(CodeInvalid()), "error")
+        else:
+            done = _complete(verification, form)
+            if done:
+                session.pop("recovery", None)
+                return done
+    return render_template(
+        "auth/recover_code.html", form=form
+    ), 400 if request.method == "POST" else 200
+
+
+def _complete(verification, form):
+    try:
+        account = recovery.complete_recovery(
+            verification, form.new.data, form.repeat.data, context=request_context()
+        )
+    except PassportError as error:
+        flash(message_for(error), "error")
+        return None
+    logout_user()
+    sign_in(account, amr=["pwd"])
+    flash(_("Your password has been changed and you were signed out everywhere else."), "success")
+    return redirect(url_for("account.index"))
