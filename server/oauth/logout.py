@@ -55,6 +55,14 @@ class EndSessionEndpoint(_EndSessionEndpoint):
             raise InvalidRequestError("'id_token_hint' was not issued by this server.")
         return claims
 
+    def resolve_client_from_id_token_claims(self, id_token_claims):
+        # Our ID tokens carry aud as a one-element list (OIDC Core §2 allows it); Authlib
+        # resolves only a string, which would leave a hint without client_id never redirected.
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
+
     def end_session(self, end_session_request):
         login_session = getattr(end_session_request, "login_session", None)
         if login_session is not None:
