@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 from flask import current_app
 
+from ..extensions import db
 from ..models import OutboxMessage
 from ..oauth.logout import logout_token
 from ..services.clients import find_client
@@ -18,6 +19,7 @@ def deliver(message: OutboxMessage) -> None:
     token = logout_token(
         client=client, sub=message.payload["sub"], sid=message.payload.get("sid"), jti=message.jti
     )
+    db.session.commit()  # end the read of the client: no transaction stays open over the POST
     try:
         response = requests.post(
             message.target,

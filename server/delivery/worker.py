@@ -62,8 +62,30 @@ def claim(worker: str, limit: int) -> list[int]:
     return claimed
 
 
-def deliver_one(message_id: int, worker: str) -> str:
-    """Deliver a claimed message; returns its new status."""
+def renew_lease(message_id: int, worker: str) -> bool:
+    """Take a fresh lease on a claimed message just before sending it; False if it was lost.
+
+    The lease taken at claim time covers the whole batch, and one slow endpoint can outlast
+    it; by then another worker may have taken (and even delivered) the rest of the batch.
+    """
+    moment = now()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.locked_by == worker,
+            OutboxMessage.status == "pending",
+        )
+        .values(locked_until=moment + timedelta(seconds=current_app.config["DELIVERY_LEASE"]))
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_one(message_id: int, worker: str) -> str | None:
+    """Deliver a claimed message; returns its new status (None: another worker has it now)."""
+    if not renew_lease(message_id, worker):
+        return None
     message = db.session.get(OutboxMessage, message_id)
     handler = HANDLERS.get(message.kind)
     db.session.expunge(message)  # a detached copy: nothing reloads it during the call
