@@ -92,7 +92,7 @@ def _init_keys(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .oauth.views import bp as oauth_bp
-    from .web import account_credentials, recovery  # noqa: F401  (routes on the blueprints)
+    from .web import account_credentials, recovery, second_step, two_factor  # noqa: F401  (routes on the blueprints)
     from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
 

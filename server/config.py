@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import os
@@ -22,15 +23,20 @@ class ConfigError(Exception):
 def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
     environ = os.environ if environ is None else environ
     config = _read_toml(DEFAULTS_FILE)
+    explicit: set[str] = set()  # settings given by the operator, not defaults
     extra_file = environ.get(ENV_PREFIX + "CONFIG")
     if extra_file:
-        config.update(_read_toml(Path(extra_file)))
+        from_file = _read_toml(Path(extra_file))
+        config.update(from_file)
+        explicit.update(from_file)
     for name, raw in environ.items():
         if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "CONFIG":
             key = name[len(ENV_PREFIX) :]
             config[key] = _parse_env_value(raw, config.get(key))
+            explicit.add(key)
     config.update(overrides or {})
-    _finish(config)
+    explicit.update(overrides or {})
+    _finish(config, explicit)
     return config
 
 
@@ -66,7 +72,7 @@ def _parse_env_value(raw: str, default):
     return raw
 
 
-def _finish(config: dict) -> None:
+def _finish(config: dict, explicit: set[str]) -> None:
     env = config.get("ENV", "development")
     if env not in ("development", "production"):
         raise ConfigError(f"ENV must be 'development' or 'production', not {env!r}")
@@ -89,6 +95,15 @@ def _finish(config: dict) -> None:
                 "(or SECRET_KEY in the PASSPORT_CONFIG file)."
             )
         config["SECRET_KEY"] = _development_secret_key(instance)
+    if not config.get("TOTP_ENCRYPTION_KEY"):
+        if production:
+            raise ConfigError(
+                "TOTP_ENCRYPTION_KEY is not set: production needs PASSPORT_TOTP_ENCRYPTION_KEY "
+                "(a Fernet key, separate from SECRET_KEY)."
+            )
+        config["TOTP_ENCRYPTION_KEY"] = _development_secret(instance, "totp_key", _fernet_key)
+    if production and "TRUSTED_DEVICE_DAYS" not in explicit:
+        config["TRUSTED_DEVICE_DAYS"] = 0
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'passport.db'}"
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
@@ -131,12 +146,21 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
 def _development_secret_key(instance: Path) -> str:
-    path = instance / "secret_key"
+    return _development_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _development_secret(instance: Path, name: str, generate) -> str:
+    """A secret generated on first start and kept in instance/ (development only)."""
+    path = instance / name
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
+    key = generate()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)

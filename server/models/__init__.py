@@ -6,6 +6,7 @@ from .clients import Client, Consent, InitialAccessToken
 from .outbox import OutboxMessage
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, Grant, RefreshToken
+from .two_factor import RecoveryCode, TotpAuthenticator, TrustedDevice
 from .verifications import Verification
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "InitialAccessToken",
     "LoginSession",
     "OutboxMessage",
+    "RecoveryCode",
     "RefreshToken",
+    "TotpAuthenticator",
+    "TrustedDevice",
     "Verification",
 ]

@@ -63,7 +63,22 @@ def needs_login(grant, login_session: LoginSession | None) -> bool:
     return False
 
 
-def redirect_to_login(grant):
+def wants_mfa(grant) -> bool:
+    """The portal asked for a second factor through acr_values (OIDC Core §3.1.2.1)."""
+    requested = (grant.request.payload.data.get("acr_values") or "").split()
+    return current_app.config["ACR_MFA"] in requested
+
+
+def has_mfa(login_session: LoginSession) -> bool:
+    return login_session.acr == current_app.config["ACR_MFA"]
+
+
+def render_mfa_required(grant):
+    """The portal wants a second factor this Passport does not have yet: say so, offer to turn it on."""
+    return render_template("auth/mfa_required.html", client=grant.client), 403
+
+
+def redirect_to_login(grant, *, fresh: bool = False):
     """Send the person to /login and back here; `prompt=login` is dropped from the way back."""
     args = request.values.to_dict(flat=False)
     args.pop("csrf_token", None)
@@ -77,7 +92,7 @@ def redirect_to_login(grant):
     login_args = {"next": back}
     if hint := grant.request.payload.data.get("login_hint"):
         login_args["login_hint"] = hint[:320]
-    if "login" in prompts(grant) or _max_age(grant) is not None:
+    if fresh or "login" in prompts(grant) or _max_age(grant) is not None:
         login_args["fresh"] = "1"
     return redirect(url_for("auth.login", **login_args))
 

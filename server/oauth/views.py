@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+)
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
 from flask_login import logout_user
 
 from ..extensions import csrf
-from ..services import consents
+from ..services import consents, two_factor
 from ..web.auth import request_context
 from . import authorize as flow
 from .metadata import server_metadata
@@ -30,6 +34,12 @@ def authorize():
             if flow.prompts(grant) & {"none"}:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant)
+        if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
+            if not two_factor.is_enabled(login_session.account):
+                return flow.render_mfa_required(grant)
+            if flow.prompts(grant) & {"none"}:
+                raise InteractionRequiredError(redirect_uri=grant.redirect_uri)
+            return flow.redirect_to_login(grant, fresh=True)
         needs_consent = flow.needs_consent(grant, login_session)
         if needs_consent and "none" in flow.prompts(grant):
             raise ConsentRequiredError(redirect_uri=grant.redirect_uri)

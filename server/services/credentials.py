@@ -20,21 +20,32 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, Grant, LoginSession
 from ..security import random_token
-from . import audit, sessions
+from . import audit, sessions, two_factor
 from .accounts import RequestContext
-from .errors import ReauthenticationRequired, WrongPassword
+from .errors import ReauthenticationRequired, SecondFactorRequired, WrongPassword
 from .passwords import verify_password
 
 
-def check_owner(account: Account, password: str | None, login_session: LoginSession | None) -> None:
-    """Invariant 1: the current password, or — for an account without one — a recent sign-in."""
+def check_owner(
+    account: Account,
+    password: str | None,
+    login_session: LoginSession | None,
+    code: str | None = None,
+) -> None:
+    """Invariant 1: the current password, or — for an account without one — a recent sign-in;
+    and the second factor when 2FA is on. Raises WrongPassword, ReauthenticationRequired,
+    SecondFactorRequired, CodeInvalid or TooManyAttempts."""
     if account.password_hash:
         if not verify_password(account.password_hash, password or ""):
             raise WrongPassword()
-        return
-    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    if login_session is None or now() - login_session.auth_time > window:
-        raise ReauthenticationRequired()
+    else:
+        window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
+        if login_session is None or now() - login_session.auth_time > window:
+            raise ReauthenticationRequired()
+    if two_factor.is_enabled(account):
+        if not code:
+            raise SecondFactorRequired()
+        two_factor.verify(account, code)
 
 
 def credential_changed(
@@ -55,6 +66,7 @@ def credential_changed(
     moment = now()
     account.credential_epoch += 1
     account.updated_at = moment
+    two_factor.forget_trusted_devices(account)
     db.session.execute(
         update(Grant)
         .where(Grant.account_id == account.id, Grant.revoked_at.is_(None))

@@ -79,3 +79,7 @@ class TooManyAttempts(PassportError):
 
 class LastLoginMethod(PassportError):
     """Removing this would leave the account with no way to sign in."""
+
+
+class SecondFactorRequired(PassportError):
+    """Two-factor authentication is on: the change needs a code from the app (or a recovery code)."""

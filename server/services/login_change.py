@@ -30,6 +30,7 @@ def request_login_change(
     *,
     propagate: bool,
     login_session: LoginSession | None,
+    code: str | None = None,
     context: RequestContext | None = None,
 ) -> Verification:
     """Check the owner and the new value, then send a link (e-mail) or a code (phone).
@@ -38,7 +39,7 @@ def request_login_change(
     ReauthenticationRequired. Nothing changes on the account until the confirmation.
     """
     value = normalise_email(value) if kind == "email" else normalise_phone(value)
-    check_owner(account, password, login_session)
+    check_owner(account, password, login_session, code)
     if value == getattr(account, kind):
         raise SameIdentifier(kind)
     _ensure_free(account, kind, value)

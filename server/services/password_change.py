@@ -17,6 +17,7 @@ def change_password(
     repeat: str,
     *,
     login_session: LoginSession | None,
+    code: str | None = None,
     context: RequestContext | None = None,
 ) -> LoginSession | None:
     """Set a new password: the owner check (current password, or a recent sign-in for an
@@ -25,7 +26,7 @@ def change_password(
     Returns the re-issued session of this browser. Raises WrongPassword,
     ReauthenticationRequired, PasswordMismatch, WeakPassword; on any of them nothing changes.
     """
-    check_owner(account, current, login_session)
+    check_owner(account, current, login_session, code)
     if new != repeat:
         raise PasswordMismatch()
     check_password_policy(new, login=account.email or account.phone)

@@ -11,7 +11,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, Grant, LoginSession
 from ..security import random_token
-from . import audit, logouts
+from . import audit, logouts, two_factor
 from .accounts import RequestContext
 
 # Writing last_seen_at on every request would turn every page view into a write.
@@ -110,6 +110,7 @@ def end_all_sessions(
     moment = now()
     others = [s for s in active_sessions(account) if s.id != keep]
     _end(account, others, revoke_offline=True, context=context)
+    two_factor.forget_trusted_devices(account)
     db.session.execute(
         update(Grant)
         .where(

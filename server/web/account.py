@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 
-from ..services import audit, login_change, portals, sessions
+from ..services import audit, login_change, portals, sessions, two_factor
 from .auth import request_context
 from .devices import describe
 
@@ -25,6 +25,13 @@ class EndAllSessionsForm(FlaskForm):
 
 class RevokePortalForm(FlaskForm):
     client_id = HiddenField()
+
+
+@bp.context_processor
+def _two_factor_state():
+    if current_user.is_authenticated:
+        return {"two_factor": two_factor.is_enabled(current_user.account)}
+    return {"two_factor": False}
 
 
 @bp.route("")

@@ -49,6 +49,7 @@ def change_email():
                 form.password.data,
                 propagate=form.propagate.data,
                 login_session=current_user,
+                code=form.code.data,
                 context=request_context(),
             )
         except PassportError as error:
@@ -105,6 +106,7 @@ def change_phone():
                 form.password.data,
                 propagate=form.propagate.data,
                 login_session=current_user,
+                code=form.code.data,
                 context=request_context(),
             )
         except PassportError as error:
@@ -185,6 +187,7 @@ def change_password():
                 form.new.data,
                 form.repeat.data,
                 login_session=current_user,
+                code=form.code.data,
                 context=request_context(),
             )
         except PassportError as error:

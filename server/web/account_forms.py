@@ -6,6 +6,14 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
+class SecondFactorField(StringField):
+    """The code from the authenticator app (or a recovery code), asked when 2FA is on."""
+
+
+def second_factor_field():
+    return SecondFactorField(_l("Code from the authenticator app"), validators=[Length(max=20)])
+
+
 class EmailChangeForm(FlaskForm):
     email = StringField(_l("New e-mail"), validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
@@ -39,6 +47,7 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[Length(max=1024)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
+    code = second_factor_field()
 
 
 class RecoverForm(FlaskForm):
@@ -52,3 +61,29 @@ class ResetPasswordForm(FlaskForm):
 
 class ResetByCodeForm(ResetPasswordForm):
     code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(max=12)])
+
+
+class TwoFactorSetupForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app"), validators=[DataRequired(), Length(max=12)]
+    )
+
+
+class TwoFactorManageForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    code = StringField(
+        _l("Code from the authenticator app or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class SecondStepForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+    trust = BooleanField(_l("Trust this device"))

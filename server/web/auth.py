@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     current_app,
@@ -23,6 +25,8 @@ from .forms import LoginForm, LogoutForm, SignupForm
 from .messages import message_for
 
 bp = Blueprint("auth", __name__)
+
+TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 
 
 def request_context() -> accounts.RequestContext:
@@ -53,16 +57,41 @@ def sign_in(account, *, amr: list[str], remember: bool = False):
     session.clear()
     if language:
         session["ui_locales"] = language
+    acr = current_app.config["ACR_MFA" if "mfa" in amr else "ACR_PASSWORD"]
     login_session = sessions.start_session(
         account,
         amr=amr,
-        acr=current_app.config["ACR_PASSWORD"],
+        acr=acr,
         remember=remember,
         context=request_context(),
     )
     session.permanent = remember
     login_user(login_session)
     return login_session
+
+
+def after_first_factor(account, *, amr: list[str], remember: bool, next_url: str | None):
+    """Sign in, or — when 2FA is on and this device is not trusted — ask for the second step.
+
+    The first step alone creates no session: only a note in the cookie of who passed it.
+    """
+    from ..services import two_factor
+
+    fresh = session.pop("fresh_second_step", False)
+    trusted = not fresh and two_factor.is_trusted_device(
+        account, request.cookies.get(TRUSTED_DEVICE_COOKIE)
+    )
+    if two_factor.is_enabled(account) and not trusted:
+        session["second_step"] = {
+            "account_id": account.id,
+            "amr": amr,
+            "remember": bool(remember),
+            "next": next_url or "",
+            "at": int(time.time()),
+        }
+        return redirect(url_for("auth.second_step"))
+    sign_in(account, amr=amr, remember=remember)
+    return redirect(safe_next(next_url))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,6 +105,9 @@ def login():
         form.next.data = request.args.get("next", "")
         form.login.data = request.args.get("login_hint", "")
         fresh = request.args.get("fresh") == "1"
+        if fresh:
+            # prompt=login, max_age or an MFA request: a fresh second step, trusted device or not.
+            session["fresh_second_step"] = True
         if current_user.is_authenticated and not fresh:
             return redirect(safe_next(form.next.data))
     if form.validate_on_submit():
@@ -86,8 +118,9 @@ def login():
         except PassportError as error:
             flash(message_for(error), "error")
         else:
-            sign_in(account, amr=["pwd"], remember=form.remember.data)
-            return redirect(safe_next(form.next.data))
+            return after_first_factor(
+                account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
+            )
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

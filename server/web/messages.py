@@ -13,6 +13,7 @@ from ..services.errors import (
     PasswordMismatch,
     ReauthenticationRequired,
     SameIdentifier,
+    SecondFactorRequired,
     TooManyAttempts,
     WeakPassword,
     WrongPassword,
@@ -54,6 +55,8 @@ def message_for(error: PassportError) -> str:
                 "Please wait %(seconds)d seconds before asking again.", seconds=error.retry_after
             )
         return _("Too many attempts. Request a new code.")
+    if isinstance(error, SecondFactorRequired):
+        return _("Enter the code from your authenticator app (or a recovery code).")
     if isinstance(error, LastLoginMethod):
         return _("This is your only way to sign in. Create a password first.")
     if isinstance(error, WeakPassword):

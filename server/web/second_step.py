@@ -1,0 +1,69 @@
+"""The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Account
+from ..services import two_factor
+from ..services.errors import PassportError
+from .account_forms import SecondStepForm
+from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
+from .messages import message_for
+
+# How long the first step stays good while the person finds their phone.
+SECOND_STEP_WINDOW = 600
+
+
+def _pending_account() -> Account | None:
+    pending = session.get("second_step")
+    if not pending or time.time() - pending.get("at", 0) > SECOND_STEP_WINDOW:
+        return None
+    return db.session.get(Account, pending["account_id"])
+
+
+@bp.route("/login/second-step", methods=["GET", "POST"])
+def second_step():
+    account = _pending_account()
+    if account is None:
+        session.pop("second_step", None)
+        return redirect(url_for("auth.login"))
+    form = SecondStepForm()
+    trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
+    if form.validate_on_submit():
+        try:
+            method = two_factor.verify(account, form.code.data)
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            pending = session["second_step"]
+            # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
+            amr = pending["amr"] + (["otp", "mfa"] if method == "otp" else ["kba", "mfa"])
+            sign_in(account, amr=amr, remember=pending["remember"])
+            response = redirect(safe_next(pending["next"]))
+            if method == "recovery":
+                left = two_factor.remaining_recovery_codes(account)
+                flash(
+                    _("Recovery code used. Codes left: %(count)d.", count=left),
+                    "error" if left <= current_app.config["RECOVERY_CODES_LOW"] else "success",
+                )
+            if trust_allowed and form.trust.data:
+                token = two_factor.trust_device(
+                    account, user_agent=request.headers.get("User-Agent")
+                )
+                if token:
+                    response.set_cookie(
+                        TRUSTED_DEVICE_COOKIE,
+                        token,
+                        max_age=current_app.config["TRUSTED_DEVICE_DAYS"] * 86400,
+                        httponly=True,
+                        samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"],
+                    )
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed), status

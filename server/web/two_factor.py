@@ -1,0 +1,130 @@
+"""/account/2fa: turning two-factor authentication on and off, recovery codes."""
+
+from __future__ import annotations
+
+import segno
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
+
+from ..services import two_factor
+from ..services.errors import PassportError
+from .account import bp
+from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
+from .auth import request_context
+from .messages import message_for
+
+
+@bp.route("/2fa")
+@login_required
+def two_factor_page():
+    account = current_user.account
+    return render_template(
+        "account/two_factor.html",
+        enabled=two_factor.is_enabled(account),
+        remaining=two_factor.remaining_recovery_codes(account),
+        setup_form=TwoFactorSetupForm(),
+        manage_form=TwoFactorManageForm(),
+        account=account,
+    )
+
+
+@bp.route("/2fa/setup", methods=["POST"])
+@login_required
+def two_factor_setup():
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.begin_setup(
+                current_user.account, form.password.data, login_session=current_user
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            return redirect(url_for("account.two_factor_confirm"))
+    return redirect(url_for("account.two_factor_page"))
+
+
+@bp.route("/2fa/confirm", methods=["GET", "POST"])
+@login_required
+def two_factor_confirm():
+    account = current_user.account
+    secret = two_factor.pending_secret(account)
+    if secret is None:
+        return redirect(url_for("account.two_factor_page"))
+    form = TwoFactorConfirmForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_setup(account, form.code.data, context=request_context())
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            return render_template("account/recovery_codes.html", codes=codes)
+    uri = two_factor.provisioning_uri(account, secret)
+    qr = Markup(
+        segno.make(uri, error="m").svg_inline(
+            scale=5, title=_("QR code for your authenticator app")
+        )
+    )
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "account/two_factor_confirm.html", form=form, qr=qr, secret=grouped
+    ), status
+
+
+@bp.route("/2fa/recovery-codes", methods=["POST"])
+@login_required
+def two_factor_recovery_codes():
+    form = TwoFactorManageForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.regenerate_recovery_codes(
+                current_user.account, form.password.data, form.code.data, login_session=current_user
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            return render_template("account/recovery_codes.html", codes=codes)
+    return redirect(url_for("account.two_factor_page"))
+
+
+@bp.route("/2fa/disable", methods=["POST"])
+@login_required
+def two_factor_disable():
+    return _turn_off(
+        then=url_for("account.two_factor_page"), message=_("Two-factor authentication is off.")
+    )
+
+
+@bp.route("/2fa/reset", methods=["POST"])
+@login_required
+def two_factor_reset():
+    """Reset: off (a credential change), then straight into setting up a new app."""
+    return _turn_off(
+        then=url_for("account.two_factor_page"),
+        message=_("Two-factor authentication was reset. Set up your app again."),
+        reason="2fa_reset",
+    )
+
+
+def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
+    form = TwoFactorManageForm()
+    if form.validate_on_submit():
+        try:
+            replacement = two_factor.disable(
+                current_user.account,
+                form.password.data,
+                form.code.data,
+                login_session=current_user,
+                context=request_context(),
+                reason=reason,
+            )
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            if replacement is not None:
+                login_user(replacement)
+            flash(message, "success")
+    return redirect(then)
