@@ -95,6 +95,11 @@ def _finish(config: dict, explicit: set[str]) -> None:
                 "(or SECRET_KEY in the PASSPORT_CONFIG file)."
             )
         config["SECRET_KEY"] = _development_secret_key(instance)
+    if config["DELIVERY_LEASE"] <= config["DELIVERY_TIMEOUT"]:
+        raise ConfigError(
+            "DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT, or a slow delivery could be "
+            "taken over by another worker and sent twice."
+        )
     if not config.get("TOTP_ENCRYPTION_KEY"):
         if production:
             raise ConfigError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
@@ -39,5 +39,10 @@ class LoginSession(UserMixin, db.Model):
     def get_id(self) -> str:
         return self.id
 
-    def is_active_at(self, moment: datetime) -> bool:
-        return self.ended_at is None and self.expires_at > moment
+    def is_active_at(self, moment: datetime, idle_timeout: timedelta | None = None) -> bool:
+        """Not ended, not past its absolute lifetime, and (unless remembered) not idle too long."""
+        if self.ended_at is not None or self.expires_at <= moment:
+            return False
+        if idle_timeout is not None and not self.remember:
+            return self.last_seen_at + idle_timeout >= moment
+        return True

@@ -62,16 +62,22 @@ def start_session(
     return session
 
 
+def idle_timeout() -> timedelta:
+    return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
+
+
+def is_alive(session: LoginSession, moment=None) -> bool:
+    """Not ended, not expired, not idle past SESSION_IDLE_TIMEOUT (unless "remember me")."""
+    return session.is_active_at(moment or now(), idle_timeout())
+
+
 def load_active_session(session_id: str) -> LoginSession | None:
     """The session if it is still alive: not ended, not past its absolute or idle limit."""
     if not session_id or len(session_id) > 64:
         return None
     session = db.session.get(LoginSession, session_id)
     moment = now()
-    if session is None or not session.is_active_at(moment):
-        return None
-    idle = timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
-    if not session.remember and session.last_seen_at + idle < moment:
+    if session is None or not is_alive(session, moment):
         return None
     if moment - session.last_seen_at > TOUCH_INTERVAL:
         session.last_seen_at = moment

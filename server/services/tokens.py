@@ -16,7 +16,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
 from ..security import random_token, sha256_hex
-from . import audit
+from . import audit, sessions
 
 
 @dataclass
@@ -94,7 +94,7 @@ def find_authorization_code(code: str, client: Client) -> AuthorizationCode | No
 
 def subject_for_code(row: AuthorizationCode) -> Subject | None:
     session = db.session.get(LoginSession, row.session_id) if row.session_id else None
-    if session is None or not session.is_active_at(now()):
+    if session is None or not sessions.is_alive(session):
         return None
     return Subject(
         account=row.account,
@@ -195,7 +195,7 @@ def grant_is_live(grant: Grant) -> bool:
     if grant.offline or grant.session_id is None:
         return True
     session = db.session.get(LoginSession, grant.session_id)
-    return session is not None and session.is_active_at(now())
+    return session is not None and sessions.is_alive(session)
 
 
 def subject_for_refresh(row: RefreshToken) -> Subject:

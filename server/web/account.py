@@ -60,6 +60,7 @@ def sessions_page():
     rows = [
         {"session": s, "device": describe(s.user_agent), "current": s.id == current_user.id}
         for s in sessions.active_sessions(current_user.account)
+        if sessions.is_alive(s)
     ]
     return render_template(
         "account/sessions.html",

@@ -142,7 +142,8 @@ def test_killed_worker_restarted_delivers_exactly_once(live_server, factories, p
     person = factories.account()
     # The portal takes its time answering the first POST: long enough to kill the worker.
     receiver.hold_first(1, 30)
-    settings = {"DELIVERY_LEASE": 2, "DELIVERY_RETRY_BASE": 1, "DELIVERY_TIMEOUT": 30}
+    # The lease outlives the HTTP timeout (a config check insists), and the kill comes first.
+    settings = {"DELIVERY_LEASE": 4, "DELIVERY_RETRY_BASE": 1, "DELIVERY_TIMEOUT": 3}
     first = WorkerProcess(live_server, **settings)
     try:
         sid = sign_in_and_out(live_server, portal, person)
@@ -154,7 +155,7 @@ def test_killed_worker_restarted_delivers_exactly_once(live_server, factories, p
 
     second = WorkerProcess(live_server, **settings)
     try:
-        # It waits for the dead worker's lease (2 s) to run out, then sends again.
+        # It waits for the dead worker's lease (4 s) to run out, then sends again.
         delivered = wait_until(
             lambda: messages(live_server, portal)[0].status == "delivered", timeout=20
         )
