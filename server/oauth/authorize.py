@@ -136,15 +136,28 @@ def hint_names_session(end_request, login_session: LoginSession) -> bool:
     return claims.get("sid") in (None, login_session.id)
 
 
-def logout_confirmed() -> bool:
-    """The person pressed "Sign out" on our confirmation page (with a valid CSRF token)."""
-    if request.method != "POST" or request.form.get("confirm") != "yes":
+def _posted_from_our_form() -> bool:
+    """A POST that carries a valid CSRF token: it came from a page we rendered."""
+    if request.method != "POST":
         return False
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
         return False
     return True
+
+
+def logout_confirmed() -> bool:
+    """The person pressed "Sign out" on our confirmation page."""
+    return request.form.get("confirm") == "yes" and _posted_from_our_form()
+
+
+def consent_decision() -> str | None:
+    """ "allow" or "deny" from our consent page; None when the person has not decided yet."""
+    decision = request.form.get("decision")
+    if decision not in ("allow", "deny") or not _posted_from_our_form():
+        return None
+    return decision
 
 
 def render_consent(grant, login_session: LoginSession):

@@ -9,7 +9,7 @@ from authlib.oidc.core.errors import (
     InteractionRequiredError,
     LoginRequiredError,
 )
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask import Blueprint, abort, current_app, jsonify, render_template, session
 from flask_login import logout_user
 
 from ..extensions import csrf
@@ -23,6 +23,7 @@ bp = Blueprint("oauth", __name__)
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
+@csrf.exempt  # OIDC Core §3.1.2.1: portals may POST the request; the consent form checks CSRF itself
 def authorize():
     """OIDC Core §3.1.2: authenticate the person, ask consent when needed, issue a code."""
     server = authorization_server()
@@ -47,9 +48,10 @@ def authorize():
         return flow.error_response(error)
 
     if needs_consent:
-        if request.method == "GET" or "decision" not in request.form:
+        decision = flow.consent_decision()
+        if decision is None:
             return flow.render_consent(grant, login_session)
-        if request.form["decision"] != "allow":
+        if decision != "allow":
             return server.create_authorization_response(grant=grant, grant_user=None)
         consents.grant_consent(login_session.account, grant.client, grant.request.scope)
     flow.settle_offline_access(grant, consented_now=needs_consent)

@@ -174,3 +174,32 @@ def requests_quote(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+def test_portal_may_post_the_authorization_request(live_server, person, factories):
+    """OIDC Core §3.1.2.1: the authorization endpoint takes POST as well as GET."""
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        url = portal.authorization_url()
+        endpoint, query = url.split("?", 1)
+        from urllib.parse import parse_qsl
+
+        response = browser.session.post(
+            endpoint, data=dict(parse_qsl(query)), allow_redirects=False, timeout=15
+        )
+        assert response.status_code == 302
+        assert "code=" in response.headers["Location"]
+
+
+def test_consent_without_csrf_decides_nothing(live_server, person, portal):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        url = portal.authorization_url()
+        endpoint, query = url.split("?", 1)
+        from urllib.parse import parse_qsl
+
+        forged = dict(parse_qsl(query), decision="allow")
+        response = browser.session.post(endpoint, data=forged, allow_redirects=False, timeout=15)
+        # No valid CSRF token: the consent page is shown again, no code is issued.
+        assert response.status_code == 200 and 'name="decision"' in response.text
