@@ -10,6 +10,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from server import clock
+
 from .browser import Browser, Page
 from .factories import ClientInfo
 
@@ -105,6 +107,7 @@ class RelyingParty:
         token = jwt.decode(id_token, self.jwks(), algorithms=["RS256", "ES256"])
         claims = token.claims
         registry = jwt.JWTClaimsRegistry(
+            now=clock.timestamp,  # the server's clock, which tests may move forward
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.client.client_id},
             exp={"essential": True},

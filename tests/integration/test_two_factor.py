@@ -1,0 +1,184 @@
+"""Two-factor authentication over real HTTP: turning it on, signing in with it, turning it off."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from server import clock
+from server.extensions import db
+from server.models import TotpAuthenticator
+
+from ..support.browser import Browser
+from ..support.relying_party import RelyingParty
+
+
+def turn_on(browser: Browser, password: str) -> tuple[pyotp.TOTP, list[str]]:
+    page = browser.get("/account/2fa")
+    page = browser.submit(page, "password", password=password)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page.html).group(1).replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    assert "<svg" in page.html  # the QR code is drawn on the server
+    page = browser.submit(page, "code", code=totp.now())
+    codes = (
+        re.search(r'id="recovery-codes" class="codes">([^<]+)</pre>', page.html).group(1).split()
+    )
+    assert len(codes) == 10
+    return totp, codes
+
+
+def next_step_code(totp: pyotp.TOTP) -> str:
+    """A code of the next time step (a code, once used, is refused for the rest of its step)."""
+    clock.travel(30)
+    return totp.at(clock.timestamp())
+
+
+@pytest.fixture
+def person(factories):
+    return factories.account()
+
+
+def test_turn_on_sign_in_replay_and_recovery_code(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, codes = turn_on(browser, person.password)
+
+    # The secret is stored encrypted, never as the base32 text.
+    with live_server.app_context():
+        row = db.session.execute(
+            select(TotpAuthenticator).where(TotpAuthenticator.account_id == person.id)
+        ).scalar_one()
+        assert totp.secret not in row.secret_encrypted
+
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        assert page.url.endswith("/login/second-step")
+        # The first step alone signs nothing in.
+        assert "/login?" in browser.get("/account").url
+        page = browser.submit(browser.get("/login/second-step"), "code", code=next_step_code(totp))
+        assert page.url.endswith("/account")
+
+    # Replaying the code of a step already used is refused.
+    used = totp.at(clock.timestamp())
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        page = browser.submit(page, "code", code=used)
+        assert page.status == 400 and page.url.endswith("/login/second-step")
+
+    # A recovery code works once.
+    for expected_ok in (True, False):
+        with Browser(live_server.url) as browser:
+            page = browser.sign_in(person.email, person.password)
+            page = browser.submit(page, "code", code=codes[0])
+            assert page.url.endswith("/account") is expected_ok
+
+
+def test_amr_and_acr_in_id_tokens(live_server, person, factories):
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        tokens = portal.sign_in(browser, person.email, person.password)
+        claims = portal.verify_id_token(tokens["id_token"])
+        assert claims["amr"] == ["pwd"]
+        assert claims["acr"] == live_server.app.config["ACR_PASSWORD"]
+        totp, codes = turn_on(browser, person.password)
+
+    for code, amr in (
+        (lambda: next_step_code(totp), ["pwd", "otp", "mfa"]),
+        (lambda: codes[1], ["pwd", "kba", "mfa"]),
+    ):
+        with Browser(live_server.url) as browser:
+            page = browser.open(portal.authorization_url())
+            page = browser.submit(page, "password", login=person.email, password=person.password)
+            page = browser.submit(page, "code", code=code())
+            claims = portal.verify_id_token(
+                portal.exchange(portal.callback_params(page))["id_token"]
+            )
+            assert claims["amr"] == amr
+            assert claims["acr"] == live_server.app.config["ACR_MFA"]
+
+
+def test_portal_asking_for_mfa_gets_a_second_step(live_server, person, factories):
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    mfa = live_server.app.config["ACR_MFA"]
+    with Browser(live_server.url) as browser:
+        # Without 2FA on, the person is told the portal requires it.
+        portal.sign_in(browser, person.email, person.password)
+        page = browser.open(portal.authorization_url(acr_values=mfa))
+        assert page.status == 403 and 'id="mfa-required"' in page.html
+        totp, _ = turn_on(browser, person.password)
+        # With 2FA on, a password-only session is asked for the second step again.
+        page = browser.open(portal.authorization_url(acr_values=mfa))
+        page = browser.submit(page, "password", login=person.email, password=person.password)
+        assert page.url.endswith("/login/second-step")
+        page = browser.submit(page, "code", code=next_step_code(totp))
+        claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
+        assert claims["acr"] == mfa and "otp" in claims["amr"]
+
+
+def test_turning_off_needs_password_and_code_and_revokes_tokens(live_server, person, factories):
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+        page = (
+            browser.submit(browser.get("/login/second-step"), "code", code=next_step_code(totp))
+            if False
+            else None
+        )
+    with Browser(live_server.url) as browser:
+        page = browser.open(portal.authorization_url())
+        page = browser.submit(page, "password", login=person.email, password=person.password)
+        page = browser.submit(page, "code", code=next_step_code(totp))
+        tokens = portal.exchange(portal.callback_params(page))
+
+        page = browser.get("/account/2fa")
+        refused = browser.submit(
+            page, "code", button=None, password="wrong password", code=next_step_code(totp)
+        )
+        assert "two-factor-on" in browser.get("/account/2fa").html, refused.text
+        refused = browser.submit(
+            browser.get("/account/2fa"), "code", password=person.password, code="000000"
+        )
+        assert "two-factor-on" in browser.get("/account/2fa").html
+
+        page = browser.get("/account/2fa")
+        form_index = [
+            i for i, f in enumerate(page.forms) if f.action.endswith("/account/2fa/disable")
+        ][0]
+        form = page.forms[form_index]
+        response = browser.session.post(
+            browser.url(form.action),
+            data=dict(form.fields, password=person.password, code=next_step_code(totp)),
+            timeout=15,
+        )
+        assert response.status_code == 200 and "two-factor-off" in response.text
+    assert portal.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert portal.userinfo(tokens["access_token"]).status_code == 401
+
+
+def test_wrong_codes_are_rate_limited_with_growing_delay(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        free = live_server.app.config["SECOND_FACTOR_FREE_ATTEMPTS"]
+        for _ in range(free + 1):
+            page = browser.submit(browser.get("/login/second-step"), "code", code="123456")
+        # Now locked for a while: even a right code (the next step's, within the drift) waits.
+        right = totp.at(clock.timestamp() + 30)
+        page = browser.submit(browser.get("/login/second-step"), "code", code=right)
+        assert page.status == 400 and page.url.endswith("/login/second-step")
+        assert "wait" in page.text.lower()
+        # One more wrong code doubles the wait (1 s, then 2 s).
+        clock.travel(1.5)
+        browser.submit(browser.get("/login/second-step"), "code", code="654321")
+        clock.travel(1.5)
+        page = browser.submit(browser.get("/login/second-step"), "code", code=right)
+        assert page.status == 400
+        clock.travel(1)
+        page = browser.submit(browser.get("/login/second-step"), "code", code=right)
+        assert page.url.endswith("/account")
