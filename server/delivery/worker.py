@@ -23,13 +23,16 @@ from sqlalchemy import or_, select, update
 from ..clock import now
 from ..extensions import db
 from ..models import OutboxMessage
-from . import backchannel
+from . import backchannel, events, mail, sms
 from .errors import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[OutboxMessage], None]] = {
     "backchannel_logout": backchannel.deliver,
+    "mail": mail.deliver,
+    "sms": sms.deliver,
+    "security_event": events.deliver,
 }
 
 
@@ -112,6 +115,10 @@ def _record_outcome(message_id: int, worker: str, error: str | None, permanent: 
     message = db.session.get(OutboxMessage, message_id)
     attempts = message.attempts + 1
     values: dict = {"attempts": attempts, "locked_by": None, "locked_until": None}
+    finished = error is None or permanent or moment >= message.give_up_at
+    if finished and "sealed" in (message.payload or {}):
+        # A sent (or abandoned) message's link or code is of no use to anyone: drop it.
+        values["payload"] = {k: v for k, v in message.payload.items() if k != "sealed"}
     if error is None:
         values.update(status="delivered", delivered_at=moment, last_error=None)
     elif permanent or moment >= message.give_up_at:

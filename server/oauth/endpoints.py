@@ -134,13 +134,18 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
 class PassportClientMetadata(BaseClaims):
     """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2."""
 
-    REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required"]
+    REGISTERED_CLAIMS = [
+        "backchannel_logout_uri",
+        "backchannel_logout_session_required",
+        "security_events_endpoint",
+    ]
 
     def validate(self, now=None, leeway=0):
         super().validate(now, leeway)
-        uri = self.get("backchannel_logout_uri")
-        if uri is not None and not isinstance(uri, str):
-            raise InvalidClaimError("backchannel_logout_uri")
+        for name in ("backchannel_logout_uri", "security_events_endpoint"):
+            uri = self.get(name)
+            if uri is not None and not isinstance(uri, str):
+                raise InvalidClaimError(name)
         required = self.get("backchannel_logout_session_required")
         if required is not None and not isinstance(required, bool):
             raise InvalidClaimError("backchannel_logout_session_required")

@@ -90,8 +90,9 @@ def check_client_metadata(metadata: dict) -> dict:
         check_redirect_uri(u, field="post_logout_redirect_uris", native=native)
         for u in metadata.get("post_logout_redirect_uris") or []
     ]
-    if metadata.get("backchannel_logout_uri"):
-        check_redirect_uri(metadata["backchannel_logout_uri"], field="backchannel_logout_uri")
+    for name in ("backchannel_logout_uri", "security_events_endpoint"):
+        if metadata.get(name):
+            check_redirect_uri(metadata[name], field=name)
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
     if alg not in ALGORITHMS:
         raise InvalidClientMetadata(f"id_token_signed_response_alg must be one of {ALGORITHMS}")

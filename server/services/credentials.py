@@ -20,7 +20,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, Grant, LoginSession
 from ..security import random_token
-from . import audit, sessions, two_factor
+from . import audit, security_events, sessions, two_factor
 from .accounts import RequestContext
 from .errors import ReauthenticationRequired, SecondFactorRequired, WrongPassword
 from .passwords import verify_password
@@ -90,7 +90,7 @@ def credential_changed(
             expires_at=keep.expires_at,
         )
         db.session.add(replacement)
-    _security_events().queue_credential_change(
+    security_events.queue_credential_change(
         account, credential_type=credential_type, change_type=change_type
     )
     audit.record(
@@ -102,15 +102,3 @@ def credential_changed(
         **details,
     )
     return replacement
-
-
-def _notifications():
-    from . import notifications  # built alongside; imported when first used
-
-    return notifications
-
-
-def _security_events():
-    from . import security_events
-
-    return security_events

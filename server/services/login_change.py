@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Account, LoginSession, Verification
-from . import audit, verifications
+from . import audit, notifications, security_events, verifications
 from .accounts import RequestContext
 from .credentials import check_owner, credential_changed
 from .errors import CodeExpired, IdentifierTaken, SameIdentifier
@@ -134,7 +134,7 @@ def _apply(
         kind=kind,
     )
     if verification.propagate:
-        _security_events().queue_identifier_changed(
+        security_events.queue_identifier_changed(
             account, kind=kind, old_value=old_value, new_value=new_value
         )
     _notify_changed(account, kind, old_value, new_value)
@@ -166,7 +166,7 @@ def _own_open(account: Account, verification_id) -> Verification:
 def _send(account: Account, verification: Verification, secret: str) -> None:
     if verification.kind == "email":
         url = current_app.config["ISSUER"] + url_for("account.confirm_email", token=secret)
-        _notifications().send_mail(
+        notifications.send_mail(
             verification.target,
             "confirm_email",
             locale=account.locale,
@@ -174,7 +174,7 @@ def _send(account: Account, verification: Verification, secret: str) -> None:
             name=account.name,
         )
     else:
-        _notifications().send_sms(
+        notifications.send_sms(
             verification.target, "confirm_phone", locale=account.locale, code=secret
         )
 
@@ -185,25 +185,13 @@ def _notify_changed(account: Account, kind: str, old_value: str | None, new_valu
     recipients = {new_value, old_value} - {None}
     for target in sorted(recipients):
         if kind == "email":
-            _notifications().send_mail(target, "login_changed", locale=account.locale, **context)
+            notifications.send_mail(target, "login_changed", locale=account.locale, **context)
         else:
-            _notifications().send_sms(target, "login_changed", locale=account.locale, **context)
+            notifications.send_sms(target, "login_changed", locale=account.locale, **context)
     # The other channel, if the account has one, hears of it too.
     other = account.phone if kind == "email" else account.email
     if other:
         if kind == "email":
-            _notifications().send_sms(other, "login_changed", locale=account.locale, **context)
+            notifications.send_sms(other, "login_changed", locale=account.locale, **context)
         else:
-            _notifications().send_mail(other, "login_changed", locale=account.locale, **context)
-
-
-def _notifications():
-    from . import notifications  # built alongside; imported when first used
-
-    return notifications
-
-
-def _security_events():
-    from . import security_events
-
-    return security_events
+            notifications.send_mail(other, "login_changed", locale=account.locale, **context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..models import Account, LoginSession
+from . import notifications
 from .accounts import RequestContext
 from .credentials import check_owner, credential_changed
 from .errors import PasswordMismatch
@@ -42,20 +43,8 @@ def change_password(
     )
     template = "new_password_created" if created else "password_changed"
     if account.email:
-        _notifications().send_mail(account.email, template, locale=account.locale)
+        notifications.send_mail(account.email, template, locale=account.locale)
     if account.phone and not created:
-        _notifications().send_sms(account.phone, "password_changed", locale=account.locale)
+        notifications.send_sms(account.phone, "password_changed", locale=account.locale)
     db.session.commit()
     return replacement
-
-
-def _notifications():
-    from . import notifications  # built alongside; imported when first used
-
-    return notifications
-
-
-def _security_events():
-    from . import security_events
-
-    return security_events

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..clock import now
 from ..extensions import db
 from ..models import Account, Verification
-from . import audit, verifications
+from . import audit, notifications, verifications
 from .accounts import RequestContext
 from .credentials import credential_changed
 from .errors import CodeExpired, PasswordMismatch
@@ -39,9 +39,9 @@ def request_recovery(
     verification, secret = verifications.issue(account, purpose=PURPOSE, kind=kind, target=value)
     if kind == "email":
         url = current_app.config["ISSUER"] + url_for("auth.recover_reset", token=secret)
-        _notifications().send_mail(value, "recovery_link", locale=account.locale, recovery_url=url)
+        notifications.send_mail(value, "recovery_link", locale=account.locale, recovery_url=url)
     else:
-        _notifications().send_sms(value, "recovery_code", locale=account.locale, code=secret)
+        notifications.send_sms(value, "recovery_code", locale=account.locale, code=secret)
     context = context or RequestContext()
     audit.record(
         "recovery_requested",
@@ -91,20 +91,8 @@ def complete_recovery(
         account, reason="password_recovered", credential_type="password", keep=None, context=context
     )
     if account.email:
-        _notifications().send_mail(account.email, "password_changed", locale=account.locale)
+        notifications.send_mail(account.email, "password_changed", locale=account.locale)
     if account.phone:
-        _notifications().send_sms(account.phone, "password_changed", locale=account.locale)
+        notifications.send_sms(account.phone, "password_changed", locale=account.locale)
     db.session.commit()
     return account
-
-
-def _notifications():
-    from . import notifications  # built alongside; imported when first used
-
-    return notifications
-
-
-def _security_events():
-    from . import security_events
-
-    return security_events

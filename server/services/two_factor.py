@@ -21,7 +21,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, LoginSession, RecoveryCode, TotpAuthenticator, TrustedDevice
 from ..security import random_token, sha256_hex
-from . import audit
+from . import audit, notifications
 from .accounts import RequestContext
 from .errors import CodeInvalid, ReauthenticationRequired, TooManyAttempts, WrongPassword
 from .passwords import verify_password
@@ -315,8 +315,6 @@ def _count_failure(account: Account, authenticator: TotpAuthenticator, moment: d
 
 
 def _notify(account: Account, template: str) -> None:
-    from . import notifications
-
     if account.email:
         notifications.send_mail(account.email, template, locale=account.locale)
     elif account.phone:

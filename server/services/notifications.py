@@ -1,0 +1,73 @@
+"""Mail and SMS to the person, in their language, through the outbox (invariant 7).
+
+Messages are rendered when queued (so they use the person's language of that moment)
+and sealed with Fernet before they are stored: they carry confirmation links and codes,
+which must not sit in the database in the clear (invariant 8). After delivery the sealed
+body is dropped and only the template name stays.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from ..models import OutboxMessage
+from . import outbox
+
+MAIL = "mail"
+SMS = "sms"
+
+
+def send_mail(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
+    """Queue an e-mail from templates/mail/{template}.txt (first line "Subject: …") and
+    .html, in `locale`. No commit: it joins the caller's transaction."""
+    locale = _locale(locale)
+    with force_locale(locale):
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    first, _, body = text.lstrip().partition("\n")
+    subject = first.removeprefix("Subject:").strip()
+    content = {"subject": subject, "text": body.strip() + "\n", "html": html, "locale": locale}
+    return outbox.enqueue(
+        MAIL, to, {"template": template, "locale": locale, "sealed": seal(content)}
+    )
+
+
+def send_sms(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
+    """Queue an SMS from templates/sms/{template}.txt, in `locale`. No commit."""
+    locale = _locale(locale)
+    with force_locale(locale):
+        text = " ".join(render_template(f"sms/{template}.txt", **context).split())
+    return outbox.enqueue(
+        SMS, to, {"template": template, "locale": locale, "sealed": seal({"text": text})}
+    )
+
+
+def seal(content: dict) -> str:
+    return _fernet().encrypt(json.dumps(content).encode()).decode()
+
+
+def unseal(sealed: str) -> dict:
+    try:
+        return json.loads(_fernet().decrypt(sealed.encode()))
+    except InvalidToken as error:
+        raise ValueError("the sealed message cannot be opened with this key") from error
+
+
+def _fernet() -> Fernet:
+    secret = current_app.config.get("OUTBOX_KEY") or current_app.config["SECRET_KEY"]
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"passport outbox").derive(
+        secret.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _locale(locale: str | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return locale if locale in languages else languages[0]

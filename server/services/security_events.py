@@ -1,0 +1,74 @@
+"""Queueing security events for the portals linked to an account (RFC 8417 SETs, pushed per RFC 8935)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..clock import timestamp
+from ..extensions import db
+from ..models import Account, Client, Consent, Grant
+from . import outbox
+
+SECURITY_EVENT = "security_event"
+
+
+def linked_clients(account: Account) -> list[Client]:
+    """Portals the person allowed, or that received tokens for the person."""
+    client_ids = set(
+        db.session.execute(
+            select(Consent.client_id).where(Consent.account_id == account.id)
+        ).scalars()
+    ) | set(
+        db.session.execute(select(Grant.client_id).where(Grant.account_id == account.id)).scalars()
+    )
+    if not client_ids:
+        return []
+    return list(db.session.execute(select(Client).where(Client.id.in_(client_ids))).scalars())
+
+
+def queue_credential_change(account: Account, *, credential_type: str, change_type: str) -> int:
+    """CAEP credential-change (§3.2) to every linked portal with an events endpoint. No commit."""
+    from ..oauth.events import CREDENTIAL_CHANGE
+
+    event = {
+        "credential_type": credential_type,
+        "change_type": change_type,
+        "event_timestamp": timestamp(),
+    }
+    return _queue(account, CREDENTIAL_CHANGE, event)
+
+
+def queue_identifier_changed(
+    account: Account, *, kind: str, old_value: str | None, new_value: str
+) -> int:
+    """RISC identifier-changed (§2.3): the subject is the old identifier; "new-value" the new one."""
+    from ..oauth.events import IDENTIFIER_CHANGED
+
+    if old_value:
+        if kind == "email":
+            subject = {"format": "email", "email": old_value}
+        else:
+            subject = {"format": "phone_number", "phone_number": old_value}
+    else:
+        subject = None
+    event = {"new-value": new_value, "event_timestamp": timestamp()}
+    return _queue(account, IDENTIFIER_CHANGED, event, subject=subject)
+
+
+def _queue(account: Account, event_type: str, event: dict, *, subject: dict | None = None) -> int:
+    count = 0
+    for client in linked_clients(account):
+        endpoint = client.client_metadata.get("security_events_endpoint")
+        if not endpoint or client.is_disabled:
+            continue
+        payload = {
+            "client_id": client.client_id,
+            "sub": account.sub,
+            "event_type": event_type,
+            "event": event,
+        }
+        if subject:
+            payload["subject"] = subject
+        outbox.enqueue(SECURITY_EVENT, endpoint, payload)
+        count += 1
+    return count
