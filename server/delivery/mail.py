@@ -27,10 +27,12 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.target
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(idstring=message.jti[:16], domain="passport")
-    email["Content-Language"] = content["locale"]
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(content["text"])
     email.add_alternative(content["html"], subtype="html")
+    email["Content-Language"] = content[
+        "locale"
+    ]  # after set_content, which drops Content-* headers
     return email
 
 

@@ -53,7 +53,7 @@ def request_login_change(
         account_id=account.id,
         ip_address=context.ip_address,
         user_agent=context.user_agent,
-        kind=kind,
+        identifier=kind,
     )
     db.session.commit()
     return verification
@@ -131,7 +131,7 @@ def _apply(
         credential_type="login",
         keep=keep,
         context=context,
-        kind=kind,
+        identifier=kind,
     )
     if verification.propagate:
         security_events.queue_identifier_changed(

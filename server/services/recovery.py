@@ -48,7 +48,7 @@ def request_recovery(
         account_id=account.id,
         ip_address=context.ip_address,
         user_agent=context.user_agent,
-        kind=kind,
+        identifier=kind,
     )
     db.session.commit()
     return kind, verification.id

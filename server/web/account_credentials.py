@@ -76,7 +76,7 @@ def confirm_email(token):
     if form.validate_on_submit():
         try:
             login_session = current_user if current_user.is_authenticated else None
-            _, replacement = login_change.confirm_email_change(
+            _account, replacement = login_change.confirm_email_change(
                 token, login_session=login_session, context=request_context()
             )
         except PassportError as error:
@@ -134,7 +134,7 @@ def confirm_phone():
     form = CodeForm(verification=pending.id)
     if form.validate_on_submit():
         try:
-            _, replacement = login_change.confirm_phone_change(
+            _account, replacement = login_change.confirm_phone_change(
                 account,
                 form.verification.data,
                 form.code.data,

@@ -6,17 +6,15 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
-class SecondFactorField(StringField):
+def second_factor_field() -> StringField:
     """The code from the authenticator app (or a recovery code), asked when 2FA is on."""
-
-
-def second_factor_field():
-    return SecondFactorField(_l("Code from the authenticator app"), validators=[Length(max=20)])
+    return StringField(_l("Code from the authenticator app"), validators=[Length(max=20)])
 
 
 class EmailChangeForm(FlaskForm):
     email = StringField(_l("New e-mail"), validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    code = second_factor_field()
     propagate = BooleanField(
         _l("Update the e-mail in all portals linked to my Passport"), default=True
     )
@@ -25,6 +23,7 @@ class EmailChangeForm(FlaskForm):
 class PhoneChangeForm(FlaskForm):
     phone = StringField(_l("New phone number"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    code = second_factor_field()
     propagate = BooleanField(
         _l("Update the phone number in all portals linked to my Passport"), default=True
     )
