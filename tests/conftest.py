@@ -121,9 +121,36 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_settings(backend, tmp_path_factory) -> dict:
+def mailbox():
+    """A real SMTP server the live Passport sends its mail to."""
+    from .support.mail import Mailbox
+
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def sms_gateway():
+    """A local HTTP server standing in for the SMS gateway."""
+    from .support.receiver import Receiver
+
+    with Receiver() as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="session")
+def server_settings(backend, tmp_path_factory, mailbox, sms_gateway) -> dict:
     root: Path = tmp_path_factory.mktemp(f"passport-{backend}")
-    settings = dict(TEST_SETTINGS, INSTANCE_DIR=str(root / "instance"), KEYS_DIR=str(root / "keys"))
+    settings = dict(
+        TEST_SETTINGS,
+        INSTANCE_DIR=str(root / "instance"),
+        KEYS_DIR=str(root / "keys"),
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=mailbox.port,
+        SMTP_SECURITY="none",
+        SMS_GATEWAY_URL=sms_gateway.url + "/sms",
+    )
     if backend == "sqlite":
         settings["DATABASE_URL"] = f"sqlite:///{root / 'passport.db'}"
     else:

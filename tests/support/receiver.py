@@ -18,6 +18,8 @@ class Received:
     path: str
     form: dict[str, str]
     status: int
+    body: str = ""
+    content_type: str = ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -27,7 +29,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = min(int(self.headers.get("Content-Length") or 0), 1_000_000)
         body = self.rfile.read(length).decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(body).items()}
-        status, delay = self.server.receiver._record(self.path, form)
+        status, delay = self.server.receiver._record(
+            self.path, form, body, self.headers.get("Content-Type", "")
+        )
         if delay:
             self.server.receiver._released.wait(delay)
         try:
@@ -95,12 +99,14 @@ class Receiver:
         """Answer every held request now."""
         self._released.set()
 
-    def _record(self, path: str, form: dict) -> tuple[int, float]:
+    def _record(
+        self, path: str, form: dict, body: str = "", content_type: str = ""
+    ) -> tuple[int, float]:
         with self._lock:
             index = len(self.received)
             status = self._fail_status if index < self._fail_first else 200
             delay = self._delay_seconds if index < self._delay_first else self._delay_every
-            self.received.append(Received(path, form, status))
+            self.received.append(Received(path, form, status, body, content_type))
             self._lock.notify_all()
         return status, delay
 

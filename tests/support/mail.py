@@ -1,0 +1,72 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, for the tests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class _Handler:
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.mailbox._add(envelope.rcpt_tos, message)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """Start with `.start()`; `.messages_to(address)` and `.wait_for(address)` read the mail."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._lock = threading.Condition()
+        self._messages: list[tuple[list[str], EmailMessage]] = []
+
+    def start(self) -> Mailbox:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def _add(self, recipients: list[str], message: EmailMessage) -> None:
+        with self._lock:
+            self._messages.append(([r.lower() for r in recipients], message))
+            self._lock.notify_all()
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for rcpts, m in self._messages if address.lower() in rcpts]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [m for rcpts, m in self._messages if address.lower() in rcpts]
+                left = deadline - time.monotonic()
+                if len(found) >= count or left <= 0:
+                    return found
+                self._lock.wait(left)
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
