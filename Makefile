@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel compile -d translations --statistics
 
 ## make run: set up, migrate, seed the demo account and portal, serve Passport on :5000 and the portal on :5001
 run: setup

@@ -92,6 +92,8 @@ def redirect_to_login(grant, *, fresh: bool = False):
     login_args = {"next": back}
     if hint := grant.request.payload.data.get("login_hint"):
         login_args["login_hint"] = hint[:320]
+    if locales := grant.request.payload.data.get("ui_locales"):
+        login_args["ui_locales"] = locales[:100]
     if fresh or "login" in prompts(grant) or _max_age(grant) is not None:
         login_args["fresh"] = "1"
     return redirect(url_for("auth.login", **login_args))

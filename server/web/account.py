@@ -96,7 +96,7 @@ def end_all_sessions():
         )
         if keep is None:
             return _signed_out()
-        flash(_("Signed out of %(count)d other session(s).", count=count), "success")
+        flash(_("Other sessions ended: %(count)d.", count=count), "success")
     return redirect(url_for("account.sessions_page"))
 
 
