@@ -159,6 +159,13 @@ CLAIMS_CLASSES = [
 ]
 
 
+def error_description(error: Exception) -> str:
+    """RFC 6749 §5.2: error_description uses %x20-21 / %x23-5B / %x5D-7E only."""
+    text = str(error) or "Invalid client metadata."
+    cleaned = "".join(c if (" " <= c <= "~" and c not in '"\\') else "?" for c in text)
+    return cleaned[:300]
+
+
 class RegistrationMixin:
     def get_server_metadata(self):
         return server_metadata()
@@ -170,11 +177,11 @@ class RegistrationMixin:
         try:
             metadata = super().extract_client_metadata(request)
         except (ValueError, TypeError, AttributeError, JoseError) as error:
-            raise InvalidClientMetadataError(str(error) or "Invalid client metadata.") from error
+            raise InvalidClientMetadataError(error_description(error)) from error
         try:
             return client_service.check_client_metadata(metadata)
         except InvalidClientMetadata as error:
-            raise InvalidClientMetadataError(str(error)) from error
+            raise InvalidClientMetadataError(error_description(error)) from error
 
     def generate_client_registration_info(self, client, request):
         token = getattr(request, "registration_access_token", None)

@@ -9,7 +9,7 @@ from authlib.oidc.core.errors import (
     InteractionRequiredError,
     LoginRequiredError,
 )
-from flask import Blueprint, abort, current_app, jsonify, render_template, session
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
 from flask_login import logout_user
 
 from ..extensions import csrf
@@ -20,6 +20,34 @@ from .metadata import server_metadata
 from .server import authorization_server
 
 bp = Blueprint("oauth", __name__)
+
+# RFC 6749 Appendix A: these parameters are ASCII tokens. Authlib echoes some of them in
+# error descriptions, which may hold only printable ASCII (§5.2), so anything else is
+# refused here, before it can reach an error message.
+ASCII_TOKEN_PARAMETERS = (
+    "response_type",
+    "grant_type",
+    "token_type_hint",
+    "code_challenge_method",
+    "response_mode",
+    "prompt",
+    "display",
+    "scope",
+)
+
+
+@bp.before_request
+def refuse_non_ascii_tokens():
+    for name in ASCII_TOKEN_PARAMETERS:
+        for value in request.values.getlist(name):
+            if not all(" " <= c <= "~" for c in value):
+                description = f"'{name}' must be printable ASCII."
+                if request.endpoint == "oauth.authorize":
+                    return render_template(
+                        "errors/oauth.html", error="invalid_request", description=description
+                    ), 400
+                return jsonify(error="invalid_request", error_description=description), 400
+    return None
 
 
 @bp.route("/authorize", methods=["GET", "POST"])

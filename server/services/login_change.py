@@ -85,14 +85,20 @@ def pending_change(account: Account, kind: str) -> Verification | None:
     return verification if verification and verification.is_open(now()) else None
 
 
+def check_email_link(token: str) -> Verification:
+    """The pending change a link names, without using it; raises CodeExpired."""
+    verification = verifications.find_by_link(PURPOSE, token)
+    if verification.kind != "email":
+        raise CodeExpired()
+    return verification
+
+
 def confirm_email_change(
     token: str, *, login_session: LoginSession | None, context: RequestContext | None = None
 ) -> tuple[Account, LoginSession | None]:
     """Follow the link: the new e-mail replaces the old one, verified. Returns the account and
     the re-issued session when the confirming browser is signed in to that account."""
-    verification = verifications.find_by_link(PURPOSE, token)
-    if verification.kind != "email":
-        raise CodeExpired()
+    verification = check_email_link(token)
     return _apply(verification, login_session, context or RequestContext())
 
 

@@ -73,19 +73,20 @@ def change_email():
 def confirm_email(token):
     """The link from the message; a button confirms, so that link scanners change nothing."""
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            login_session = current_user if current_user.is_authenticated else None
-            _account, replacement = login_change.confirm_email_change(
-                token, login_session=login_session, context=request_context()
-            )
-        except PassportError as error:
-            flash(message_for(error), "error")
-            return render_template("account/confirm_email.html", form=None), 400
-        _keep_signed_in(replacement)
-        flash(_("Login confirmed"), "success")
-        return redirect(url_for("account.index") if replacement else url_for("auth.login"))
-    return render_template("account/confirm_email.html", form=form)
+    try:
+        if not form.validate_on_submit():
+            login_change.check_email_link(token)
+            return render_template("account/confirm_email.html", form=form)
+        login_session = current_user if current_user.is_authenticated else None
+        _account, replacement = login_change.confirm_email_change(
+            token, login_session=login_session, context=request_context()
+        )
+    except PassportError as error:
+        flash(message_for(error), "error")
+        return render_template("account/confirm_email.html", form=None), 400
+    _keep_signed_in(replacement)
+    flash(_("Login confirmed"), "success")
+    return redirect(url_for("account.index") if replacement else url_for("auth.login"))
 
 
 @bp.route("/phone", methods=["GET", "POST"])
