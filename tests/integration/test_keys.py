@@ -1,0 +1,64 @@
+"""The JWKS over HTTP, and tokens signed before a key rotation staying verifiable."""
+
+from __future__ import annotations
+
+import requests
+from joserfc import jws
+
+from server import clock
+
+from ..support.browser import Browser
+from ..support.relying_party import RelyingParty
+
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
+
+
+def kid_of(token: str) -> str:
+    return jws.extract_compact(token.encode()).protected["kid"]
+
+
+def test_jwks_holds_public_keys_only(live_server):
+    response = requests.get(live_server.url + "/jwks.json", timeout=10)
+    assert response.status_code == 200 and "max-age" in response.headers["Cache-Control"]
+    keys = response.json()["keys"]
+    assert {k["alg"] for k in keys} >= {"RS256", "ES256"}
+    assert len({k["kid"] for k in keys}) == len(keys)
+    for key in keys:
+        assert not PRIVATE_MEMBERS & set(key), key["kid"]
+        assert key["use"] == "sig"
+
+
+def test_rotation_keeps_earlier_tokens_verifiable(live_server, factories):
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        before = portal.sign_in(browser, person.email, person.password)
+    store = live_server.app.extensions["passport.keys"]
+    old_kid = kid_of(before["id_token"])
+    delay = 300
+    with live_server.app_context():
+        new = store.rotate("RS256", delay_seconds=delay)
+    try:
+        published = {
+            k["kid"]
+            for k in requests.get(live_server.url + "/jwks.json", timeout=10).json()["keys"]
+        }
+        assert {old_kid, new.kid} <= published  # the next key is published at once…
+        with Browser(live_server.url) as browser:
+            during = portal.sign_in(browser, person.email, person.password)
+        assert kid_of(during["id_token"]) == old_kid  # …but does not sign before its time
+
+        clock.travel(delay + 1)
+        with Browser(live_server.url) as browser:
+            after = portal.sign_in(browser, person.email, person.password)
+        assert kid_of(after["id_token"]) == new.kid
+        assert kid_of(after["access_token"]) == new.kid
+        # Tokens signed with the previous key still verify against the JWKS and still work.
+        assert portal.verify_id_token(during["id_token"])["sub"] == person.sub
+        assert portal.userinfo(during["access_token"]).status_code == 200
+        assert portal.refresh(during["refresh_token"]).status_code == 200
+    finally:
+        clock.reset()
+        # Leave the server signing with a key of the ordinary kind for the other tests.
+        with live_server.app_context():
+            store.rotate("RS256", delay_seconds=0)
