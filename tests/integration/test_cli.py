@@ -1,0 +1,117 @@
+"""The `passport` command, run as a real process against a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASSPORT = str(Path(sys.executable).with_name("passport"))
+
+
+@pytest.fixture
+def run(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
+    environ.update(
+        PASSPORT_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        PASSPORT_INSTANCE_DIR=str(tmp_path / "instance"),
+        PASSPORT_KEYS_DIR=str(tmp_path / "keys"),
+        PASSPORT_ARGON2_MEMORY_COST="8192",
+        PASSPORT_ARGON2_TIME_COST="1",
+    )
+
+    def passport(*args, stdin=None):
+        return subprocess.run(
+            [PASSPORT, *args], env=environ, input=stdin, capture_output=True, text=True, timeout=120
+        )
+
+    assert passport("db", "upgrade").returncode == 0
+    passport.tmp_path = tmp_path
+    return passport
+
+
+def test_users_create(run):
+    created = run(
+        "users",
+        "create",
+        "--email",
+        "Cli.User@Example.org",
+        "--phone",
+        "8 912 000 11 22",
+        "--password-stdin",
+        stdin="a good long passphrase\n",
+    )
+    assert created.returncode == 0, created.stderr
+    user = json.loads(created.stdout)
+    assert user["email"] == "cli.user@example.org" and user["phone"] == "+79120001122"
+    again = run(
+        "users", "create", "--email", "cli.user@example.org", "--password", "another passphrase"
+    )
+    assert again.returncode != 0 and "already exists" in again.stderr
+    assert run("users", "create", "--email", "not-an-email", "--password", "x" * 12).returncode != 0
+    neither = run("users", "create", "--password", "x" * 12)
+    assert neither.returncode != 0 and "--email or --phone" in neither.stderr
+    both = run(
+        "users", "create", "--email", "b@example.org", "--password", "x" * 12, "--password-stdin"
+    )
+    assert both.returncode != 0
+
+
+def test_clients_create(run):
+    made = run(
+        "clients",
+        "create",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example/cb",
+        "--backchannel-logout-uri",
+        "https://shop.example/logout",
+    )
+    assert made.returncode == 0, made.stderr
+    client = json.loads(made.stdout)
+    assert client["client_secret"] and client["redirect_uris"] == ["https://shop.example/cb"]
+    assert client["backchannel_logout_uri"] == "https://shop.example/logout"
+    public = json.loads(
+        run(
+            "clients",
+            "create",
+            "--name",
+            "App",
+            "--public",
+            "--redirect-uri",
+            "http://127.0.0.1:8080/cb",
+        ).stdout
+    )
+    assert "client_secret" not in public and public["token_endpoint_auth_method"] == "none"
+    refused = run("clients", "create", "--name", "Bad", "--redirect-uri", "http://shop.example/cb")
+    assert refused.returncode != 0 and "https" in refused.stderr
+    assert run("clients", "create", "--redirect-uri", "https://x.example/cb").returncode != 0
+
+
+def test_keys_and_registration_token(run):
+    listed = run("keys", "list")
+    assert listed.returncode == 0 and listed.stdout.count("active") == 2
+    rotated = run("keys", "rotate", "--alg", "ES256", "--delay", "0")
+    assert rotated.returncode == 0
+    states = run("keys", "list").stdout
+    assert states.count("retired") == 1 and states.count("active") == 2
+    for pem in (run.tmp_path / "keys").glob("*.pem"):
+        assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    token = run("registration-token", "create")
+    assert token.returncode == 0 and len(token.stdout.strip()) >= 40
+    assert run("keys", "rotate", "--alg", "HS256").returncode != 0
+
+
+def test_demo_is_idempotent(run):
+    first = json.loads(run("demo").stdout)
+    second = json.loads(run("demo").stdout)
+    assert first == second and first["login"] == "demo@example.org"
+    credentials = run.tmp_path / "instance" / "demo-portal.json"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert json.loads(credentials.read_text())["client_id"] == "demo-portal"

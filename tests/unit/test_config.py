@@ -1,0 +1,81 @@
+"""Configuration: defaults, the PASSPORT_CONFIG file, PASSPORT_* variables, production checks."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, load_config
+
+SECRET = {"SECRET_KEY": "s" * 48}
+
+
+def test_defaults_then_file_then_environment(tmp_path):
+    file = tmp_path / "passport.toml"
+    file.write_text('ISSUER = "https://id.example.com/"\nACCESS_TOKEN_LIFETIME = 300\n')
+    environ = {
+        "PASSPORT_CONFIG": str(file),
+        "PASSPORT_ACCESS_TOKEN_LIFETIME": "120",
+        "PASSPORT_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    config = load_config(SECRET, environ=environ)
+    assert config["ISSUER"] == "https://id.example.com"  # trailing slash dropped
+    assert config["ACCESS_TOKEN_LIFETIME"] == 120  # the variable wins, as a number
+    assert config["ID_TOKEN_LIFETIME"] == 3600  # from the defaults
+
+
+def test_bad_values_are_clear_errors(tmp_path):
+    with pytest.raises(ConfigError, match="whole number"):
+        load_config(SECRET, environ={"PASSPORT_ACCESS_TOKEN_LIFETIME": "soon"})
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(SECRET, environ={"PASSPORT_CONFIG": str(tmp_path / "missing.toml")})
+    with pytest.raises(ConfigError, match="DELIVERY_LEASE"):
+        load_config({**SECRET, "DELIVERY_LEASE": 5, "DELIVERY_TIMEOUT": 10}, environ={})
+
+
+def test_production_refuses_missing_secrets_and_plain_http(tmp_path):
+    production = {
+        "ENV": "production",
+        "ISSUER": "https://id.example.com",
+        "TOTP_ENCRYPTION_KEY": "k",
+    }
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(production, environ={})
+    with pytest.raises(ConfigError, match="TOTP_ENCRYPTION_KEY"):
+        load_config({**production, **SECRET, "TOTP_ENCRYPTION_KEY": ""}, environ={})
+    with pytest.raises(ConfigError, match="https"):
+        load_config({**production, **SECRET, "ISSUER": "http://id.example.com"}, environ={})
+    config = load_config({**production, **SECRET, "ISSUER": "http://127.0.0.1:8000"}, environ={})
+    assert config["REGISTRATION"] == "token" and config["TRUSTED_DEVICE_DAYS"] == 0
+
+
+def test_development_generates_the_secret_key_once(tmp_path):
+    environ = {"PASSPORT_INSTANCE_DIR": str(tmp_path / "instance")}
+    first = load_config(environ=environ)["SECRET_KEY"]
+    assert load_config(environ=environ)["SECRET_KEY"] == first
+    path = tmp_path / "instance" / "secret_key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_postgresql_urls_use_psycopg(tmp_path):
+    config = load_config({**SECRET, "DATABASE_URL": "postgresql://u@h/db"}, environ={})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_the_command_refuses_to_start_in_production_without_a_secret(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
+    environ.update(
+        PASSPORT_ENV="production",
+        PASSPORT_ISSUER="https://id.example.com",
+        PASSPORT_INSTANCE_DIR=str(tmp_path),
+    )
+    passport = Path(sys.executable).with_name("passport")
+    result = subprocess.run(
+        [str(passport), "keys", "list"], env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
