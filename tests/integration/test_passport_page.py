@@ -392,7 +392,9 @@ def test_expired_link_changes_nothing(live_server, person, mailbox):
         clock.travel(live_server.app.config["EMAIL_LINK_LIFETIME"] + 1)
         page = browser.open(link_in(message))
         assert page.status == 400 and "expired" in page.text
-        assert not any("csrf_token" in f.fields for f in page.forms if f.method == "post" and not f.action)
+        assert not any(
+            "csrf_token" in f.fields for f in page.forms if f.method == "post" and not f.action
+        )
     with live_server.app_context():
         assert db.session.get(Account, person.id).email == person.email
 
@@ -446,3 +448,22 @@ def test_outbox_never_holds_links_in_the_clear(live_server, person, mailbox):
             select(OutboxMessage).where(OutboxMessage.target == new_email)
         ).scalar_one()
         assert row.status == "delivered" and "sealed" not in row.payload
+
+
+def test_activity_lists_security_events(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, "a wrong password")
+        browser.sign_in(person.email, person.password)
+        new = "another good passphrase"
+        browser.submit(
+            browser.get("/account/password"), "new", current=person.password, new=new, repeat=new
+        )
+        page = browser.get("/account/activity")
+    for label in (
+        "Failed sign-in",
+        "Signed in",
+        "Password changed",
+        "new device",
+        "Passport created",
+    ):
+        assert label in page.text, label

@@ -182,3 +182,46 @@ def test_wrong_codes_are_rate_limited_with_growing_delay(live_server, person):
         clock.travel(1)
         page = browser.submit(browser.get("/login/second-step"), "code", code=right)
         assert page.url.endswith("/account")
+
+
+def test_trusted_device_skips_the_second_step_until_logout_everywhere(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        page = browser.submit(page, "code", code=next_step_code(totp), trust="y")
+        assert page.url.endswith("/account")
+        assert browser.session.cookies.get("passport_trusted_device")
+        browser.submit(browser.get("/logout"), "csrf_token")
+        # The same device: no second step.
+        assert browser.sign_in(person.email, person.password).url.endswith("/account")
+        # "Log out of all devices" ends the trust too.
+        page = browser.get("/account/sessions")
+        form = next(f for f in page.forms if f.action.endswith("/end-all"))
+        browser.session.post(
+            browser.url(form.action), data=dict(form.fields, include_current="y"), timeout=15
+        )
+        assert browser.sign_in(person.email, person.password).url.endswith("/login/second-step")
+
+
+def test_repeated_wrong_codes_notify_the_person(live_server, person, mailbox):
+    from server.delivery import worker
+
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        turn_on(browser, person.password)
+    with live_server.app_context():
+        while worker.run_once():
+            pass
+    before = len(mailbox.messages_to(person.email))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        for _ in range(live_server.app.config["SECOND_FACTOR_NOTIFY_AFTER"]):
+            clock.travel(120)  # past any delay, so every try is really checked
+            browser.submit(browser.get("/login/second-step"), "code", code="999999")
+    with live_server.app_context():
+        while worker.run_once():
+            pass
+    subjects = [m["Subject"] for m in mailbox.wait_for(person.email, count=before + 1)[before:]]
+    assert "Wrong codes entered for your Passport" in subjects
