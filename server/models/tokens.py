@@ -85,8 +85,9 @@ class Grant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    client: Mapped[Client] = relationship()
-    account: Mapped[Account | None] = relationship()
+    # Joined: the token paths read both with the grant, in one query.
+    client: Mapped[Client] = relationship(lazy="joined")
+    account: Mapped[Account | None] = relationship(lazy="joined")
 
 
 class RefreshToken(db.Model):

@@ -66,9 +66,10 @@ def find_presented_token(token_string: str, hint: str | None) -> PresentedToken 
 def _find_access_token(token_string: str) -> PresentedToken | None:
     if token_string.count(".") != 2:
         return None
-    claims = decode_access_token(token_string)
-    if claims is None:
+    decoded = decode_access_token(token_string)
+    if decoded is None:
         return None
+    claims, _holder = decoded
     payload = {
         "active": True,
         "scope": claims.get("scope", ""),

@@ -67,12 +67,16 @@ class PassportAuthorizationServer(AuthorizationServer):
 
 class AccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        claims = decode_access_token(token_string)
-        return AccessToken(claims) if claims else None
+        decoded = decode_access_token(token_string)
+        return AccessToken(*decoded) if decoded else None
 
 
 class AccessToken(dict):
     """A validated access token, as Authlib's resource protector expects it."""
+
+    def __init__(self, claims: dict, holder):
+        super().__init__(claims)
+        self.holder = holder
 
     def is_expired(self) -> bool:
         return False  # decode_access_token refuses expired tokens
@@ -88,10 +92,10 @@ class AccessToken(dict):
         return self.get_scope()
 
     def get_client(self) -> Client | None:
-        return query_client(self["client_id"])
+        return self.holder.client
 
     def get_user(self):
-        return token_service.account_by_sub(self["sub"])
+        return self.holder.account
 
 
 def authorization_server() -> PassportAuthorizationServer:

@@ -63,8 +63,8 @@ def generate_token(
     return token
 
 
-def decode_access_token(token_string: str) -> dict | None:
-    """The claims of a live access token signed by us, or None."""
+def decode_access_token(token_string: str) -> tuple[dict, token_service.TokenHolder] | None:
+    """The claims of a live access token signed by us, with its client and person; or None."""
     if not token_string or len(token_string) > 8192:
         return None
     try:
@@ -87,6 +87,7 @@ def decode_access_token(token_string: str) -> dict | None:
         registry.validate(claims)
     except JoseError:
         return None
-    if not token_service.access_token_is_live(claims):
+    holder = token_service.live_access_token(claims)
+    if holder is None:
         return None
-    return claims
+    return claims, holder

@@ -240,24 +240,29 @@ def revoke_grant(grant_id: str, *, reason: str) -> None:
     db.session.commit()
 
 
-def account_by_sub(sub: str) -> Account | None:
-    return db.session.execute(select(Account).where(Account.sub == sub)).scalar_one_or_none()
+@dataclass
+class TokenHolder:
+    """What a live access token stands for: its client and, unless client_credentials, its person."""
+
+    client: Client
+    account: Account | None
 
 
-def access_token_is_live(claims: dict) -> bool:
-    """Whether an access token's grant, session and credential epoch still stand."""
+def live_access_token(claims: dict) -> TokenHolder | None:
+    """The client and person of an access token whose grant, session and credential epoch
+    still stand; None otherwise. Two indexed queries at most (a hot path)."""
     grant_id = claims.get("gid")
     if not grant_id:
         # client_credentials tokens belong to no person; only the client must still be enabled.
         client = db.session.execute(
             select(Client).where(Client.client_id == claims.get("client_id"))
         ).scalar_one_or_none()
-        return client is not None and not client.is_disabled
-    grant = db.session.get(Grant, grant_id)
+        return TokenHolder(client, None) if client is not None and not client.is_disabled else None
+    grant = db.session.get(Grant, grant_id)  # its client and account come joined
     if grant is None or grant.account is None:
-        return False
+        return None
     if grant.account.sub != claims.get("sub"):
-        return False
+        return None
     if grant.account.credential_epoch != claims.get("epoch"):
-        return False
-    return grant_is_live(grant)
+        return None
+    return TokenHolder(grant.client, grant.account) if grant_is_live(grant) else None
