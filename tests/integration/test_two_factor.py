@@ -225,3 +225,23 @@ def test_repeated_wrong_codes_notify_the_person(live_server, person, mailbox):
             pass
     subjects = [m["Subject"] for m in mailbox.wait_for(person.email, count=before + 1)[before:]]
     assert "Wrong codes entered for your Passport" in subjects
+
+
+def test_credential_changes_ask_for_the_code_when_2fa_is_on(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+        page = browser.get("/account/password")
+        assert 'name="code"' in page.html
+        new = "a newer long passphrase"
+        page = browser.submit(page, "new", current=person.password, new=new, repeat=new)
+        assert page.status == 400 and "authenticator app" in page.text
+        page = browser.submit(
+            browser.get("/account/password"),
+            "new",
+            current=person.password,
+            new=new,
+            repeat=new,
+            code=next_step_code(totp),
+        )
+        assert 'id="password-changed"' in page.html
