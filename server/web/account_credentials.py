@@ -32,6 +32,25 @@ def _keep_signed_in(replacement) -> None:
         login_user(replacement)
 
 
+def _request_change(kind: str, form) -> bool:
+    """Send the confirmation of a new e-mail or phone; False (with a message) on a refusal."""
+    try:
+        login_change.request_login_change(
+            current_user.account,
+            kind,
+            getattr(form, kind).data,
+            form.password.data,
+            propagate=form.propagate.data,
+            login_session=current_user,
+            code=form.code.data,
+            context=request_context(),
+        )
+    except PassportError as error:
+        flash(message_for(error), "error")
+        return False
+    return True
+
+
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
@@ -40,33 +59,19 @@ def _keep_signed_in(replacement) -> None:
 def change_email():
     form = EmailChangeForm()
     account = current_user.account
-    if form.validate_on_submit():
-        try:
-            login_change.request_login_change(
-                account,
-                "email",
-                form.email.data,
-                form.password.data,
-                propagate=form.propagate.data,
-                login_session=current_user,
-                code=form.code.data,
-                context=request_context(),
-            )
-        except PassportError as error:
-            flash(message_for(error), "error")
-        else:
-            flash(
-                _(
-                    "We have sent a confirmation link to %(email)s. Until you follow it, your current e-mail keeps working.",
-                    email=form.email.data.strip(),
-                ),
-                "success",
-            )
-            return redirect(url_for("account.change_email"))
+    if form.validate_on_submit() and _request_change("email", form):
+        flash(
+            _(
+                "We have sent a confirmation link to %(email)s. Until you follow it, your current e-mail keeps working.",
+                email=form.email.data.strip(),
+            ),
+            "success",
+        )
+        return redirect(url_for("account.change_email"))
     pending = login_change.pending_change(account, "email")
     return render_template(
         "account/email.html", form=form, account=account, pending=pending, resend_form=ResendForm()
-    ), 400 if form.errors or request.method == "POST" else 200
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
@@ -97,30 +102,13 @@ def confirm_email(token):
 )
 def change_phone():
     form = PhoneChangeForm()
-    account = current_user.account
-    if form.validate_on_submit():
-        try:
-            login_change.request_login_change(
-                account,
-                "phone",
-                form.phone.data,
-                form.password.data,
-                propagate=form.propagate.data,
-                login_session=current_user,
-                code=form.code.data,
-                context=request_context(),
-            )
-        except PassportError as error:
-            flash(message_for(error), "error")
-        else:
-            flash(
-                _(
-                    "We have sent a code by SMS. Until you enter it, your current login keeps working."
-                ),
-                "success",
-            )
-            return redirect(url_for("account.confirm_phone"))
-    return render_template("account/phone.html", form=form, account=account), (
+    if form.validate_on_submit() and _request_change("phone", form):
+        flash(
+            _("We have sent a code by SMS. Until you enter it, your current login keeps working."),
+            "success",
+        )
+        return redirect(url_for("account.confirm_phone"))
+    return render_template("account/phone.html", form=form, account=current_user.account), (
         400 if request.method == "POST" else 200
     )
 
