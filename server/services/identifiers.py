@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -9,6 +11,9 @@ from flask import current_app
 from .errors import InvalidIdentifier
 
 MAX_IDENTIFIER_LENGTH = 320
+# What people write in a phone number: digits, a leading +, spaces, brackets, dots, dashes.
+# Letters (vanity numbers, "ext. 5", words around the number) are refused, not guessed at.
+PHONE_NOTATION = re.compile(r"\+?[\d\s().\-\u2010-\u2015\u2212]+")
 
 
 def normalise_email(value: str) -> str:
@@ -26,9 +31,9 @@ def normalise_email(value: str) -> str:
 def normalise_phone(value: str, region: str | None = None) -> str:
     """E.164 (+79123456789); a Russian trunk prefix 8 is read as +7 in the default region."""
     value = (value or "").strip()
-    if not value or len(value) > 64:
+    if not value or len(value) > 64 or not PHONE_NOTATION.fullmatch(value):
         raise InvalidIdentifier("phone")
-    region = region or current_app.config["DEFAULT_PHONE_REGION"]
+    region = (region or current_app.config["DEFAULT_PHONE_REGION"]).upper()
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as error:
