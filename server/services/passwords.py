@@ -10,7 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
-from .errors import WeakPassword
+from .errors import InvalidIdentifier, WeakPassword
+from .identifiers import parse_login
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
@@ -73,5 +74,15 @@ def check_password_policy(password: str, *, login: str | None = None) -> None:
         raise WeakPassword("too_long")
     if password.lower() in common_passwords():
         raise WeakPassword("common")
-    if login and password.strip().lower() == login.strip().lower():
+    if login and _is_login(password, login):
         raise WeakPassword("equals_login")
+
+
+def _is_login(password: str, login: str) -> bool:
+    """The login as typed, or in another notation of it (89123456789 for +79123456789)."""
+    if password.strip().lower() == login.strip().lower():
+        return True
+    try:
+        return parse_login(password)[1] == login
+    except InvalidIdentifier:
+        return False
