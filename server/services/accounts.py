@@ -56,7 +56,7 @@ def create_account(
     if not email and not phone:
         raise InvalidIdentifier("login")
     if password is not None:
-        check_password_policy(password, login=email or phone)
+        check_password_policy(password, logins=(email, phone))
     _ensure_free(email=email, phone=phone)
     account = Account(
         sub=random_token(16),

@@ -30,7 +30,7 @@ def change_password(
     check_owner(account, current, login_session, code)
     if new != repeat:
         raise PasswordMismatch()
-    check_password_policy(new, login=account.email or account.phone)
+    check_password_policy(new, logins=(account.email, account.phone))
     created = account.password_hash is None
     account.password_hash = hash_password(new)
     replacement = credential_changed(

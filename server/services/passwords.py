@@ -66,15 +66,15 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def check_password_policy(password: str, *, login: str | None = None) -> None:
-    """NIST SP 800-63B §5.1.1.2: length 8…256, any characters, not a common password, not the login."""
+def check_password_policy(password: str, *, logins: tuple[str | None, ...] = ()) -> None:
+    """NIST SP 800-63B §5.1.1.2: length 8…256, any characters, not a common password, not a login."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword("too_short")
     if len(password) > MAX_LENGTH:
         raise WeakPassword("too_long")
     if password.lower() in common_passwords():
         raise WeakPassword("common")
-    if login and _is_login(password, login):
+    if any(login and _is_login(password, login) for login in logins):
         raise WeakPassword("equals_login")
 
 

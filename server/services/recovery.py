@@ -78,7 +78,7 @@ def complete_recovery(
     if new != repeat:
         raise PasswordMismatch()
     account = verification.account
-    check_password_policy(new, login=account.email or account.phone)
+    check_password_policy(new, logins=(account.email, account.phone))
     if not verification.is_open(now()):
         raise CodeExpired()
     verifications.use(verification)

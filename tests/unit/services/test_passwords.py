@@ -71,7 +71,7 @@ def test_a_hash_with_other_parameters_needs_rehash(app_factory):
     ["Tr0ub4dor&3x", "x" * 8, "x" * 256, "пароль из четырёх слов", "🔑" * 8, "with  spaces  "],
 )
 def test_policy_accepts(app, password):
-    check_password_policy(password, login="person@example.org")
+    check_password_policy(password, logins=("person@example.org",))
 
 
 @pytest.mark.parametrize(
@@ -98,9 +98,16 @@ def test_policy_accepts(app, password):
 )
 def test_policy_refuses(app, password, login, reason):
     with pytest.raises(WeakPassword) as error:
-        check_password_policy(password, login=login)
+        check_password_policy(password, logins=(login,))
     assert error.value.reason == reason
 
 
 def test_another_number_is_not_the_login(app):
-    check_password_policy("89123456780", login="+79123456789")
+    check_password_policy("89123456780", logins=("+79123456789",))
+
+
+def test_neither_login_of_an_account_with_both_is_a_password(app):
+    logins = ("both@example.org", "+79123456789")
+    for password in ("both@example.org", "8 912 345-67-89"):
+        with pytest.raises(WeakPassword):
+            check_password_policy(password, logins=logins)
