@@ -62,6 +62,46 @@ def start_session(
     return session
 
 
+def sign_in_again(
+    session_id: str | None,
+    account: Account,
+    *,
+    amr: list[str],
+    acr: str | None,
+    context: RequestContext | None = None,
+) -> LoginSession | None:
+    """Renew the sign-in of the browser's live session when it is the same account's.
+
+    Returns the renewed session, or None (the caller starts a new one); a live session of
+    another account is ended first.
+    """
+    if not session_id:
+        return None
+    current = db.session.get(LoginSession, session_id)
+    if current is None or not is_alive(current):
+        return None
+    if current.account_id != account.id:
+        end_session(current.id, context=context)
+        return None
+    context = context or RequestContext()
+    moment = now()
+    current.auth_time = moment
+    current.amr = amr
+    current.acr = acr
+    current.last_seen_at = moment
+    audit.record(
+        "login",
+        account_id=account.id,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        session_id=current.id,
+        amr=amr,
+        new_device=False,
+    )
+    db.session.commit()
+    return current
+
+
 def idle_timeout() -> timedelta:
     return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
 

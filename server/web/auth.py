@@ -52,13 +52,21 @@ def _login_key() -> str:
 
 
 def sign_in(account, *, amr: list[str], remember: bool = False):
-    """Start a fresh session for the account in this browser (the old cookie is dropped)."""
+    """Sign the account in, in this browser (the old cookie is dropped).
+
+    Signing in again to the account this browser already has (prompt=login, max_age, a
+    step-up to a second factor) renews that session's sign-in and keeps its sid, so the
+    portals of the session stay signed in; another account ends the previous session.
+    """
+    previous = current_user.id if current_user.is_authenticated else None
     language = session.get("ui_locales")
     session.clear()
     if language:
         session["ui_locales"] = language
     acr = current_app.config["ACR_MFA" if "mfa" in amr else "ACR_PASSWORD"]
-    login_session = sessions.start_session(
+    login_session = sessions.sign_in_again(
+        previous, account, amr=amr, acr=acr, context=request_context()
+    ) or sessions.start_session(
         account,
         amr=amr,
         acr=acr,

@@ -267,17 +267,32 @@ def test_session_cookie_is_http_only_lax_and_renewed_at_sign_in(live_server, bro
     assert signed_in(browser)
 
 
-def test_signing_in_again_starts_a_new_session(live_server, browser, factories):
+def test_signing_in_again_renews_the_same_session(live_server, browser, factories):
+    """A re-authentication (prompt=login, max_age) keeps the sid, so the portals of the
+    session stay signed in; only the sign-in time moves."""
+    from server import clock
+
     person = factories.account()
     browser.sign_in(person.email, person.password)
-    first = browser.session.cookies.get(COOKIE)
+    first_id = cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"]
+    [before] = session_rows(live_server, person.id)
+    clock.travel(60)
     page = browser.get("/login?fresh=1")
     browser.submit(page, "login", login=person.email, password=person.password)
-    second = browser.session.cookies.get(COOKIE)
-    first_id = cookie_contents(live_server, first)["_user_id"]
-    second_id = cookie_contents(live_server, second)["_user_id"]
-    assert first_id != second_id
-    assert {row.id for row in session_rows(live_server, person.id)} == {first_id, second_id}
+    second_id = cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"]
+    assert first_id == second_id
+    [after] = session_rows(live_server, person.id)
+    assert after.auth_time > before.auth_time and after.ended_at is None
+
+
+def test_signing_in_as_another_person_ends_the_previous_session(live_server, browser, factories):
+    first, second = factories.account(), factories.account()
+    browser.sign_in(first.email, first.password)
+    page = browser.get("/login?fresh=1")
+    browser.submit(page, "login", login=second.email, password=second.password)
+    [old] = session_rows(live_server, first.id)
+    assert old.ended_at is not None
+    assert cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"] != old.id
 
 
 def test_logout_ends_the_server_side_session(live_server, browser, factories):
