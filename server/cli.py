@@ -109,6 +109,31 @@ def users_create(email, phone, name, password, password_stdin):
     click.echo(json.dumps({"sub": account.sub, "email": account.email, "phone": account.phone}))
 
 
+ROLE_COMMANDS = {
+    ("developer", True): "Open the developer console to the account with this login.",
+    ("developer", False): "Close the developer console to the account (its clients keep working).",
+    ("operator", True): "Let the account manage every client and mark clients first-party.",
+    ("operator", False): "Take the operator role away.",
+}
+
+
+def _role_command(role: str, granted: bool, help_text: str) -> None:
+    @users_group.command(f"{'grant' if granted else 'revoke'}-{role}", help=help_text)
+    @click.argument("login")
+    @with_appcontext
+    def command(login):
+        from .services.developers import set_role
+
+        account = set_role(login, role, granted)
+        if account is None:
+            raise click.ClickException(f"no account with the login {login!r}")
+        click.echo(f"{account.login}: {role} role {'granted' if granted else 'revoked'}")
+
+
+for (_role, _granted), _help in ROLE_COMMANDS.items():
+    _role_command(_role, _granted, _help)
+
+
 @main.group("clients")
 def clients_group():
     """Manage OAuth clients (portals)."""
@@ -166,12 +191,22 @@ def registration_token_group():
 
 @registration_token_group.command("create")
 @click.option("--expires-in", type=click.IntRange(60, None), help="Lifetime in seconds.")
+@click.option(
+    "--owner", help="E-mail of the developer who will own (and see) the clients it registers."
+)
 @with_appcontext
-def registration_token_create(expires_in):
+def registration_token_create(expires_in, owner):
     """Print a new initial access token."""
+    from .services.accounts import find_by_login
     from .services.clients import create_initial_access_token
 
-    click.echo(create_initial_access_token(lifetime_seconds=expires_in))
+    owner_id = None
+    if owner:
+        account = find_by_login(owner)
+        if account is None:
+            raise click.ClickException(f"no account with the login {owner!r}")
+        owner_id = account.id
+    click.echo(create_initial_access_token(owner_id=owner_id, lifetime_seconds=expires_in))
 
 
 @main.group("keys")

@@ -13,11 +13,22 @@ from .errors import PermanentFailure, TemporaryFailure
 
 
 def deliver(message: OutboxMessage) -> None:
-    client = find_client(message.payload["client_id"])
-    if client is None:
+    payload = message.payload
+    client = find_client(payload["client_id"])
+    # A deleted client is still told of the sessions its deletion ended: the message
+    # carries the algorithm it asked for. Older messages without it have nothing to go on.
+    if client is not None:
+        alg = client.id_token_signed_response_alg
+    elif payload.get("alg"):
+        alg = payload["alg"]
+    else:
         raise PermanentFailure("the client no longer exists")
     token = logout_token(
-        client=client, sub=message.payload["sub"], sid=message.payload.get("sid"), jti=message.jti
+        client_id=payload["client_id"],
+        alg=alg,
+        sub=payload["sub"],
+        sid=payload.get("sid"),
+        jti=message.jti,
     )
     db.session.commit()  # end the read of the client: no transaction stays open over the POST
     try:

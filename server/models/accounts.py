@@ -29,6 +29,8 @@ class Account(db.Model):
     # Goes up on every credential change; tokens carry the value they were issued under.
     credential_epoch: Mapped[int] = mapped_column(default=0)
     is_developer: Mapped[bool] = mapped_column(default=False)
+    # Operators manage every client and may mark one first-party.
+    is_operator: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -23,12 +23,17 @@ class Client(ClientMixin, db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     # SHA-256 of a high-entropy random secret; NULL for public clients.
     client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # After a rotation with a grace period the previous secret still works until it ends.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_id_issued_at: Mapped[int] = mapped_column(default=0)
     client_secret_expires_at: Mapped[int] = mapped_column(default=0)
     # RFC 7591 metadata as registered (redirect_uris, grant_types, …).
     client_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
     first_party: Mapped[bool] = mapped_column(default=False)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
     # RFC 7592: SHA-256 of the registration access token.
     registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -106,7 +111,17 @@ class Client(ClientMixin, db.Model):
             return False
         if self.client_secret_expires_at and self.client_secret_expires_at < now().timestamp():
             return False
-        return hmac.compare_digest(self.client_secret_hash, sha256_hex(client_secret))
+        presented = sha256_hex(client_secret)
+        if hmac.compare_digest(self.client_secret_hash, presented):
+            return True
+        return self.previous_secret_in_grace and hmac.compare_digest(
+            self.previous_secret_hash, presented
+        )
+
+    @property
+    def previous_secret_in_grace(self) -> bool:
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret_hash) and expires is not None and expires > now()
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if endpoint == "token":

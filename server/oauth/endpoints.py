@@ -6,9 +6,9 @@ from authlib.oauth2.claims import BaseClaims
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
-from authlib.oauth2.rfc7591 import ClientMetadataClaims as OAuthClientMetadata
+from authlib.oauth2.rfc7591 import ClientMetadataClaims as _OAuthClientMetadata
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint as _RegistrationEndpoint
-from authlib.oauth2.rfc7591 import InvalidClientMetadataError
+from authlib.oauth2.rfc7591 import InvalidClientMetadataError, InvalidRedirectURIError
 from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint as _ConfigurationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
@@ -132,6 +132,13 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return dict(token.payload)
 
 
+class OAuthClientMetadata(_OAuthClientMetadata):
+    def validate_redirect_uris(self):
+        # Passport's own rule (services/client_metadata.py) decides, and it admits what
+        # Authlib's generic URL check does not: private-use schemes of native apps.
+        pass
+
+
 class PassportClientMetadata(BaseClaims):
     """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2."""
 
@@ -167,6 +174,16 @@ def error_description(error: Exception) -> str:
     return cleaned[:300]
 
 
+def check_metadata(metadata: dict) -> dict:
+    try:
+        return client_service.check_client_metadata(metadata)
+    except InvalidClientMetadata as error:
+        # RFC 7591 §3.2.2: a bad redirect URI has its own error code.
+        if error.field == "redirect_uris":
+            raise InvalidRedirectURIError(error_description(error)) from error
+        raise InvalidClientMetadataError(error_description(error)) from error
+
+
 class RegistrationMixin:
     def get_server_metadata(self):
         return server_metadata()
@@ -175,14 +192,14 @@ class RegistrationMixin:
         data = request.payload.data
         if not isinstance(data, dict) or not data:
             raise InvalidClientMetadataError("The body must be a JSON object of client metadata.")
+        # Passport's policy first, on what was sent: the same rules and messages as the
+        # developer console; then Authlib's checks of the remaining registered claims.
+        check_metadata(data)
         try:
             metadata = super().extract_client_metadata(request)
         except (ValueError, TypeError, AttributeError, JoseError) as error:
             raise InvalidClientMetadataError(error_description(error)) from error
-        try:
-            return client_service.check_client_metadata(metadata)
-        except InvalidClientMetadata as error:
-            raise InvalidClientMetadataError(error_description(error)) from error
+        return check_metadata(metadata)
 
     def generate_client_registration_info(self, client, request):
         token = getattr(request, "registration_access_token", None)

@@ -14,12 +14,12 @@ BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120
 
 
-def logout_token(*, client, sub: str, sid: str | None, jti: str) -> str:
+def logout_token(*, client_id: str, alg: str, sub: str, sid: str | None, jti: str) -> str:
     """A signed logout token: iss, aud, iat, exp, jti, events, sub and/or sid; never a nonce."""
     issued = timestamp()
     claims = {
         "iss": current_app.config["ISSUER"],
-        "aud": client.client_id,
+        "aud": client_id,
         "iat": issued,
         "exp": issued + LOGOUT_TOKEN_LIFETIME,
         "jti": jti,
@@ -28,7 +28,7 @@ def logout_token(*, client, sub: str, sid: str | None, jti: str) -> str:
     }
     if sid:
         claims["sid"] = sid
-    key = keystore().signing_key(client.id_token_signed_response_alg)
+    key = keystore().signing_key(alg)
     header = {"alg": key.alg, "kid": key.kid, "typ": "logout+jwt"}
     return jwt.encode(header, claims, key.key)
 

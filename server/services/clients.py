@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
 from ..clock import now
-from ..config import is_loopback_host
 from ..extensions import db
 from ..models import Client, Grant, InitialAccessToken
 from ..security import random_token, sha256_hex
-from . import audit
-from .errors import InvalidClientMetadata
+from . import audit, logouts
+from .client_metadata import check_client_metadata, check_redirect_uri
 
-ALGORITHMS = ("RS256", "ES256")
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
-URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
+__all__ = ["check_client_metadata", "check_redirect_uri"]
+
 # Sentinel credential for registration when it is open to anyone.
 OPEN_REGISTRATION = object()
 
@@ -32,77 +28,6 @@ def new_client_secret() -> str:
     return random_token(32)
 
 
-def check_redirect_uri(uri: object, *, field: str = "redirect_uris", native: bool = False) -> str:
-    """Redirect URIs: absolute, no fragment, no wildcard; https, or http on a loopback host
-    (RFC 8252 §7.3), or a private-use scheme for native apps (RFC 8252 §7.1)."""
-    if not isinstance(uri, str) or not uri or len(uri) > 2000:
-        raise InvalidClientMetadata(f"{field}: each URI must be a non-empty string")
-    try:
-        parts = urlsplit(uri)
-    except ValueError as error:
-        raise InvalidClientMetadata(f"{field}: {uri!r} is not a valid URI") from error
-    if not parts.scheme:
-        raise InvalidClientMetadata(f"{field}: {uri!r} must be an absolute URI")
-    if parts.fragment or "#" in uri:
-        raise InvalidClientMetadata(f"{field}: {uri!r} must not contain a fragment")
-    if "*" in uri:
-        raise InvalidClientMetadata(f"{field}: {uri!r} must not contain wildcards")
-    if parts.scheme == "https":
-        if not parts.hostname:
-            raise InvalidClientMetadata(f"{field}: {uri!r} has no host")
-        return uri
-    if parts.scheme == "http":
-        if parts.hostname and is_loopback_host(parts.hostname):
-            return uri
-        raise InvalidClientMetadata(
-            f"{field}: {uri!r} must use https (http is allowed only on loopback hosts)"
-        )
-    if native and "." in parts.scheme and parts.scheme not in ("javascript", "data", "file"):
-        return uri
-    raise InvalidClientMetadata(f"{field}: {uri!r} must use https")
-
-
-def check_client_metadata(metadata: dict) -> dict:
-    """Passport's policy on top of RFC 7591's checks; returns the metadata to store."""
-    metadata = dict(metadata)
-    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
-    if method not in AUTH_METHODS:
-        raise InvalidClientMetadata(f"token_endpoint_auth_method {method!r} is not supported")
-    metadata["token_endpoint_auth_method"] = method
-    native = metadata.get("application_type") == "native"
-    grant_types = metadata.get("grant_types") or ["authorization_code"]
-    if not isinstance(grant_types, list) or any(g not in GRANT_TYPES for g in grant_types):
-        raise InvalidClientMetadata(f"grant_types must be among {', '.join(GRANT_TYPES)}")
-    if method == "none" and "client_credentials" in grant_types:
-        raise InvalidClientMetadata("public clients cannot use client_credentials")
-    metadata["grant_types"] = list(dict.fromkeys(grant_types))
-    response_types = metadata.get("response_types") or (
-        ["code"] if "authorization_code" in grant_types else []
-    )
-    if any(r != "code" for r in response_types):
-        raise InvalidClientMetadata("response_types: only 'code' is supported")
-    metadata["response_types"] = response_types
-    redirect_uris = metadata.get("redirect_uris") or []
-    if "authorization_code" in grant_types and not redirect_uris:
-        raise InvalidClientMetadata("redirect_uris: at least one is required")
-    metadata["redirect_uris"] = [check_redirect_uri(u, native=native) for u in redirect_uris]
-    metadata["post_logout_redirect_uris"] = [
-        check_redirect_uri(u, field="post_logout_redirect_uris", native=native)
-        for u in metadata.get("post_logout_redirect_uris") or []
-    ]
-    for name in ("backchannel_logout_uri", "security_events_endpoint"):
-        if metadata.get(name):
-            check_redirect_uri(metadata[name], field=name)
-    alg = metadata.get("id_token_signed_response_alg") or "RS256"
-    if alg not in ALGORITHMS:
-        raise InvalidClientMetadata(f"id_token_signed_response_alg must be one of {ALGORITHMS}")
-    metadata["id_token_signed_response_alg"] = alg
-    name = metadata.get("client_name")
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        raise InvalidClientMetadata("client_name must be a string of at most 200 characters")
-    return metadata
-
-
 def create_client(
     metadata: dict,
     *,
@@ -110,22 +35,38 @@ def create_client(
     owner_id: int | None = None,
     client_id: str | None = None,
     secret: str | None = None,
+    actor_id: int | None = None,
+    context=None,
 ) -> tuple[Client, str | None]:
-    """Create a client from metadata; returns it with its secret (None for public clients)."""
+    """Create a client from metadata; returns it with its secret (None for public clients).
+    Raises InvalidClientMetadata naming the field at fault."""
     metadata = check_client_metadata(metadata)
     if metadata["token_endpoint_auth_method"] == "none":
         secret = None
     else:
         secret = secret or new_client_secret()
     client = _new_client(
-        client_id or new_client_id(), secret, metadata, first_party=first_party, owner_id=owner_id
+        client_id or new_client_id(),
+        secret,
+        metadata,
+        first_party=first_party,
+        owner_id=owner_id,
+        actor_id=actor_id,
+        context=context,
     )
     db.session.commit()
     return client, secret
 
 
 def _new_client(
-    client_id: str, secret: str | None, metadata: dict, *, first_party: bool, owner_id: int | None
+    client_id: str,
+    secret: str | None,
+    metadata: dict,
+    *,
+    first_party: bool,
+    owner_id: int | None,
+    actor_id: int | None = None,
+    context=None,
 ) -> Client:
     client = Client(
         client_id=client_id,
@@ -138,7 +79,7 @@ def _new_client(
     )
     db.session.add(client)
     db.session.flush()
-    audit.record("client_created", account_id=owner_id, client_id=client_id)
+    audit_change("client_created", client, actor_id, context)
     return client
 
 
@@ -174,21 +115,25 @@ def client_registration_info(client: Client) -> dict:
     return info
 
 
-def update_client_metadata(client: Client, metadata: dict) -> Client:
+def update_client_metadata(
+    client: Client, metadata: dict, *, actor_id: int | None = None, context=None
+) -> Client:
     client.client_metadata = check_client_metadata(metadata)
-    audit.record("client_updated", account_id=client.owner_id, client_id=client.client_id)
+    audit_change("client_updated", client, actor_id, context)
     db.session.commit()
     return client
 
 
-def delete_client(client: Client) -> None:
-    """Delete a client: its grants are revoked first, so every token it holds dies with it."""
+def delete_client(client: Client, *, actor_id: int | None = None, context=None) -> None:
+    """Delete a client: every person and session holding its tokens is sent a back-channel
+    logout, its grants are revoked (so every token it holds dies with it), then the row goes."""
+    logouts.queue_for_every_session_of(client)
     db.session.execute(
         update(Grant)
         .where(Grant.client_id == client.id, Grant.revoked_at.is_(None))
         .values(revoked_at=now())
     )
-    audit.record("client_deleted", account_id=client.owner_id, client_id=client.client_id)
+    audit_change("client_deleted", client, actor_id, context)
     db.session.delete(client)
     db.session.commit()
 
@@ -239,3 +184,17 @@ def find_initial_access_token(token: str) -> InitialAccessToken | None:
     if row.expires_at is not None and row.expires_at <= now():
         return None
     return row
+
+
+def audit_change(kind: str, client: Client, actor_id: int | None, context=None, **details) -> None:
+    """A change to a client, in its owner's activity (and the operator's, when one acted)."""
+    for account_id in dict.fromkeys(a for a in (client.owner_id, actor_id) if a) or [None]:
+        audit.record(
+            kind,
+            account_id=account_id,
+            ip_address=getattr(context, "ip_address", None),
+            user_agent=getattr(context, "user_agent", None),
+            client_id=client.client_id,
+            client_name=client.client_name,
+            **details,
+        )

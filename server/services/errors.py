@@ -34,7 +34,39 @@ class WeakPassword(PassportError):
 
 
 class InvalidClientMetadata(PassportError):
-    """Client metadata that cannot be registered; the message says why."""
+    """Client metadata that cannot be registered: `field` is the metadata name, `reason` a
+    short code the console translates; the message says why in English (RFC 7591 §3.2.2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        reason: str = "invalid",
+        value: object = None,
+    ):
+        super().__init__(message)
+        self.field = field
+        self.reason = reason
+        self.value = value
+
+
+class NotADeveloper(PassportError):
+    """The account has neither the developer nor the operator role."""
+
+
+class OperatorsOnly(PassportError):
+    """Only operators may do this (mark a client first-party)."""
+
+
+class ClientHasNoSecret(PassportError):
+    """A public client has no secret to rotate."""
+
+
+class GracePeriodTooLong(PassportError):
+    def __init__(self, maximum_seconds: int):
+        super().__init__(f"at most {maximum_seconds} seconds")
+        self.maximum_seconds = maximum_seconds
 
 
 class WrongPassword(PassportError):

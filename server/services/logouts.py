@@ -20,7 +20,7 @@ def queue_for_sessions(account: Account, session_ids: list[str]) -> int:
         .where(Grant.account_id == account.id, Grant.session_id.in_(session_ids))
         .distinct()
     ).all()
-    return _queue(account, rows)
+    return _queue([(client_id, session_id, account.sub) for client_id, session_id in rows])
 
 
 def queue_for_client(account: Account, client: Client) -> int:
@@ -30,24 +30,41 @@ def queue_for_client(account: Account, client: Client) -> int:
         .where(Grant.account_id == account.id, Grant.client_id == client.id)
         .distinct()
     ).all()
-    return _queue(account, rows or [(client.id, None)])
+    rows = rows or [(client.id, None)]
+    return _queue([(client_id, session_id, account.sub) for client_id, session_id in rows])
 
 
-def _queue(account: Account, rows) -> int:
+def queue_for_every_session_of(client: Client) -> int:
+    """Queue a logout token for every person and session still holding this portal's tokens
+    (the portal is being deleted: the messages carry what delivery needs without its row)."""
+    rows = db.session.execute(
+        select(Grant.client_id, Grant.session_id, Account.sub)
+        .join(Account, Account.id == Grant.account_id)
+        .where(Grant.client_id == client.id, Grant.revoked_at.is_(None))
+        .distinct()
+    ).all()
+    return _queue([tuple(row) for row in rows])
+
+
+def _queue(rows: list[tuple[int, str | None, str]]) -> int:
     clients = {
         c.id: c
         for c in db.session.execute(
-            select(Client).where(Client.id.in_({client_id for client_id, _ in rows}))
+            select(Client).where(Client.id.in_({row[0] for row in rows}))
         ).scalars()
     }
     queued = set()
-    for client_id, session_id in rows:
+    for client_id, session_id, sub in rows:
         client = clients.get(client_id)
         uri = client and client.client_metadata.get("backchannel_logout_uri")
-        if not uri or (client_id, session_id) in queued:
+        if not uri or (client_id, session_id, sub) in queued:
             continue
-        queued.add((client_id, session_id))
-        payload = {"client_id": client.client_id, "sub": account.sub}
+        queued.add((client_id, session_id, sub))
+        payload = {
+            "client_id": client.client_id,
+            "sub": sub,
+            "alg": client.id_token_signed_response_alg,
+        }
         if session_id:
             payload["sid"] = session_id
         outbox.enqueue(BACKCHANNEL_LOGOUT, uri, payload)

@@ -80,20 +80,26 @@ def outbox_rows(live_server, **where) -> list:
         return rows
 
 
+def passport_environment(live_server) -> dict[str, str]:
+    """The environment of a `passport` command working on the live server's data."""
+    config = live_server.app.config
+    env = dict(os.environ)
+    env.update(
+        PASSPORT_DATABASE_URL=config["DATABASE_URL"],
+        PASSPORT_KEYS_DIR=config["KEYS_DIR"],
+        PASSPORT_INSTANCE_DIR=config["INSTANCE_DIR"],
+        PASSPORT_ISSUER=config["ISSUER"],
+        PASSPORT_SECRET_KEY=config["SECRET_KEY"],
+    )
+    return env
+
+
 class WorkerProcess:
     """`passport worker` in a subprocess, configured like the live server it serves."""
 
     def __init__(self, live_server, **settings):
-        config = live_server.app.config
-        env = dict(os.environ)
-        env.update(
-            PASSPORT_DATABASE_URL=config["DATABASE_URL"],
-            PASSPORT_KEYS_DIR=config["KEYS_DIR"],
-            PASSPORT_INSTANCE_DIR=config["INSTANCE_DIR"],
-            PASSPORT_ISSUER=config["ISSUER"],
-            PASSPORT_SECRET_KEY=config["SECRET_KEY"],
-            PASSPORT_DELIVERY_POLL_INTERVAL="0.2",
-        )
+        env = passport_environment(live_server)
+        env["PASSPORT_DELIVERY_POLL_INTERVAL"] = "0.2"
         env.update({"PASSPORT_" + name: str(value) for name, value in settings.items()})
         self._output = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(

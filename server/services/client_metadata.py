@@ -1,0 +1,161 @@
+"""Passport's policy on client metadata, shared by the developer console and RFC 7591/7592.
+
+Every refusal is an InvalidClientMetadata naming the field and the reason, so the console
+can put a translated message next to the field and registration can answer with an RFC 7591
+§3.2.2 error description.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..config import is_loopback_host
+from ..oauth.claims import SCOPES_SUPPORTED
+from .errors import InvalidClientMetadata
+
+ALGORITHMS = ("RS256", "ES256")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+APPLICATION_TYPES = ("web", "native")
+URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
+ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
+# Schemes that run code or read local files are never a redirect target, even for native apps.
+FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
+MAX_URIS = 20
+MAX_CONTACTS = 10
+
+
+def _refuse(field: str, reason: str, message: str, value: object = None) -> InvalidClientMetadata:
+    return InvalidClientMetadata(f"{field}: {message}", field=field, reason=reason, value=value)
+
+
+def check_uri(uri: object, *, field: str, native: bool = False) -> str:
+    """An absolute URI without fragment or wildcard: https, http on a loopback host
+    (RFC 8252 §7.3) or, for native apps only, a private-use scheme (RFC 8252 §7.1)."""
+    if not isinstance(uri, str) or not uri or len(uri) > 2000:
+        raise _refuse(field, "not_a_string", "each URI must be a non-empty string")
+    try:
+        parts = urlsplit(uri)
+        hostname = parts.hostname
+    except ValueError as error:
+        raise _refuse(field, "invalid", f"{uri!r} is not a valid URI", uri) from error
+    if not parts.scheme or any(c.isspace() for c in uri):
+        raise _refuse(field, "not_absolute", f"{uri!r} must be an absolute URI", uri)
+    if parts.fragment or "#" in uri:
+        raise _refuse(field, "fragment", f"{uri!r} must not contain a fragment", uri)
+    if "*" in uri:
+        raise _refuse(field, "wildcard", f"{uri!r} must not contain wildcards", uri)
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        if not hostname:
+            raise _refuse(field, "not_absolute", f"{uri!r} has no host", uri)
+        return uri
+    if scheme == "http":
+        if hostname and is_loopback_host(hostname):
+            return uri
+        raise _refuse(
+            field, "https_required", f"{uri!r} must use https (http only on loopback hosts)", uri
+        )
+    if "." in scheme and scheme not in FORBIDDEN_SCHEMES:
+        if native:
+            return uri
+        raise _refuse(
+            field, "private_scheme", f"{uri!r}: private-use schemes are for native apps only", uri
+        )
+    raise _refuse(field, "https_required", f"{uri!r} must use https", uri)
+
+
+def check_redirect_uri(uri: object, *, field: str = "redirect_uris", native: bool = False) -> str:
+    return check_uri(uri, field=field, native=native)
+
+
+def _uri_list(metadata: dict, field: str, *, native: bool) -> list[str]:
+    uris = metadata.get(field) or []
+    if not isinstance(uris, list):
+        raise _refuse(field, "not_a_list", "must be a list of URIs")
+    if len(uris) > MAX_URIS:
+        raise _refuse(field, "too_many", f"at most {MAX_URIS} URIs")
+    return list(dict.fromkeys(check_uri(u, field=field, native=native) for u in uris))
+
+
+def _check_scope(scope: object) -> str:
+    if scope in (None, ""):
+        return ""
+    if not isinstance(scope, str):
+        raise _refuse("scope", "invalid", "must be a space-separated string")
+    unknown = [s for s in scope.split() if s not in SCOPES_SUPPORTED]
+    if unknown:
+        raise _refuse("scope", "unsupported_scope", f"{unknown[0]!r} is not supported", unknown[0])
+    return " ".join(dict.fromkeys(scope.split()))
+
+
+def _check_contacts(contacts: object) -> list[str]:
+    if contacts in (None, []):
+        return []
+    if not isinstance(contacts, list) or len(contacts) > MAX_CONTACTS:
+        raise _refuse("contacts", "invalid", f"must be a list of at most {MAX_CONTACTS} e-mails")
+    for contact in contacts:
+        if not isinstance(contact, str) or not _looks_like_email(contact):
+            raise _refuse("contacts", "invalid_email", f"{contact!r} is not an e-mail", contact)
+    return list(dict.fromkeys(contacts))
+
+
+def _looks_like_email(value: str) -> bool:
+    local, _, domain = value.rpartition("@")
+    return (
+        0 < len(value) <= 320
+        and bool(local)
+        and "." in domain.strip(".")
+        and not any(c.isspace() or c in "<>,;\"'" for c in value)
+    )
+
+
+def check_client_metadata(metadata: dict) -> dict:
+    """Passport's policy on top of RFC 7591's checks; returns the metadata to store."""
+    metadata = dict(metadata)
+    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
+    if method not in AUTH_METHODS:
+        raise _refuse("token_endpoint_auth_method", "unsupported", f"{method!r} is not supported")
+    metadata["token_endpoint_auth_method"] = method
+    application_type = metadata.get("application_type") or "web"
+    if application_type not in APPLICATION_TYPES:
+        raise _refuse("application_type", "unsupported", "must be 'web' or 'native'")
+    metadata["application_type"] = application_type
+    native = application_type == "native"
+    grant_types = metadata.get("grant_types") or ["authorization_code"]
+    if not isinstance(grant_types, list) or any(g not in GRANT_TYPES for g in grant_types):
+        raise _refuse("grant_types", "unsupported", f"must be among {', '.join(GRANT_TYPES)}")
+    if method == "none" and "client_credentials" in grant_types:
+        raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
+    metadata["grant_types"] = list(dict.fromkeys(grant_types))
+    response_types = metadata.get("response_types") or (
+        ["code"] if "authorization_code" in grant_types else []
+    )
+    if not isinstance(response_types, list) or any(r != "code" for r in response_types):
+        raise _refuse("response_types", "unsupported", "only 'code' is supported")
+    metadata["response_types"] = response_types
+    metadata["redirect_uris"] = _uri_list(metadata, "redirect_uris", native=native)
+    if "authorization_code" in grant_types and not metadata["redirect_uris"]:
+        raise _refuse("redirect_uris", "required", "at least one is required")
+    metadata["post_logout_redirect_uris"] = _uri_list(
+        metadata, "post_logout_redirect_uris", native=native
+    )
+    for name in ENDPOINT_FIELDS + URI_FIELDS:
+        if metadata.get(name):
+            metadata[name] = check_uri(metadata[name], field=name)
+        else:
+            metadata.pop(name, None)
+    alg = metadata.get("id_token_signed_response_alg") or "RS256"
+    if alg not in ALGORITHMS:
+        raise _refuse(
+            "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
+        )
+    metadata["id_token_signed_response_alg"] = alg
+    if "scope" in metadata:
+        metadata["scope"] = _check_scope(metadata["scope"])
+    if "contacts" in metadata:
+        metadata["contacts"] = _check_contacts(metadata["contacts"])
+    name = metadata.get("client_name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
+        raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
+    return metadata
