@@ -95,10 +95,12 @@ def _register_blueprints(app: Flask) -> None:
     from .web import account_credentials, recovery, second_step, two_factor  # noqa: F401  (routes on the blueprints)
     from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
+    from .web.developers import bp as developers_bp
 
     app.register_blueprint(oauth_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(developers_bp)
 
     @app.route("/")
     def home():

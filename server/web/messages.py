@@ -3,12 +3,17 @@
 from flask_babel import gettext as _
 
 from ..services.errors import (
+    ClientHasNoSecret,
     CodeExpired,
     CodeInvalid,
+    GracePeriodTooLong,
     IdentifierTaken,
+    InvalidClientMetadata,
     InvalidCredentials,
     InvalidIdentifier,
     LastLoginMethod,
+    NotADeveloper,
+    OperatorsOnly,
     PassportError,
     PasswordMismatch,
     ReauthenticationRequired,
@@ -66,4 +71,57 @@ def message_for(error: PassportError) -> str:
             "equals_login": _("The password must not be the same as the login."),
             "common": _("This password is too common; choose another one."),
         }.get(error.reason, _("Choose another password."))
+    if isinstance(error, InvalidClientMetadata):
+        return client_metadata_message(error)
+    if isinstance(error, NotADeveloper):
+        return _("The developer console is for developers. Ask an operator for access.")
+    if isinstance(error, OperatorsOnly):
+        return _("Only operators may mark a portal first-party.")
+    if isinstance(error, ClientHasNoSecret):
+        return _("A public client has no secret to rotate.")
+    if isinstance(error, GracePeriodTooLong):
+        return _(
+            "The grace period may be at most %(hours)d hours.",
+            hours=error.maximum_seconds // 3600,
+        )
     return _("Something went wrong; please try again.")
+
+
+def client_metadata_message(error: InvalidClientMetadata) -> str:
+    """What is wrong with one field of a client, for the developer console."""
+    value = str(error.value) if error.value is not None else ""
+    if error.reason == "fragment":
+        return _("%(value)s: a URL here must not contain a fragment (#…).", value=value)
+    if error.reason == "wildcard":
+        return _(
+            "%(value)s: wildcards (*) are not allowed; register every URL in full.", value=value
+        )
+    if error.reason == "https_required":
+        return _(
+            "%(value)s: use https (plain http is allowed only on 127.0.0.1, [::1] and localhost).",
+            value=value,
+        )
+    if error.reason == "private_scheme":
+        return _(
+            "%(value)s: private-use schemes such as com.example.app:/callback are for native "
+            "apps only.",
+            value=value,
+        )
+    if error.reason in ("not_absolute", "not_a_string", "invalid") and value:
+        return _(
+            "%(value)s: enter an absolute URL, such as https://portal.example/callback.",
+            value=value,
+        )
+    if error.reason == "required":
+        return _("Enter at least one redirect URI.")
+    if error.reason == "too_many":
+        return _("Too many URLs: at most 20.")
+    if error.reason == "unsupported_scope":
+        return _("%(value)s: this scope is not supported.", value=value)
+    if error.reason == "invalid_email":
+        return _("%(value)s is not an e-mail address.", value=value)
+    if error.field == "contacts":
+        return _("List at most 10 e-mail addresses.")
+    if error.field == "client_name":
+        return _("Enter a name of at most 200 characters.")
+    return _("This value is not accepted.")

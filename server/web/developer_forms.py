@@ -1,0 +1,124 @@
+"""Forms of the developer console."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..oauth.claims import SCOPES_SUPPORTED
+from ..services.client_metadata import ALGORITHMS
+
+CLIENT_TYPES = [
+    ("web", _l("Web application with a server (confidential: has a secret)")),
+    ("spa", _l("Single-page application in the browser (public: PKCE, no secret)")),
+    ("native", _l("Native or mobile app (public: PKCE, no secret)")),
+]
+
+
+def lines(text: str | None) -> list[str]:
+    """One value per line (commas separate too, for contacts pasted from elsewhere)."""
+    return [v.strip() for v in (text or "").replace(",", "\n").splitlines() if v.strip()]
+
+
+def uri_lines(text: str | None) -> list[str]:
+    return [v.strip() for v in (text or "").splitlines() if v.strip()]
+
+
+class ClientForm(FlaskForm):
+    client_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    client_type = SelectField(_l("Type"), choices=CLIENT_TYPES, default="web")
+    logo_uri = StringField(_l("Logo URL"), validators=[Optional(), Length(max=2000)])
+    client_uri = StringField(_l("Home page"), validators=[Optional(), Length(max=2000)])
+    redirect_uris = TextAreaField(
+        _l("Redirect URIs (one per line)"), validators=[DataRequired(), Length(max=20000)]
+    )
+    post_logout_redirect_uris = TextAreaField(
+        _l("Post-logout redirect URIs (one per line)"), validators=[Length(max=20000)]
+    )
+    backchannel_logout_uri = StringField(
+        _l("Back-channel logout URI"), validators=[Optional(), Length(max=2000)]
+    )
+    security_events_endpoint = StringField(
+        _l("Security events endpoint"), validators=[Optional(), Length(max=2000)]
+    )
+    scope = SelectMultipleField(
+        _l("Allowed scopes"),
+        choices=[(s, s) for s in SCOPES_SUPPORTED],
+        default=["openid", "email", "profile"],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    id_token_signed_response_alg = SelectField(
+        _l("ID token signing algorithm"), choices=[(a, a) for a in ALGORITHMS], default="RS256"
+    )
+    contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
+    first_party = BooleanField(_l("First-party portal (no consent screen)"))
+
+    def metadata(self) -> dict:
+        """RFC 7591 metadata from the form; validation is the service's."""
+        kind = self.client_type.data
+        data = {
+            "client_name": (self.client_name.data or "").strip(),
+            "application_type": "native" if kind == "native" else "web",
+            "token_endpoint_auth_method": "client_secret_basic" if kind == "web" else "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "redirect_uris": uri_lines(self.redirect_uris.data),
+            "post_logout_redirect_uris": uri_lines(self.post_logout_redirect_uris.data),
+            "scope": " ".join(self.scope.data or []),
+            "id_token_signed_response_alg": self.id_token_signed_response_alg.data,
+            "contacts": lines(self.contacts.data),
+        }
+        for name in (
+            "logo_uri",
+            "client_uri",
+            "backchannel_logout_uri",
+            "security_events_endpoint",
+        ):
+            data[name] = (getattr(self, name).data or "").strip()
+        data["backchannel_logout_session_required"] = bool(data["backchannel_logout_uri"])
+        return data
+
+    def fill_from(self, client) -> None:
+        meta = client.client_metadata or {}
+        self.client_name.data = meta.get("client_name", "")
+        self.client_type.data = client_type(client)
+        for name in (
+            "logo_uri",
+            "client_uri",
+            "backchannel_logout_uri",
+            "security_events_endpoint",
+        ):
+            getattr(self, name).data = meta.get(name, "")
+        self.redirect_uris.data = "\n".join(client.redirect_uris)
+        self.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
+        self.scope.data = client.scope.split()
+        self.id_token_signed_response_alg.data = client.id_token_signed_response_alg
+        self.contacts.data = "\n".join(meta.get("contacts") or [])
+        self.first_party.data = client.first_party
+
+
+def client_type(client) -> str:
+    if not client.is_public:
+        return "web"
+    return "native" if client.client_metadata.get("application_type") == "native" else "spa"
+
+
+class RotateSecretForm(FlaskForm):
+    grace_hours = IntegerField(
+        _l("Keep the previous secret working for (hours)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    pass

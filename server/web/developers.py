@@ -1,0 +1,176 @@
+"""The developer console: a developer's OAuth clients, and the changes made to them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..services import developers
+from ..services.errors import (
+    InvalidClientMetadata,
+    NotADeveloper,
+    OperatorsOnly,
+    PassportError,
+)
+from .auth import request_context
+from .developer_forms import ClientForm, ConfirmForm, RotateSecretForm, client_type
+from .messages import message_for
+
+bp = Blueprint("developers", __name__, url_prefix="/developers")
+
+
+@bp.app_context_processor
+def _console_access():
+    allowed = current_user.is_authenticated and developers.is_developer(current_user.account)
+    return {"developer_console": allowed}
+
+
+@bp.before_request
+@login_required
+def _developers_only():
+    if not developers.is_developer(current_user.account):
+        message = message_for(NotADeveloper())
+        return render_template("developers/forbidden.html", message=message), 403
+    return None
+
+
+def _managed_client(client_id: str):
+    """The client, if the signed-in developer manages it; 404 to anybody else."""
+    client = developers.find_managed_client(current_user.account, client_id)
+    if client is None:
+        abort(404)
+    return client
+
+
+@bp.route("/clients")
+def index():
+    clients = developers.clients_of(current_user.account)
+    return render_template("developers/clients.html", clients=clients)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def new_client():
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            client, secret = developers.register_client(
+                current_user.account,
+                form.metadata(),
+                first_party=form.first_party.data,
+                context=request_context(),
+            )
+        except PassportError as error:
+            _show_error(form, error)
+        else:
+            flash(_("The client has been registered."), "success")
+            # The secret is in this response only: it is stored as a hash.
+            return _client_page(client, secret=secret)
+    return render_template("developers/client_form.html", form=form, client=None)
+
+
+@bp.route("/clients/<client_id>")
+def client_page(client_id: str):
+    return _client_page(_managed_client(client_id))
+
+
+@bp.route("/clients/<client_id>/edit", methods=["GET", "POST"])
+def edit_client(client_id: str):
+    client = _managed_client(client_id)
+    form = ClientForm()
+    if not form.is_submitted():
+        form.fill_from(client)
+    form.client_type.data = client_type(client)  # chosen at registration, fixed after
+    if form.validate_on_submit():
+        try:
+            developers.update_client(
+                current_user.account,
+                client,
+                {**client.client_metadata, **form.metadata()},
+                first_party=form.first_party.data,
+                context=request_context(),
+            )
+        except PassportError as error:
+            _show_error(form, error)
+        else:
+            flash(_("The client has been saved."), "success")
+            return redirect(url_for("developers.client_page", client_id=client.client_id))
+    return render_template("developers/client_form.html", form=form, client=client)
+
+
+@bp.route("/clients/<client_id>/rotate", methods=["POST"])
+def rotate_secret(client_id: str):
+    client = _managed_client(client_id)
+    form = RotateSecretForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the grace period in whole hours (0 for none)."), "error")
+        return redirect(url_for("developers.client_page", client_id=client.client_id))
+    try:
+        secret = developers.rotate_secret(
+            current_user.account,
+            client,
+            grace_seconds=form.grace_hours.data * 3600,
+            context=request_context(),
+        )
+    except PassportError as error:
+        flash(message_for(error), "error")
+        return redirect(url_for("developers.client_page", client_id=client.client_id))
+    flash(_("A new secret has been issued."), "success")
+    return _client_page(client, secret=secret)
+
+
+@bp.route("/clients/<client_id>/disable", methods=["POST"])
+def disable_client(client_id: str):
+    client = _managed_client(client_id)
+    if ConfirmForm().validate_on_submit():
+        developers.disable_client(current_user.account, client, context=request_context())
+        flash(_("The client is disabled: it gets no tokens and its tokens are refused."), "success")
+    return redirect(url_for("developers.client_page", client_id=client.client_id))
+
+
+@bp.route("/clients/<client_id>/enable", methods=["POST"])
+def enable_client(client_id: str):
+    client = _managed_client(client_id)
+    if ConfirmForm().validate_on_submit():
+        developers.enable_client(current_user.account, client, context=request_context())
+        flash(_("The client is enabled again."), "success")
+    return redirect(url_for("developers.client_page", client_id=client.client_id))
+
+
+@bp.route("/clients/<client_id>/delete", methods=["GET", "POST"])
+def delete_client(client_id: str):
+    client = _managed_client(client_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = client.client_name
+        developers.delete_client(current_user.account, client, context=request_context())
+        flash(_("The client %(name)s has been deleted.", name=name), "success")
+        return redirect(url_for("developers.index"))
+    return render_template("developers/delete.html", client=client, form=form)
+
+
+def _client_page(client, *, secret: str | None = None):
+    return render_template(
+        "developers/client.html",
+        client=client,
+        secret=secret,
+        kind=client_type(client),
+        usage=developers.usage(client),
+        discovery_url=current_app.config["ISSUER"] + "/.well-known/openid-configuration",
+        rotate_form=RotateSecretForm(),
+        confirm_form=ConfirmForm(),
+        grace_max_hours=current_app.config["CLIENT_SECRET_GRACE_MAX"] // 3600,
+    )
+
+
+def _show_error(form: ClientForm, error: PassportError) -> None:
+    """Put the message next to the field it is about, or above the form."""
+    field = None
+    if isinstance(error, InvalidClientMetadata):
+        field = getattr(form, error.field or "", None)
+    elif isinstance(error, OperatorsOnly):
+        field = form.first_party
+    if field is not None and field is not form.csrf_token:
+        field.errors = [*field.errors, message_for(error)]
+    else:
+        flash(message_for(error), "error")

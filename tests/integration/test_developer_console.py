@@ -1,0 +1,547 @@
+"""The developer console over real HTTP: a developer registers a portal, people sign in
+through it, and the developer rotates its secret, disables, enables and deletes it."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from server import clock
+
+from ..support.browser import Browser, Page
+from ..support.delivery import (
+    for_client,
+    logout_tokens_for,
+    passport_environment,
+    run_worker,
+    verify_logout_token,
+)
+from ..support.devices import Tokens, device, sign_in_to_portal
+from ..support.factories import ClientInfo
+from ..support.receiver import Receiver
+from ..support.relying_party import RelyingParty
+
+PASSPORT = str(Path(sys.executable).with_name("passport"))
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CALLBACK = "http://127.0.0.1:9/callback"
+ALL_SCOPES = ["openid", "email", "phone", "profile", "offline_access"]
+
+
+def grant_role(live_server, login: str, role: str = "developer") -> None:
+    from server.services.developers import set_role
+
+    with live_server.app_context():
+        assert set_role(login, role, True) is not None
+
+
+@pytest.fixture
+def developer(factories, live_server):
+    person = factories.account()
+    grant_role(live_server, person.email)
+    return person
+
+
+@pytest.fixture
+def console(live_server, developer):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(developer.email, developer.password)
+        yield browser
+
+
+@pytest.fixture
+def person(factories):
+    return factories.account()
+
+
+@pytest.fixture
+def person_browser(live_server):
+    with device(live_server.url) as browser:
+        yield browser
+
+
+def register(console: Browser, **fields) -> Page:
+    """Fill "New client" in the console and submit it."""
+    values = {
+        "client_name": "Shop " + os.urandom(3).hex(),
+        "client_type": "web",
+        "redirect_uris": CALLBACK,
+        "post_logout_redirect_uris": "",
+        "backchannel_logout_uri": "",
+        "security_events_endpoint": "",
+        "logo_uri": "",
+        "client_uri": "",
+        "scope": ALL_SCOPES,
+        "id_token_signed_response_alg": "RS256",
+        "contacts": "",
+    }
+    values.update(fields)
+    return console.submit(console.get("/developers/clients/new"), "client_name", **values)
+
+
+def shown(page: Page, element_id: str) -> str | None:
+    found = re.search(rf'id="{element_id}"[^>]*>(?:<code>)?([^<]*)<', page.html)
+    return html.unescape(found.group(1)).strip() if found else None
+
+
+def shown_secret(page: Page) -> str | None:
+    found = re.search(r'<pre class="codes"><code>([^<]+)</code>', page.html)
+    return found.group(1) if found else None
+
+
+def portal_for(live_server, page: Page, *, secret: str | None = None) -> RelyingParty:
+    client_id = shown(page, "client-id")
+    assert client_id, page.text[:500]
+    method = "client_secret_basic" if secret else "none"
+    info = ClientInfo(client_id, secret, CALLBACK, {"token_endpoint_auth_method": method})
+    return RelyingParty(live_server.url, info)
+
+
+def with_secret(portal: RelyingParty, secret: str) -> RelyingParty:
+    client = portal.client
+    return RelyingParty(
+        portal.issuer, ClientInfo(client.client_id, secret, client.redirect_uri, client.metadata)
+    )
+
+
+def client_page(console: Browser, client_id: str) -> Page:
+    return console.get(f"/developers/clients/{client_id}")
+
+
+def press(console: Browser, page: Page, button: str, **values) -> Page:
+    return console.submit(page, button, button=button, **values)
+
+
+def introspection_status(portal: RelyingParty, token: str) -> int:
+    """200 when the portal's credentials are accepted (whatever the token), 401 when not."""
+    return portal.post("introspection_endpoint", {"token": token}).status_code
+
+
+def test_create_see_the_secret_once_and_sign_in(live_server, console, person, person_browser):
+    page = register(console, client_name="Tea shop", contacts="dev@tea.example")
+    assert page.status == 200, page.text[:500]
+    assert "The client has been registered." in page.text
+    secret = shown_secret(page)
+    assert secret and len(secret) >= 40
+    assert "Copy the secret now" in page.text
+    portal = portal_for(live_server, page, secret=secret)
+    client_id = portal.client.client_id
+    assert shown(page, "discovery-url") == live_server.url + "/.well-known/openid-configuration"
+    # Example configurations name this client, never its secret.
+    for example in ("example-authlib", "example-openid-client", "example-mod-auth-openidc"):
+        block = re.search(rf'id="{example}"><code>(.*?)</code>', page.html, re.S).group(1)
+        assert client_id in block and secret not in block
+        assert live_server.url + "/.well-known/openid-configuration" in block
+
+    # Shown once: neither the client page nor the list shows it again.
+    again = client_page(console, client_id)
+    assert again.status == 200 and "Tea shop" in again.text
+    assert secret not in again.html and shown_secret(again) is None
+    listing = console.get("/developers/clients")
+    assert "Tea shop" in listing.text and secret not in listing.html
+    assert shown(again, "accounts-linked") == "0" and shown(again, "tokens-issued") == "0"
+
+    # A person signs in through the new client with the code flow (PKCE, consent).
+    tokens = sign_in_to_portal(person_browser, portal, person)
+    claims = portal.verify_id_token(tokens.values["id_token"])
+    assert claims["sub"] == person.sub and claims["aud"] == [client_id]
+    assert portal.userinfo(tokens.values["access_token"]).status_code == 200
+    assert tokens.refresh_works()
+    page = client_page(console, client_id)
+    assert shown(page, "accounts-linked") == "1"
+    assert shown(page, "tokens-issued") == "2"  # the sign-in and one refresh
+
+    activity = console.get("/account/activity")
+    assert "Client registered" in activity.text and "Tea shop" in activity.text
+
+
+def test_public_clients_have_no_secret(live_server, console, person, person_browser):
+    page = register(console, client_type="spa", client_name="Single page")
+    assert page.status == 200 and shown_secret(page) is None
+    assert "Rotate secret" not in page.text
+    portal = portal_for(live_server, page)
+    tokens = sign_in_to_portal(person_browser, portal, person)
+    assert portal.userinfo(tokens.values["access_token"]).status_code == 200
+    native = register(console, client_type="native", redirect_uris="com.example.tea:/callback")
+    assert native.status == 200 and shown(native, "client-id"), native.text[:500]
+
+
+def test_rotate_without_grace_stops_the_old_secret_at_once(
+    live_server, console, person, person_browser
+):
+    page = register(console)
+    old_secret = shown_secret(page)
+    portal = portal_for(live_server, page, secret=old_secret)
+    tokens = sign_in_to_portal(person_browser, portal, person)
+
+    rotated = press(
+        console, client_page(console, portal.client.client_id), "rotate", grace_hours="0"
+    )
+    assert "A new secret has been issued." in rotated.text
+    new_secret = shown_secret(rotated)
+    assert new_secret and new_secret != old_secret
+    assert shown(rotated, "grace-end") is None
+    assert new_secret not in client_page(console, portal.client.client_id).html
+
+    old, new = portal, with_secret(portal, new_secret)
+    refused = old.refresh(tokens.values["refresh_token"])
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert introspection_status(old, tokens.values["refresh_token"]) == 401
+    assert Tokens(new, tokens.values).refresh_works()
+
+
+def test_rotate_with_grace_keeps_the_old_secret_until_it_ends(
+    live_server, console, person, person_browser
+):
+    page = register(console)
+    old_secret = shown_secret(page)
+    portal = portal_for(live_server, page, secret=old_secret)
+    tokens = sign_in_to_portal(person_browser, portal, person, offline=True)
+
+    rotated = press(
+        console, client_page(console, portal.client.client_id), "rotate", grace_hours="2"
+    )
+    new_secret = shown_secret(rotated)
+    assert new_secret and new_secret != old_secret
+    # The page tells when the previous secret stops working.
+    ends = shown(client_page(console, portal.client.client_id), "grace-end")
+    shown_at = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d)", ends or "")
+    assert shown_at, ends
+    parsed = datetime.strptime(shown_at.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(parsed.timestamp() - (clock.timestamp() + 2 * 3600)) <= 120
+
+    old, new = portal, with_secret(portal, new_secret)
+    # During the grace period both secrets authenticate, at the token and introspection endpoints.
+    assert introspection_status(old, tokens.values["refresh_token"]) == 200
+    assert tokens.refresh_works()  # with the old secret
+    newer = Tokens(new, tokens.values)
+    assert newer.refresh_works()
+
+    clock.travel(2 * 3600 + 1)
+    refused = old.refresh(newer.values["refresh_token"])
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert introspection_status(old, newer.values["refresh_token"]) == 401
+    assert introspection_status(new, newer.values["refresh_token"]) == 200
+    assert newer.refresh_works()
+    assert shown(client_page(console, portal.client.client_id), "grace-end") is None
+
+
+def test_grace_period_cannot_exceed_the_maximum(live_server, console):
+    page = register(console)
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    too_long = live_server.app.config["CLIENT_SECRET_GRACE_MAX"] // 3600 + 1
+    refused = press(
+        console, client_page(console, portal.client.client_id), "rotate", grace_hours=str(too_long)
+    )
+    assert "The grace period may be at most 168 hours." in refused.text
+    assert shown_secret(refused) is None
+    assert introspection_status(portal, "anything") == 200  # the secret still works
+
+
+def test_disable_refuses_tokens_and_enable_restores(live_server, console, person, person_browser):
+    page = register(console)
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    tokens = sign_in_to_portal(person_browser, portal, person)
+    client_id = portal.client.client_id
+
+    page = press(console, client_page(console, client_id), "disable")
+    assert "The client is disabled" in page.text and "disabled" in page.text
+    # No new tokens: the token endpoint refuses the client, and so does authorization.
+    refused = portal.refresh(tokens.values["refresh_token"])
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    authorize = person_browser.open(portal.authorization_url())
+    assert authorize.status == 400 and "Location" not in authorize.response.headers
+    # Existing tokens are refused where resource servers check them.
+    assert portal.userinfo(tokens.values["access_token"]).status_code == 401
+    assert introspection_status(portal, tokens.values["access_token"]) == 401
+
+    page = press(console, client_page(console, client_id), "enable")
+    assert "The client is enabled again." in page.text
+    assert portal.userinfo(tokens.values["access_token"]).status_code == 200
+    assert tokens.refresh_works()
+    assert sign_in_to_portal(person_browser, portal, person).values["id_token"]
+    activity = console.get("/account/activity")
+    assert "Client disabled" in activity.text and "Client enabled" in activity.text
+
+
+def test_delete_after_confirmation_revokes_and_logs_out(
+    live_server, console, person, person_browser
+):
+    with Receiver() as receiver:
+        page = register(console, backchannel_logout_uri=receiver.url + "/backchannel-logout")
+        portal = portal_for(live_server, page, secret=shown_secret(page))
+        client_id = portal.client.client_id
+        tokens = sign_in_to_portal(person_browser, portal, person)
+
+        confirm = console.get(f"/developers/clients/{client_id}/delete")
+        assert confirm.status == 200 and "cannot be undone" in confirm.text
+        # Opening the confirmation deletes nothing.
+        assert client_page(console, client_id).status == 200
+        assert tokens.refresh_works()
+
+        done = press(console, confirm, "confirm")
+        assert "has been deleted" in done.text
+        assert client_id not in done.html
+        assert client_page(console, client_id).status == 404
+
+        refused = portal.refresh(tokens.values["refresh_token"])
+        assert refused.status_code in (400, 401)
+        assert refused.json()["error"] in ("invalid_client", "invalid_grant")
+        assert portal.userinfo(tokens.values["access_token"]).status_code == 401
+
+        # The back-channel endpoint is told the person's session there is over, even
+        # though the client's row is gone by the time the worker delivers.
+        run_worker(
+            live_server,
+            lambda: len(receiver.wait_for(1, 0, for_client(client_id))) >= 1,
+            passes=5,
+        )
+        [token] = logout_tokens_for(receiver.snapshot(), client_id)
+        header, claims = verify_logout_token(live_server.url, token)
+        assert header["typ"] == "logout+jwt"
+        assert claims["aud"] == client_id and claims["sub"] == person.sub
+        assert claims["sid"] == tokens.sid
+        assert "Client deleted" in console.get("/account/activity").text
+
+
+def test_edit_keeps_the_rules_and_is_audited(live_server, console):
+    page = register(console, client_name="Before")
+    client_id = shown(page, "client-id")
+    form = console.get(f"/developers/clients/{client_id}/edit")
+    assert form.status == 200 and "Before" in form.html
+    saved = console.submit(
+        form,
+        "client_name",
+        client_name="After",
+        redirect_uris="https://after.example/cb\nhttp://localhost:8080/cb",
+        scope=["openid", "email"],
+        id_token_signed_response_alg="ES256",
+    )
+    assert "The client has been saved." in saved.text
+    assert "After" in saved.text and "https://after.example/cb" in saved.text
+    refused = console.submit(
+        console.get(f"/developers/clients/{client_id}/edit"),
+        "client_name",
+        redirect_uris="https://after.example/cb#frag",
+        scope=["openid"],
+        id_token_signed_response_alg="ES256",
+    )
+    assert "must not contain a fragment" in refused.text
+    assert "https://after.example/cb#frag" not in client_page(console, client_id).text
+    assert "Client changed" in console.get("/account/activity").text
+
+
+REFUSALS = [
+    # (what, form fields, the message shown next to the field)
+    ("fragment", {"redirect_uris": "https://shop.example/cb#x"}, "must not contain a fragment"),
+    ("http elsewhere", {"redirect_uris": "http://shop.example/cb"}, "use https"),
+    ("wildcard", {"redirect_uris": "https://*.shop.example/cb"}, "wildcards (*) are not allowed"),
+    ("relative", {"redirect_uris": "/callback"}, "enter an absolute URL"),
+    (
+        "private scheme for a web app",
+        {"redirect_uris": "com.example.shop:/cb"},
+        "are for native apps only",
+    ),
+    ("javascript", {"redirect_uris": "javascript:alert(1)"}, "use https"),
+    ("no redirect URI", {"redirect_uris": ""}, "This field is required."),
+    (
+        "post-logout fragment",
+        {"post_logout_redirect_uris": "https://shop.example/bye#x"},
+        "must not contain a fragment",
+    ),
+    (
+        "back-channel over http",
+        {"backchannel_logout_uri": "http://shop.example/logout"},
+        "use https",
+    ),
+    (
+        "security events wildcard",
+        {"security_events_endpoint": "https://shop.example/*"},
+        "wildcards (*) are not allowed",
+    ),
+    ("logo over http", {"logo_uri": "http://cdn.example/logo.png"}, "use https"),
+    ("home page relative", {"client_uri": "shop.example"}, "enter an absolute URL"),
+    ("contact", {"contacts": "not-an-address"}, "is not an e-mail address"),
+    ("first party by a developer", {"first_party": "y"}, "Only operators may mark"),
+]
+
+
+@pytest.mark.parametrize(("what", "fields", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_console_refuses_bad_metadata(live_server, console, what, fields, message):
+    before = console.get("/developers/clients").html.count("data-client=")
+    page = register(console, **fields)
+    assert page.status == 200
+    assert message in page.text, (what, page.text[:800])
+    assert 'class="field-error"' in page.html
+    assert shown(page, "client-id") is None
+    assert console.get("/developers/clients").html.count("data-client=") == before
+
+
+REGISTRATION_REFUSALS = [
+    ({"redirect_uris": ["https://shop.example/cb#x"]}, "invalid_redirect_uri", "fragment"),
+    ({"redirect_uris": ["http://shop.example/cb"]}, "invalid_redirect_uri", "https"),
+    ({"redirect_uris": ["https://*.shop.example/cb"]}, "invalid_redirect_uri", "wildcard"),
+    ({"redirect_uris": ["/callback"]}, "invalid_redirect_uri", "absolute"),
+    ({"redirect_uris": ["com.example.shop:/cb"]}, "invalid_redirect_uri", "native apps only"),
+    (
+        {"redirect_uris": [CALLBACK], "post_logout_redirect_uris": ["https://x.example/#y"]},
+        "invalid_client_metadata",
+        "fragment",
+    ),
+    (
+        {"redirect_uris": [CALLBACK], "backchannel_logout_uri": "http://x.example/logout"},
+        "invalid_client_metadata",
+        "https",
+    ),
+    (
+        {"redirect_uris": [CALLBACK], "logo_uri": "http://x.example/logo.png"},
+        "invalid_client_metadata",
+        "https",
+    ),
+    (
+        {"redirect_uris": [CALLBACK], "scope": "openid admin"},
+        "invalid_client_metadata",
+        "not supported",
+    ),
+]
+
+
+@pytest.mark.parametrize(("metadata", "error", "described"), REGISTRATION_REFUSALS)
+def test_registration_refuses_the_same(live_server, metadata, error, described):
+    response = requests.post(live_server.url + "/register", json=metadata, timeout=10)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == error and described in body["error_description"]
+
+
+def test_registration_accepts_a_native_private_scheme(live_server):
+    response = requests.post(
+        live_server.url + "/register",
+        json={
+            "redirect_uris": ["com.example.shop:/cb", "http://127.0.0.1:7000/cb"],
+            "application_type": "native",
+            "token_endpoint_auth_method": "none",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    assert "client_secret" not in response.json()
+
+
+def test_operator_may_mark_first_party(live_server, factories, person, person_browser):
+    operator = factories.account()
+    grant_role(live_server, operator.email, "operator")
+    with Browser(live_server.url) as console:
+        console.sign_in(operator.email, operator.password)
+        page = register(console, first_party="y")
+        assert "first-party" in page.text
+        portal = portal_for(live_server, page, secret=shown_secret(page))
+    # A first-party portal signs the person in without a consent screen.
+    params = portal.authorize(
+        person_browser, login=person.email, password=person.password, consent=False
+    )
+    assert "code" in params
+
+
+def test_another_developer_gets_404_everywhere(live_server, console, factories):
+    page = register(console)
+    secret = shown_secret(page)
+    portal = portal_for(live_server, page, secret=secret)
+    client_id = portal.client.client_id
+    stranger = factories.account()
+    grant_role(live_server, stranger.email)
+    with Browser(live_server.url) as other:
+        other.sign_in(stranger.email, stranger.password)
+        assert client_id not in other.get("/developers/clients").html
+        base = f"/developers/clients/{client_id}"
+        for path in (base, base + "/edit", base + "/delete"):
+            assert other.get(path).status == 404, path
+        # Forged posts, with a valid CSRF token of the stranger's own session.
+        token = other.get("/developers/clients/new").form("csrf_token").fields["csrf_token"]
+        for action in ("/rotate", "/disable", "/enable", "/delete", "/edit"):
+            response = other.session.post(
+                other.url(base + action),
+                data={"csrf_token": token, "grace_hours": "0", "client_name": "Mine"},
+                timeout=15,
+                allow_redirects=False,
+            )
+            assert response.status_code == 404, action
+    # Nothing changed: the client is enabled, named as before, and its secret still works.
+    assert introspection_status(portal, "anything") == 200
+    assert "Mine" not in client_page(console, client_id).text
+
+
+def test_non_developers_are_told_and_strangers_sign_in_first(live_server, person):
+    with Browser(live_server.url) as browser:
+        anonymous = browser.session.get(
+            browser.url("/developers/clients"), timeout=15, allow_redirects=False
+        )
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/developers/clients")
+        assert page.status == 403
+        assert "The developer console is for developers." in page.text
+        assert browser.get("/developers/clients/new").status == 403
+        assert 'href="/developers/clients"' not in browser.get("/account").html
+
+
+def passport_cli(live_server, *args) -> subprocess.CompletedProcess:
+    """`passport …` as an operator runs it, against the live server's database."""
+    return subprocess.run(
+        [PASSPORT, *args],
+        cwd=PROJECT_ROOT,
+        env=passport_environment(live_server),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_grant_developer_from_the_command_line(live_server, factories):
+    someone = factories.account()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(someone.email, someone.password)
+        assert browser.get("/developers/clients").status == 403
+        granted = passport_cli(live_server, "users", "grant-developer", someone.email.upper())
+        assert granted.returncode == 0, granted.stderr
+        page = browser.get("/developers/clients")
+        assert page.status == 200 and "New client" in page.text
+        assert 'href="/developers/clients"' in page.html  # the "Developers" link
+        revoked = passport_cli(live_server, "users", "revoke-developer", someone.email)
+        assert revoked.returncode == 0
+        assert browser.get("/developers/clients").status == 403
+    unknown = passport_cli(live_server, "users", "grant-developer", "nobody@example.org")
+    assert unknown.returncode != 0 and "no account" in unknown.stderr
+
+
+def test_registration_with_a_developers_token_shows_in_the_console(live_server, developer, console):
+    made = passport_cli(live_server, "registration-token", "create", "--owner", developer.email)
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    response = requests.post(
+        live_server.url + "/register",
+        json={"client_name": "Automated portal", "redirect_uris": ["https://auto.example/cb"]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    client_id = response.json()["client_id"]
+    listing = console.get("/developers/clients")
+    assert client_id in listing.html and "Automated portal" in listing.text
+    page = client_page(console, client_id)
+    assert page.status == 200 and shown(page, "client-id") == client_id
+
+
+def test_console_in_russian(live_server, console):
+    page = console.get("/developers/clients?ui_locales=ru")
+    assert '<html lang="ru"' in page.html
+    assert "Новый клиент" in page.text
+    refused = register(console, redirect_uris="https://shop.example/cb#x")
+    assert "фрагмент" in refused.text
