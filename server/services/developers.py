@@ -18,7 +18,13 @@ from ..models import Account, Client, Consent, Grant, RefreshToken
 from ..security import sha256_hex
 from . import clients
 from .accounts import RequestContext, find_by_login
-from .errors import ClientHasNoSecret, GracePeriodTooLong, NotADeveloper, OperatorsOnly
+from .errors import (
+    ClientHasNoSecret,
+    GracePeriodTooLong,
+    NotADeveloper,
+    OperatorsOnly,
+    SecretAlreadyRotated,
+)
 
 USAGE_WINDOW = timedelta(hours=24)
 
@@ -78,9 +84,12 @@ def update_client(
     first_party: bool,
     context: RequestContext | None = None,
 ) -> Client:
-    """Replace the client's metadata. Only an operator changes the first-party flag."""
-    if first_party != client.first_party and not account.is_operator:
-        raise OperatorsOnly()
+    """Replace the client's metadata. Only an operator changes the first-party flag: a
+    developer's form has no such box, so from them only asking to set it counts (refused)."""
+    if not account.is_operator:
+        first_party = client.first_party or first_party
+        if first_party != client.first_party:
+            raise OperatorsOnly()
     client.first_party = first_party
     return clients.update_client_metadata(client, metadata, actor_id=account.id, context=context)
 
@@ -90,13 +99,18 @@ def rotate_secret(
     client: Client,
     *,
     grace_seconds: int = 0,
+    replacing: str | None = None,
     context: RequestContext | None = None,
 ) -> str:
     """A new secret for a confidential client, returned this once. With a grace period the
     previous secret keeps authenticating until it ends; without one it stops at once.
-    Raises ClientHasNoSecret, GracePeriodTooLong."""
+    `replacing` is the fingerprint of the secret the developer saw when asking: a form sent
+    twice (a reload) finds another secret and rotates nothing, so the secret just shown
+    stays valid. Raises ClientHasNoSecret, GracePeriodTooLong, SecretAlreadyRotated."""
     if not client.client_secret_hash:
         raise ClientHasNoSecret()
+    if replacing is not None and replacing != secret_fingerprint(client):
+        raise SecretAlreadyRotated()
     maximum = current_app.config["CLIENT_SECRET_GRACE_MAX"]
     if grace_seconds < 0 or grace_seconds > maximum:
         raise GracePeriodTooLong(maximum)
@@ -113,6 +127,11 @@ def rotate_secret(
     )
     db.session.commit()
     return secret
+
+
+def secret_fingerprint(client: Client) -> str:
+    """A short public handle of the current secret: a prefix of its SHA-256, never the secret."""
+    return (client.client_secret_hash or "")[:12]
 
 
 def disable_client(

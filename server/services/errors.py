@@ -63,6 +63,10 @@ class ClientHasNoSecret(PassportError):
     """A public client has no secret to rotate."""
 
 
+class SecretAlreadyRotated(PassportError):
+    """The secret the developer asked to replace has been replaced already."""
+
+
 class GracePeriodTooLong(PassportError):
     def __init__(self, maximum_seconds: int):
         super().__init__(f"at most {maximum_seconds} seconds")

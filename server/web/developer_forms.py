@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -113,6 +114,7 @@ def client_type(client) -> str:
 
 
 class RotateSecretForm(FlaskForm):
+    replacing = HiddenField()
     grace_hours = IntegerField(
         _l("Keep the previous secret working for (hours)"),
         default=0,

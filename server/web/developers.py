@@ -110,6 +110,7 @@ def rotate_secret(client_id: str):
             current_user.account,
             client,
             grace_seconds=form.grace_hours.data * 3600,
+            replacing=form.replacing.data or "",
             context=request_context(),
         )
     except PassportError as error:
@@ -160,6 +161,7 @@ def _client_page(client, *, secret: str | None = None):
         rotate_form=RotateSecretForm(),
         confirm_form=ConfirmForm(),
         grace_max_hours=current_app.config["CLIENT_SECRET_GRACE_MAX"] // 3600,
+        secret_fingerprint=developers.secret_fingerprint(client),
     )
 
 

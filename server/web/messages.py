@@ -19,6 +19,7 @@ from ..services.errors import (
     ReauthenticationRequired,
     SameIdentifier,
     SecondFactorRequired,
+    SecretAlreadyRotated,
     TooManyAttempts,
     WeakPassword,
     WrongPassword,
@@ -79,6 +80,8 @@ def message_for(error: PassportError) -> str:
         return _("Only operators may mark a portal first-party.")
     if isinstance(error, ClientHasNoSecret):
         return _("A public client has no secret to rotate.")
+    if isinstance(error, SecretAlreadyRotated):
+        return _("This secret has been rotated already; nothing was changed.")
     if isinstance(error, GracePeriodTooLong):
         return _(
             "The grace period may be at most %(hours)d hours.",

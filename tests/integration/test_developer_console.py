@@ -181,9 +181,8 @@ def test_rotate_without_grace_stops_the_old_secret_at_once(
     portal = portal_for(live_server, page, secret=old_secret)
     tokens = sign_in_to_portal(person_browser, portal, person)
 
-    rotated = press(
-        console, client_page(console, portal.client.client_id), "rotate", grace_hours="0"
-    )
+    before = client_page(console, portal.client.client_id)
+    rotated = press(console, before, "rotate", grace_hours="0")
     assert "A new secret has been issued." in rotated.text
     new_secret = shown_secret(rotated)
     assert new_secret and new_secret != old_secret
@@ -195,6 +194,13 @@ def test_rotate_without_grace_stops_the_old_secret_at_once(
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     assert introspection_status(old, tokens.values["refresh_token"]) == 401
     assert Tokens(new, tokens.values).refresh_works()
+
+    # Reloading the page that showed the secret sends the form again: nothing rotates,
+    # so the secret the developer just copied keeps working.
+    again = press(console, before, "rotate", grace_hours="0")
+    assert "This secret has been rotated already" in again.text
+    assert shown_secret(again) is None
+    assert introspection_status(new, "anything") == 200
 
 
 def test_rotate_with_grace_keeps_the_old_secret_until_it_ends(

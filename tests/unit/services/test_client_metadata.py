@@ -1,0 +1,100 @@
+"""Passport's rules on client metadata (shared by the console and RFC 7591/7592)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.services.client_metadata import check_client_metadata, check_uri
+from server.services.errors import InvalidClientMetadata
+
+ACCEPTED = [
+    ("https://shop.example/cb", False),
+    ("https://shop.example:8443/cb?tenant=1", False),
+    ("http://127.0.0.1:8000/cb", False),
+    ("http://[::1]:8000/cb", False),
+    ("http://localhost/cb", False),
+    ("com.example.shop:/oauth2redirect", True),
+    ("http://127.0.0.1/cb", True),
+]
+
+REFUSED = [
+    ("https://shop.example/cb#x", False, "fragment"),
+    ("https://shop.example/cb#", False, "fragment"),
+    ("http://shop.example/cb", False, "https_required"),
+    ("http://127.0.0.1.example/cb", False, "https_required"),
+    ("https://*.shop.example/cb", False, "wildcard"),
+    ("https://shop.example/*", True, "wildcard"),
+    ("/callback", False, "not_absolute"),
+    ("shop.example/cb", False, "not_absolute"),
+    ("https:///cb", False, "not_absolute"),
+    ("https://shop.example/c b", False, "not_absolute"),
+    ("com.example.shop:/cb", False, "private_scheme"),
+    ("javascript:alert(1)", True, "https_required"),
+    ("myapp:/cb", True, "https_required"),
+    ("", False, "not_a_string"),
+    (42, False, "not_a_string"),
+]
+
+
+@pytest.mark.parametrize(("uri", "native"), ACCEPTED)
+def test_accepted_uris(uri, native):
+    assert check_uri(uri, field="redirect_uris", native=native) == uri
+
+
+@pytest.mark.parametrize(("uri", "native", "reason"), REFUSED)
+def test_refused_uris(uri, native, reason):
+    with pytest.raises(InvalidClientMetadata) as refused:
+        check_uri(uri, field="redirect_uris", native=native)
+    assert refused.value.reason == reason and refused.value.field == "redirect_uris"
+
+
+def metadata(**fields) -> dict:
+    return {"redirect_uris": ["https://shop.example/cb"], **fields}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"redirect_uris": []}, "redirect_uris", "required"),
+        ({"redirect_uris": "https://shop.example/cb"}, "redirect_uris", "not_a_list"),
+        (
+            {"backchannel_logout_uri": "https://shop.example/bc#f"},
+            "backchannel_logout_uri",
+            "fragment",
+        ),
+        ({"logo_uri": "http://cdn.example/l.png"}, "logo_uri", "https_required"),
+        ({"scope": "openid admin"}, "scope", "unsupported_scope"),
+        ({"contacts": ["dev at shop"]}, "contacts", "invalid_email"),
+        ({"contacts": "dev@shop.example"}, "contacts", "invalid"),
+        ({"id_token_signed_response_alg": "HS256"}, "id_token_signed_response_alg", "unsupported"),
+        ({"application_type": "desktop"}, "application_type", "unsupported"),
+        ({"client_name": "  "}, "client_name", "invalid"),
+    ],
+)
+def test_refused_metadata(fields, field, reason):
+    with pytest.raises(InvalidClientMetadata) as refused:
+        check_client_metadata(metadata(**fields))
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+
+
+def test_private_schemes_only_for_native_apps():
+    native = metadata(redirect_uris=["com.example.shop:/cb"], application_type="native")
+    assert check_client_metadata(native)["redirect_uris"] == ["com.example.shop:/cb"]
+    with pytest.raises(InvalidClientMetadata):
+        check_client_metadata(metadata(redirect_uris=["com.example.shop:/cb"]))
+
+
+def test_stored_metadata_is_normalised():
+    stored = check_client_metadata(
+        metadata(
+            redirect_uris=["https://shop.example/cb", "https://shop.example/cb"],
+            scope="openid email openid",
+            logo_uri="",
+            contacts=["dev@shop.example"],
+        )
+    )
+    assert stored["redirect_uris"] == ["https://shop.example/cb"]
+    assert stored["scope"] == "openid email"
+    assert "logo_uri" not in stored
+    assert stored["application_type"] == "web"
+    assert stored["id_token_signed_response_alg"] == "RS256"
