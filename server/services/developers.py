@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, union
+from sqlalchemy.orm import selectinload
 
 from ..clock import now
 from ..extensions import db
@@ -43,7 +44,11 @@ def require_developer(account: Account) -> None:
 def clients_of(account: Account) -> list[Client]:
     """The clients the account manages: its own, or every client for an operator."""
     require_developer(account)
-    query = select(Client).order_by(Client.created_at.desc(), Client.id.desc())
+    query = (
+        select(Client)
+        .options(selectinload(Client.owner))
+        .order_by(Client.created_at.desc(), Client.id.desc())
+    )
     if not account.is_operator:
         query = query.where(Client.owner_id == account.id)
     return list(db.session.execute(query).scalars())
@@ -167,14 +172,18 @@ class Usage:
 
 
 def usage(client: Client) -> Usage:
-    """People linked (consent given, or tokens received) and token responses in the last
+    """People linked (consent given, or live tokens) and token responses in the last
     24 hours: sign-ins (grants started) plus refreshes (refresh tokens rotated). Two
     aggregate queries on indexed columns; client_credentials tokens are not stored, so
     they are not counted."""
     since = now() - USAGE_WINDOW
     linked = union(
         select(Consent.account_id).where(Consent.client_id == client.id),
-        select(Grant.account_id).where(Grant.client_id == client.id, Grant.account_id.is_not(None)),
+        select(Grant.account_id).where(
+            Grant.client_id == client.id,
+            Grant.account_id.is_not(None),
+            Grant.revoked_at.is_(None),
+        ),
     ).subquery()
     accounts_linked = db.session.execute(select(func.count()).select_from(linked)).scalar_one()
     started = (

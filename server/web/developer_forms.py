@@ -62,6 +62,9 @@ class ClientForm(FlaskForm):
     )
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
+    # A random name for this filling-in of the form, so that sending it twice (a reload of
+    # the page that showed the secret) does not register a second client.
+    attempt = HiddenField()
 
     def metadata(self) -> dict:
         """RFC 7591 metadata from the form; validation is the service's."""

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +29,7 @@ from .developer_forms import ClientForm, ConfirmForm, RotateSecretForm, client_t
 from .messages import message_for
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
+REGISTERED = "registered_clients"
 
 
 @bp.app_context_processor
@@ -52,6 +64,12 @@ def index():
 @bp.route("/clients/new", methods=["GET", "POST"])
 def new_client():
     form = ClientForm()
+    if not form.attempt.data:
+        form.attempt.data = secrets.token_urlsafe(12)
+    done = session.get(REGISTERED, {}).get(form.attempt.data)
+    if form.is_submitted() and done:
+        flash(_("This client has been registered already."), "success")
+        return redirect(url_for("developers.client_page", client_id=done))
     if form.validate_on_submit():
         try:
             client, secret = developers.register_client(
@@ -63,6 +81,7 @@ def new_client():
         except PassportError as error:
             _show_error(form, error)
         else:
+            _remember_registration(form.attempt.data, client.client_id)
             flash(_("The client has been registered."), "success")
             # The secret is in this response only: it is stored as a hash.
             return _client_page(client, secret=secret)
@@ -148,6 +167,13 @@ def delete_client(client_id: str):
         flash(_("The client %(name)s has been deleted.", name=name), "success")
         return redirect(url_for("developers.index"))
     return render_template("developers/delete.html", client=client, form=form)
+
+
+def _remember_registration(attempt: str, client_id: str) -> None:
+    """The last few registrations of this browser, by the attempt that made them."""
+    done = dict(list(session.get(REGISTERED, {}).items())[-4:])
+    done[attempt] = client_id
+    session[REGISTERED] = done
 
 
 def _client_page(client, *, secret: str | None = None):

@@ -67,7 +67,7 @@ def person_browser(live_server):
         yield browser
 
 
-def register(console: Browser, **fields) -> Page:
+def register(console: Browser, form: Page | None = None, **fields) -> Page:
     """Fill "New client" in the console and submit it."""
     values = {
         "client_name": "Shop " + os.urandom(3).hex(),
@@ -83,7 +83,7 @@ def register(console: Browser, **fields) -> Page:
         "contacts": "",
     }
     values.update(fields)
-    return console.submit(console.get("/developers/clients/new"), "client_name", **values)
+    return console.submit(form or console.get("/developers/clients/new"), "client_name", **values)
 
 
 def shown(page: Page, element_id: str) -> str | None:
@@ -125,7 +125,8 @@ def introspection_status(portal: RelyingParty, token: str) -> int:
 
 
 def test_create_see_the_secret_once_and_sign_in(live_server, console, person, person_browser):
-    page = register(console, client_name="Tea shop", contacts="dev@tea.example")
+    form = console.get("/developers/clients/new")
+    page = register(console, form, client_name="Tea shop", contacts="dev@tea.example")
     assert page.status == 200, page.text[:500]
     assert "The client has been registered." in page.text
     secret = shown_secret(page)
@@ -146,6 +147,11 @@ def test_create_see_the_secret_once_and_sign_in(live_server, console, person, pe
     assert secret not in again.html and shown_secret(again) is None
     listing = console.get("/developers/clients")
     assert "Tea shop" in listing.text and secret not in listing.html
+    # Reloading the page that showed the secret sends the form again: no second client.
+    reloaded = register(console, form, client_name="Tea shop", contacts="dev@tea.example")
+    assert "This client has been registered already." in reloaded.text
+    assert shown(reloaded, "client-id") == client_id and shown_secret(reloaded) is None
+    assert console.get("/developers/clients").text.count("Tea shop") == 1
     assert shown(again, "accounts-linked") == "0" and shown(again, "tokens-issued") == "0"
 
     # A person signs in through the new client with the code flow (PKCE, consent).
