@@ -9,10 +9,12 @@ PostgreSQL, configured with both, plus a provider that does not answer at all.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from server import clock
 from server.delivery import worker
 from server.extensions import db
 from server.models import Account, UpstreamIdentity
@@ -28,7 +30,7 @@ from ..support.factories import Factories
 from ..support.github import FakeGitHub, GitHubPerson
 from ..support.mail import text_of
 from ..support.relying_party import RelyingParty
-from ..support.social import closed_port, go, through_upstream
+from ..support.social import closed_port, go, through_upstream, travel
 
 GITHUB_ID, GITHUB_SECRET = "Iv1.passport-test", "github-secret-" + "s" * 20
 
@@ -252,3 +254,276 @@ def test_going_back_from_the_collision_page_forgets_the_network(social):
         page = browser.submit(page, "back")
         assert page.url.endswith("/login")
         assert browser.get("/login/social/existing", allow_redirects=False).status == 302
+
+
+# --- the Passport page -----------------------------------------------------------------
+
+
+def link_github(browser: Browser, github: FakeGitHub, person: GitHubPerson, password: str) -> Page:
+    github.person = person
+    page = browser.get("/account/social")
+    form = page.forms[[f.action for f in page.forms].index("/account/social/github/link")]
+    response = browser.session.post(
+        browser.url(form.action),
+        data=dict(form.fields, password=password),
+        allow_redirects=False,
+        timeout=15,
+    )
+    return travel(browser, Page(response))
+
+
+def social_form(page: Page, provider: str, action: str):
+    for form in page.forms:
+        if form.action == f"/account/social/{provider}/{action}":
+            return form
+    raise AssertionError(f"no {action} form for {provider}: {page.text[:300]}")
+
+
+def post_form(browser: Browser, form, **values) -> Page:
+    response = browser.session.post(
+        browser.url(form.action),
+        data=dict(form.fields, **values),
+        allow_redirects=False,
+        timeout=15,
+    )
+    return travel(browser, Page(response))
+
+
+def test_linking_from_the_passport_page_and_refusing_one_linked_elsewhere(social, mailbox):
+    first, second = social.factories.account(), social.factories.account()
+    octo = GitHubPerson.make(None, name="Shared Octo")
+    with social.browser() as browser:
+        browser.sign_in(first.email, first.password)
+        page = browser.get("/account/social")
+        assert "GitHub" in page.text and "Not linked" in page.text
+
+        # The owner check comes first: a wrong password sends nobody anywhere.
+        social.github.person = octo
+        page = post_form(browser, social_form(page, "github", "link"), password="wrong")
+        assert "The current password is wrong." in page.text
+        assert social.identities(first.id) == {}
+
+        page = post_form(browser, social_form(page, "github", "link"), password=first.password)
+        assert "GitHub is linked to your Passport." in page.text
+        assert "Shared Octo" in page.text and social_form(page, "github", "unlink")
+        assert social.identities(first.id)["github"].subject == str(octo.id)
+    social.deliver()
+    assert (
+        mailbox.wait_for(first.email)[0]["Subject"]
+        == "A social network was linked to your Passport"
+    )
+
+    with social.browser() as browser:
+        browser.sign_in(second.email, second.password)
+        page = post_form(
+            browser,
+            social_form(browser.get("/account/social"), "github", "link"),
+            password=second.password,
+        )
+        assert "already linked to another Passport" in page.text
+        assert social.identities(second.id) == {}
+
+    # The linked GitHub account now opens the first Passport.
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, octo)
+        assert page.url == social.passport.url + "/account" and first.email in page.text
+
+
+def test_unlinking_the_last_way_to_sign_in_is_refused(social):
+    octo = GitHubPerson.make(f"solo-{secrets.token_hex(4)}@example.org")
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        page = browser.get("/account/social")
+        assert "Your Passport has no password yet." in page.text
+        page = post_form(browser, social_form(page, "github", "unlink"))
+        assert "This is your only way to sign in. Create a password first." in page.text
+        assert 'id="create-password"' in page.html
+        account = social.account(octo.emails[0]["email"])
+        assert "github" in social.identities(account.id)
+
+        # With a password created (a recent sign-in stands in for the old one), unlinking works.
+        page = browser.get("/account/password")
+        page = browser.submit(
+            page, "new", new="a new long phrase 42", repeat="a new long phrase 42"
+        )
+        assert page.status == 200
+        page = post_form(
+            browser,
+            social_form(browser.get("/account/social"), "github", "unlink"),
+            password="a new long phrase 42",
+        )
+        assert "GitHub is unlinked from your Passport." in page.text
+        assert social.identities(account.id) == {}
+        assert signed_in_as(browser) is not None
+
+
+def test_unlinking_revokes_refresh_tokens_and_ends_other_sessions(social, mailbox):
+    person = social.factories.account()
+    octo = GitHubPerson.make(None)
+    portal = RelyingParty(social.passport.url, social.factories.client(first_party=True))
+    with social.browser() as here, social.browser() as there:
+        here.sign_in(person.email, person.password)
+        link_github(here, social.github, octo, person.password)
+        tokens = portal.sign_in(there, person.email, person.password)
+
+        page = post_form(
+            here,
+            social_form(here.get("/account/social"), "github", "unlink"),
+            password=person.password,
+        )
+        assert "GitHub is unlinked from your Passport." in page.text
+
+        refused = portal.refresh(tokens["refresh_token"])
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+        assert portal.userinfo(tokens["access_token"]).status_code == 401
+        assert signed_in_as(there) is None
+        assert signed_in_as(here) is not None
+    social.deliver()
+    subjects = [m["Subject"] for m in mailbox.wait_for(person.email, count=2)]
+    assert "A social network was unlinked from your Passport" in subjects
+
+    # The unlinked GitHub account no longer opens this Passport: it makes a new one.
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        assert person.email not in browser.get("/account").text
+
+
+def test_social_only_account_confirms_changes_by_signing_in_again(social):
+    octo = GitHubPerson.make(f"confirm-{secrets.token_hex(4)}@example.org")
+    phrase = "another long phrase 7"
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        clock.travel(social.passport.app.config["RECENT_AUTH_WINDOW"] + 60)
+        page = browser.submit(browser.get("/account/password"), "new", new=phrase, repeat=phrase)
+        assert page.status == 400 and "sign in again" in page.text
+        assert "Confirm with GitHub" in page.text
+
+        # Another GitHub account cannot stand in for the linked one.
+        social.github.person = GitHubPerson.make(None)
+        page = post_form(browser, social_form(page, "github", "confirm"))
+        assert "not linked to your Passport" in page.text
+        page = browser.submit(browser.get("/account/password"), "new", new=phrase, repeat=phrase)
+        assert page.status == 400
+
+        social.github.person = octo
+        page = post_form(browser, social_form(page, "github", "confirm"))
+        assert page.url == social.passport.url + "/account/password", page.url
+        page = browser.submit(page, "new", new=phrase, repeat=phrase)
+        assert page.status == 200 and social.account(octo.emails[0]["email"]).password_hash
+
+
+# --- what goes wrong upstream ----------------------------------------------------------
+
+
+def with_query(url: str, **changes) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.update(changes)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def callback_url_of(social: Social, browser: Browser, start_url: str, person) -> str:
+    """Walk the upstream sign-in from `start_url`, stopping before the way back here."""
+    page = travel(
+        browser, browser.get(start_url, allow_redirects=False), stop_at=social.passport.url
+    )
+    page = through_upstream(
+        browser, page, login=person.email, password=person.password, stop_at=social.passport.url
+    )
+    location = page.response.headers["Location"]
+    assert location.startswith(social.passport.url + "/login/upstream/callback"), location
+    return location
+
+
+def assert_clear_failure(page: Page, status: int, message: str) -> None:
+    assert page.status == status, (page.status, page.text[:300])
+    assert "did not work" in page.text and message in page.text
+
+
+def test_a_tampered_state_is_refused(social):
+    person = upstream_person(social)
+    with social.browser() as browser:
+        callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
+        page = go(browser, with_query(callback, state="forged-" + secrets.token_hex(8)))
+        assert_clear_failure(page, 400, "not started in this browser")
+        # The real answer, replayed in another browser, is refused too.
+        with social.browser() as elsewhere:
+            assert_clear_failure(go(elsewhere, callback), 400, "not started in this browser")
+        assert signed_in_as(browser) is None
+
+
+def test_a_wrong_nonce_is_refused(social):
+    person = upstream_person(social)
+    with social.browser() as browser:
+        authorize = browser.get("/login/upstream", allow_redirects=False).response.headers[
+            "Location"
+        ]
+        # The upstream signs an ID token for another nonce than the one this sign-in sent.
+        callback = callback_url_of(
+            social, browser, with_query(authorize, nonce="other-nonce"), person
+        )
+        page = go(browser, callback)
+        assert_clear_failure(page, 400, "did not pass our checks")
+        assert signed_in_as(browser) is None
+    with social.passport.app_context():
+        assert (
+            db.session.execute(select(Account.id).where(Account.email == person.email)).first()
+            is None
+        )
+
+
+def test_cancelling_at_the_provider_ends_on_a_clear_page(social):
+    person = upstream_person(social)
+    with social.browser() as browser:
+        page = sign_in_upstream(social, browser, person, consent=False)
+        assert_clear_failure(page, 400, "You cancelled signing in")
+        assert signed_in_as(browser) is None
+
+
+def test_an_upstream_error_ends_on_a_clear_page(social):
+    person = upstream_person(social)
+    with social.browser() as browser:
+        callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
+        state = dict(parse_qsl(urlsplit(callback).query))["state"]
+        page = go(
+            browser,
+            callback.split("?")[0]
+            + "?"
+            + urlencode({"error": "temporarily_unavailable", "state": state}),
+        )
+        assert_clear_failure(page, 502, "refused to sign you in")
+
+
+def test_a_code_the_provider_refuses_ends_on_a_clear_page(social):
+    social.github.person = GitHubPerson.make(None)
+    with social.browser() as browser:
+        page = travel(
+            browser,
+            browser.get("/login/github", allow_redirects=False),
+            stop_at=social.passport.url,
+        )
+        callback = page.response.headers["Location"]
+        page = go(browser, with_query(callback, code="not-a-code"))
+        assert_clear_failure(page, 502, "refused to sign you in")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_unreachable_provider_ends_on_a_clear_page(social, language):
+    with social.browser(language) as browser:
+        page = go(browser, "/login/down")
+        assert page.status == 502
+        if language == "ru":
+            assert "Социальная сеть сейчас не отвечает" in page.text
+        else:
+            assert_clear_failure(page, 502, "is not answering right now")
+
+
+def test_a_provider_too_slow_to_answer_ends_on_a_clear_page(social):
+    social.github.person = GitHubPerson.make(None)
+    social.github.slow = 3  # longer than UPSTREAM_TIMEOUT
+    try:
+        with social.browser() as browser:
+            page = go(browser, "/login/github")
+            assert_clear_failure(page, 502, "is not answering right now")
+    finally:
+        social.github.slow = 0
