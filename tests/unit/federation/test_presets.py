@@ -251,3 +251,25 @@ def test_providers_from_an_environment_variable(tmp_path, monkeypatch):
         )
     )
     assert app.extensions["passport.federation"].get("google").title == "Google"
+
+
+def test_the_example_configuration_starts(tmp_path):
+    import tomllib
+
+    from server.config import PROJECT_ROOT
+
+    with (PROJECT_ROOT / "config" / "upstream-providers.example.toml").open("rb") as handle:
+        providers = tomllib.load(handle)["UPSTREAM_PROVIDERS"]
+    key_file = tmp_path / "AuthKey.p8"
+    key_file.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
+    providers["apple"]["private_key_file"] = str(key_file)
+    registry = app_with(tmp_path, providers).extensions["passport.federation"]
+    assert [p.title for p in registry.all()] == [
+        "Google",
+        "Yandex ID",
+        "VK ID",
+        "Mail.ru",
+        "Apple",
+        "GitHub",
+        "Company SSO",
+    ]
