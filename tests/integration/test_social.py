@@ -12,6 +12,7 @@ import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from server import clock
@@ -527,3 +528,72 @@ def test_a_provider_too_slow_to_answer_ends_on_a_clear_page(social):
             assert_clear_failure(page, 502, "is not answering right now")
     finally:
         social.github.slow = 0
+
+
+# --- with portals, a second factor, and answers posted back ------------------------------
+
+
+def test_a_portal_signs_in_through_a_social_network(social):
+    octo = GitHubPerson.make(f"portal-{secrets.token_hex(4)}@example.org")
+    social.github.person = octo
+    client = social.factories.client(first_party=True)
+    portal = RelyingParty(social.passport.url, client)
+    with social.browser() as browser:
+        page = browser.open(portal.authorization_url())
+        assert "/login?" in page.url and 'data-network="github"' in page.html
+        button = page.html.split('data-network="github" href="')[1].split('"')[0]
+        page = travel(
+            browser,
+            browser.get(button.replace("&amp;", "&"), allow_redirects=False),
+            stop_at=client.redirect_uri,
+        )
+        claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
+        assert claims["email"] == octo.emails[0]["email"] and claims["email_verified"] is True
+        assert claims["amr"] == ["fed"]
+
+
+def test_with_two_factor_on_a_network_is_the_first_step_only(social):
+    from .test_two_factor import next_step_code, turn_on
+
+    person = social.factories.account()
+    octo = GitHubPerson.make(None)
+    with social.browser() as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _codes = turn_on(browser, person.password)
+        social.github.person = octo
+        page = post_form(
+            browser,
+            social_form(browser.get("/account/social"), "github", "link"),
+            password=person.password,
+            code=next_step_code(totp),
+        )
+        assert "GitHub is linked to your Passport." in page.text
+
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, octo)
+        assert page.url.endswith("/login/second-step")
+        assert signed_in_as(browser) is None
+        page = browser.submit(page, "code", code=next_step_code(totp))
+        assert page.url == social.passport.url + "/account"
+        sessions = browser.get("/account/sessions").text
+        assert "social network GitHub, one-time code" in sessions
+
+
+def test_an_answer_posted_back_is_taken_once_relayed_from_this_site(social):
+    """Apple answers with a cross-site POST (form_post), which carries no SameSite=Lax cookie."""
+    social.github.person = GitHubPerson.make(None)
+    with social.browser() as browser:
+        start = browser.get("/login/github", allow_redirects=False)
+        page = travel(browser, start, stop_at=social.passport.url)
+        callback = page.response.headers["Location"]
+        answer = dict(parse_qsl(urlsplit(callback).query))
+        # The provider's POST, as the browser sends it cross-site: without the cookie.
+        bare = Page(
+            requests.post(callback.split("?")[0], data=answer, allow_redirects=False, timeout=15)
+        )
+        assert bare.status == 200 and "One more step" in bare.text
+        page = post_form(browser, bare.forms[0])
+        assert page.url == social.passport.url + "/account"
+        # Relayed again, the used state is refused.
+        page = post_form(browser, bare.forms[0])
+        assert_clear_failure(page, 400, "not started in this browser")
