@@ -379,6 +379,9 @@ def test_unlinking_revokes_refresh_tokens_and_ends_other_sessions(social, mailbo
         assert portal.userinfo(tokens["access_token"]).status_code == 401
         assert signed_in_as(there) is None
         assert signed_in_as(here) is not None
+        activity = here.get("/account/activity").text
+        assert "Social network linked: GitHub" in activity
+        assert "Social network unlinked: GitHub" in activity
     social.deliver()
     subjects = [m["Subject"] for m in mailbox.wait_for(person.email, count=2)]
     assert "A social network was unlinked from your Passport" in subjects
