@@ -600,3 +600,31 @@ def test_an_answer_posted_back_is_taken_once_relayed_from_this_site(social):
         # Relayed again, the used state is refused.
         page = post_form(browser, bare.forms[0])
         assert_clear_failure(page, 400, "not started in this browser")
+
+
+def test_linking_asks_the_provider_to_choose_the_account_again(social):
+    """Signed in at the upstream already, the person still picks (signs in to) the account
+    to link: prompt=select_account, or prompt=login where the provider lists only that."""
+    person = social.factories.account()
+    upstream = upstream_person(social, name="Linked Upstream")
+    with social.browser() as browser:
+        direct = Browser(social.upstream.url)
+        direct.session = browser.session  # the same cookie jar: one real browser
+        assert direct.sign_in(upstream.email, upstream.password).url.endswith("/account")
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account/social")
+        response = browser.session.post(
+            browser.url("/account/social/upstream/link"),
+            data=dict(social_form(page, "upstream", "link").fields, password=person.password),
+            allow_redirects=False,
+            timeout=15,
+        )
+        assert "prompt=login" in response.headers["Location"]
+        page = travel(browser, Page(response))
+        assert page.url.startswith(social.upstream.url + "/login"), page.url
+        page = through_upstream(browser, page, login=upstream.email, password=upstream.password)
+        assert (
+            "Upstream ID is linked to your Passport." in page.text
+            and "Linked Upstream" in page.text
+        )
+        assert social.identities(person.id)["upstream"].subject == upstream.sub
