@@ -30,7 +30,6 @@ def start(provider: Provider, *, purpose: str, intent: dict):
         found = provider.client.create_authorization_url(
             redirect_uri, **provider.authorize_params(purpose)
         )
-    found.pop("url_params", None)
     url = found.pop("url")
     provider.client.save_authorize_data(redirect_uri=redirect_uri, intent=intent, **found)
     return redirect(url)

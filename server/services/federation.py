@@ -46,7 +46,11 @@ def linked_identities(account: Account) -> dict[str, UpstreamIdentity]:
 
 
 def sign_in_with_upstream(
-    profile: UpstreamProfile, *, locale: str | None = None, context: RequestContext | None = None
+    profile: UpstreamProfile,
+    *,
+    locale: str | None = None,
+    context: RequestContext | None = None,
+    retry: bool = True,
 ) -> tuple[Account, bool]:
     """The Passport an upstream account opens: the linked one, or a new one made from it.
 
@@ -78,9 +82,12 @@ def sign_in_with_upstream(
         db.session.add(identity)
         db.session.flush()
     except IntegrityError:
-        # Another request took the e-mail or linked this upstream account meanwhile.
+        # Another request took the e-mail or linked this upstream account meanwhile: once
+        # more, and the checks above see it.
         db.session.rollback()
-        return sign_in_with_upstream(profile, locale=locale, context=context)
+        if not retry:
+            raise
+        return sign_in_with_upstream(profile, locale=locale, context=context, retry=False)
     fields = {"ip_address": context.ip_address, "user_agent": context.user_agent}
     audit.record("account_created", account_id=account.id, provider=profile.provider, **fields)
     audit.record("social_linked", account_id=account.id, provider=profile.provider, **fields)
