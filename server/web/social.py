@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import (
@@ -19,8 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from .. import federation
-from ..clock import now
+from .. import clock, federation
 from ..extensions import csrf
 from ..federation import flow
 from ..federation.profile import UpstreamProfile
@@ -100,7 +98,7 @@ def _sign_in(found, profile: UpstreamProfile, intent: dict):
         session["pending_upstream"] = {
             "profile": profile.to_dict(),
             "email": error.email,
-            "at": int(time.time()),
+            "at": clock.timestamp(),
         }
         return redirect(url_for("social.email_held"))
     response = after_first_factor(
@@ -157,7 +155,7 @@ def _failed(found, error: UpstreamFailed):
 
 def _pending() -> dict | None:
     pending = session.get("pending_upstream")
-    if not pending or time.time() - pending.get("at", 0) > PENDING_WINDOW:
+    if not pending or clock.timestamp() - pending.get("at", 0) > PENDING_WINDOW:
         session.pop("pending_upstream", None)
         return None
     return pending
@@ -192,7 +190,7 @@ def link_pending():
     if pending is None:
         return redirect(url_for("social.settings"))
     window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    if now() - current_user.auth_time > window:
+    if clock.now() - current_user.auth_time > window:
         return redirect(url_for("social.email_held"))
     profile = UpstreamProfile.from_dict(pending["profile"])
     form = ConfirmForm()

@@ -247,6 +247,22 @@ def test_email_collision_does_not_sign_in_and_links_after_password(social, mailb
         assert page.url == social.passport.url + "/account" and owner.email in page.text
 
 
+def test_a_waiting_network_needs_a_fresh_sign_in_and_is_forgotten_in_time(social):
+    owner = social.factories.account()
+    person = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        sign_in_upstream(social, browser, person)
+        page = browser.sign_in(owner.email, owner.password)
+        clock.travel(social.passport.app.config["RECENT_AUTH_WINDOW"] + 1)
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing")  # sign in again to link
+        clock.travel(600)
+        # Signed in, the way back from the forgotten page leads to the Passport.
+        assert browser.get("/login/social/existing").url.endswith("/account")
+        assert browser.get("/login/social/link").url.endswith("/account/social")
+    assert social.identities(owner.id) == {}
+
+
 def test_going_back_from_the_collision_page_forgets_the_network(social):
     owner = social.factories.account()
     person = upstream_person(social, email=owner.email)
@@ -401,6 +417,8 @@ def test_social_only_account_confirms_changes_by_signing_in_again(social):
         page = browser.submit(browser.get("/account/password"), "new", new=phrase, repeat=phrase)
         assert page.status == 400 and "sign in again" in page.text
         assert "Confirm with GitHub" in page.text
+        for other in ("/account/email", "/account/phone", "/account/2fa", "/account/social"):
+            assert "Confirm with GitHub" in browser.get(other).text, other
 
         # Another GitHub account cannot stand in for the linked one.
         social.github.person = GitHubPerson.make(None)
