@@ -27,6 +27,7 @@ def start(provider: Provider, *, purpose: str, intent: dict):
     """Redirect to the provider. `purpose`: "sign_in", "choose" (linking) or "reauthenticate"."""
     redirect_uri = callback_url(provider)
     with _upstream_errors(intent):
+        provider.check_issuer()
         found = provider.client.create_authorization_url(
             redirect_uri, **provider.authorize_params(purpose)
         )

@@ -17,6 +17,7 @@ from .apple import AppleSecret
 from .presets import PRESETS, URL_DEFAULTS, Preset
 
 EXTENSION = "passport.federation"
+BASE_URLS = ("issuer", "base_url", "api_base_url")
 
 
 @dataclass
@@ -28,6 +29,15 @@ class Provider:
     client: object
     urls: dict[str, str]
     apple_secret: AppleSecret | None = None
+    issuer: str | None = None
+
+    def check_issuer(self) -> None:
+        """OIDC Discovery §4.3: the document must name the issuer it was fetched for."""
+        if self.issuer is None:
+            return
+        found = str(self.client.load_server_metadata().get("issuer", "")).rstrip("/")
+        if found != self.issuer:
+            raise ValueError(f"the discovery document of {self.name} names another issuer")
 
     def url(self, key: str) -> str:
         return self.urls[key]
@@ -91,8 +101,9 @@ def _build(oauth: OAuth, name: str, settings: dict, timeout: float) -> Provider:
     for required in ("client_id",) + (("issuer",) if preset_name == "oidc" else ()):
         if not settings.get(required):
             raise ConfigError(f"UPSTREAM_PROVIDERS.{name} needs {required}")
+    # The base URLs the presets' endpoint templates are made of ({issuer}, {base_url}, …).
     values = dict(URL_DEFAULTS.get(preset_name, {}))
-    values.update({k: str(v).rstrip("/") for k, v in settings.items() if isinstance(v, str)})
+    values.update({k: str(settings[k]).rstrip("/") for k in BASE_URLS if settings.get(k)})
     client_kwargs = {
         "scope": settings.get("scope") or preset.scope,
         "token_endpoint_auth_method": preset.token_endpoint_auth_method,
@@ -129,4 +140,5 @@ def _build(oauth: OAuth, name: str, settings: dict, timeout: float) -> Provider:
         client=client,
         urls=urls,
         apple_secret=apple_secret,
+        issuer=values.get("issuer") if preset.openid and preset_name == "oidc" else None,
     )

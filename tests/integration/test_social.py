@@ -107,6 +107,11 @@ def social(server_settings, backend, tmp_path_factory):
                 "base_url": github.url,
                 "api_base_url": github.url,
             },
+            # The upstream under another name: its discovery document names another issuer.
+            "impostor": {
+                "issuer": upstream.url.replace("127.0.0.1", "localhost"),
+                "client_id": client.client_id,
+            },
             "down": {
                 "title": "Down",
                 "issuer": f"http://127.0.0.1:{closed_port()}",
@@ -538,6 +543,11 @@ def test_an_unreachable_provider_ends_on_a_clear_page(social, language):
             assert "Социальная сеть сейчас не отвечает" in page.text
         else:
             assert_clear_failure(page, 502, "is not answering right now")
+
+
+def test_a_discovery_document_of_another_issuer_is_refused(social):
+    with social.browser() as browser:
+        assert_clear_failure(go(browser, "/login/impostor"), 400, "did not pass our checks")
 
 
 def test_a_provider_too_slow_to_answer_ends_on_a_clear_page(social):

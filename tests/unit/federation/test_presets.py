@@ -199,6 +199,7 @@ def test_presets_and_overridden_endpoints(tmp_path):
             "corp": {
                 "issuer": "https://sso.example.org/",
                 "client_id": "c",
+                "client_secret": "ends with a slash/",
                 "title": "Example SSO",
             },
             "old": {"preset": "yandex", "client_id": "d", "enabled": False},
@@ -212,7 +213,12 @@ def test_presets_and_overridden_endpoints(tmp_path):
         and github.client.authorize_url == "https://git.example.org/login/oauth/authorize"
     )
     assert github.url("emails") == "https://git.example.org/api/v3/user/emails"
-    assert corp.title == "Example SSO" and corp.preset.openid
+    assert (
+        corp.title == "Example SSO"
+        and corp.preset.openid
+        and corp.issuer == "https://sso.example.org"
+    )
+    assert corp.client.client_secret == "ends with a slash/"
     assert (
         corp.client._server_metadata_url
         == "https://sso.example.org/.well-known/openid-configuration"
