@@ -217,10 +217,13 @@ def link_pending():
 @login_required
 def settings():
     account = current_user.account
+    linked = service.linked_identities(account)
+    offered = [p.name for p in federation.providers()]
     return render_template(
         "account/social.html",
         account=account,
-        linked=service.linked_identities(account),
+        linked=linked,
+        networks=offered + [name for name in linked if name not in offered],
         two_factor=two_factor.is_enabled(account),
         form=SocialForm(),
         confirm_form=ConfirmForm(),
@@ -249,13 +252,13 @@ def link(provider):
 @bp.route("/account/social/<provider>/unlink", methods=["POST"])
 @login_required
 def unlink(provider):
-    found = _provider_or_404(provider)
+    """Any linked network can be unlinked, also one the operator no longer offers."""
     form = SocialForm()
     if form.validate_on_submit():
         try:
             replacement = service.unlink_social(
                 current_user.account,
-                found.name,
+                provider,
                 form.password.data,
                 login_session=current_user,
                 code=form.code.data,
@@ -266,7 +269,8 @@ def unlink(provider):
         else:
             if replacement is not None:  # the credential change re-issued this session
                 login_user(replacement)
-            flash(_("%(network)s is unlinked from your Passport.", network=found.title), "success")
+            title = federation.title_of(provider)
+            flash(_("%(network)s is unlinked from your Passport.", network=title), "success")
     return redirect(url_for("social.settings"))
 
 

@@ -656,3 +656,17 @@ def test_linking_asks_the_provider_to_choose_the_account_again(social):
             and "Linked Upstream" in page.text
         )
         assert social.identities(person.id)["upstream"].subject == upstream.sub
+
+
+def test_a_network_no_longer_offered_can_still_be_unlinked(social):
+    person = social.factories.account()
+    with social.passport.app_context():
+        db.session.add(UpstreamIdentity(account_id=person.id, provider="retired", subject="7"))
+        db.session.commit()
+    with social.browser() as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account/social")
+        assert 'id="network-retired"' in page.html
+        page = post_form(browser, social_form(page, "retired", "unlink"), password=person.password)
+        assert "retired is unlinked from your Passport." in page.text
+        assert social.identities(person.id) == {}
