@@ -155,6 +155,10 @@ def sign_in_github(browser: Browser, github: FakeGitHub, person: GitHubPerson) -
     return go(browser, "/login/github")
 
 
+def href_of(page: Page, element_id: str) -> str:
+    return page.html.split(f'id="{element_id}" href="')[1].split('"')[0].replace("&amp;", "&")
+
+
 def signed_in_as(browser: Browser) -> str | None:
     page = browser.get("/account", allow_redirects=False)
     if page.status != 200:
@@ -232,10 +236,7 @@ def test_email_collision_does_not_sign_in_and_links_after_password(social, mailb
         assert signed_in_as(browser) is None
         assert social.identities(owner.id) == {}
 
-        page = go(
-            browser,
-            page.html.split('id="sign-in-to-link" href="')[1].split('"')[0].replace("&amp;", "&"),
-        )
+        page = go(browser, href_of(page, "sign-in-to-link"))
         assert page.form("password").fields["login"] == owner.email
         page = browser.submit(page, "password", login=owner.email, password=owner.password)
         assert "Link Upstream ID to your Passport?" in page.text
@@ -670,3 +671,19 @@ def test_a_network_no_longer_offered_can_still_be_unlinked(social):
         page = post_form(browser, social_form(page, "retired", "unlink"), password=person.password)
         assert "retired is unlinked from your Passport." in page.text
         assert social.identities(person.id) == {}
+
+
+def test_the_pages_speak_russian(social):
+    owner = social.factories.account()
+    person = upstream_person(social, email=owner.email)
+    with social.browser("ru") as browser:
+        assert "Войти через GitHub" in browser.get("/login").text
+        page = sign_in_upstream(social, browser, person)
+        assert "Паспорт с таким e-mail уже есть" in page.text
+        assert "Войти и привязать Upstream ID" in page.text
+        page = go(browser, href_of(page, "sign-in-to-link"))
+        page = browser.submit(page, "password", login=owner.email, password=owner.password)
+        assert "Привязать Upstream ID к вашему Паспорту?" in page.text
+        page = browser.submit(page, "link")
+        assert "Upstream ID привязан к вашему Паспорту." in page.text
+        assert "Привязать другие социальные сети" in page.text
