@@ -16,128 +16,20 @@ import requests
 from sqlalchemy import func, select
 
 from server import clock
-from server.delivery import worker
 from server.extensions import db
 from server.models import Account, UpstreamIdentity
 
-from ..conftest import (
-    LiveServer,
-    build_app,
-    create_postgres_database,
-    drop_postgres_database,
-)
 from ..support.browser import Browser, Page
-from ..support.factories import Factories
 from ..support.github import FakeGitHub, GitHubPerson
 from ..support.mail import text_of
 from ..support.relying_party import RelyingParty
-from ..support.social import closed_port, go, through_upstream, travel
-
-GITHUB_ID, GITHUB_SECRET = "Iv1.passport-test", "github-secret-" + "s" * 20
-
-
-class Social:
-    """The Passport under test and its upstream providers."""
-
-    def __init__(self, passport: LiveServer, upstream: LiveServer, github: FakeGitHub):
-        self.passport = passport
-        self.upstream = upstream
-        self.github = github
-        self.factories = Factories(passport)
-        self.upstream_factories = Factories(upstream)
-
-    def browser(self, language: str = "en") -> Browser:
-        return Browser(self.passport.url, accept_language=language)
-
-    def account(self, email: str):
-        with self.passport.app_context():
-            return db.session.execute(select(Account).where(Account.email == email)).scalar_one()
-
-    def identities(self, account_id: int) -> dict[str, UpstreamIdentity]:
-        with self.passport.app_context():
-            rows = db.session.execute(
-                select(UpstreamIdentity).where(UpstreamIdentity.account_id == account_id)
-            ).scalars()
-            return {row.provider: row for row in rows}
-
-    def deliver(self) -> None:
-        with self.passport.app_context():
-            while worker.run_once():
-                pass
+from ..support.social import Social, go, running_social, through_upstream, travel
 
 
 @pytest.fixture(scope="module")
 def social(server_settings, backend, tmp_path_factory):
-    root = tmp_path_factory.mktemp(f"social-{backend}")
-    shared = {
-        k: v
-        for k, v in server_settings.items()
-        if k not in ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR")
-    }
-    upstream_settings = dict(
-        shared,
-        INSTANCE_DIR=str(root / "upstream"),
-        KEYS_DIR=str(root / "upstream-keys"),
-        DATABASE_URL=f"sqlite:///{root / 'upstream.db'}",
-    )
-    upstream = LiveServer(build_app, upstream_settings)
-    # Both servers are on 127.0.0.1, where cookies do not tell ports apart.
-    upstream.app.config["SESSION_COOKIE_NAME"] = "upstream_session"
-    upstream.start()
-    database = f"sqlite:///{root / 'passport.db'}"
-    if backend == "postgresql":
-        database = create_postgres_database()
-
-    def passport_app(settings):
-        client = Factories(upstream).client(
-            redirect_uri=settings["ISSUER"] + "/login/upstream/callback",
-            client_name="Passport under test",
-            scope="openid email profile",
-        )
-        providers = {
-            "upstream": {
-                "title": "Upstream ID",
-                "issuer": upstream.url,
-                "client_id": client.client_id,
-                "client_secret": client.client_secret,
-            },
-            "github": {
-                "client_id": GITHUB_ID,
-                "client_secret": GITHUB_SECRET,
-                "base_url": github.url,
-                "api_base_url": github.url,
-            },
-            # The upstream under another name: its discovery document names another issuer.
-            "impostor": {
-                "issuer": upstream.url.replace("127.0.0.1", "localhost"),
-                "client_id": client.client_id,
-            },
-            "down": {
-                "title": "Down",
-                "issuer": f"http://127.0.0.1:{closed_port()}",
-                "client_id": "x",
-            },
-        }
-        return build_app(dict(settings, UPSTREAM_PROVIDERS=providers, UPSTREAM_TIMEOUT=2))
-
-    with FakeGitHub(GITHUB_ID, GITHUB_SECRET) as github:
-        passport = LiveServer(
-            passport_app,
-            dict(
-                shared,
-                INSTANCE_DIR=str(root / "passport"),
-                KEYS_DIR=str(root / "passport-keys"),
-                DATABASE_URL=database,
-            ),
-        ).start()
-        yield Social(passport, upstream, github)
-        passport.stop()
-        upstream.stop()
-    for server in (passport, upstream):
-        with server.app_context():
-            db.engine.dispose()
-    if backend == "postgresql":
-        drop_postgres_database(database)
+    with running_social(server_settings, backend, tmp_path_factory) as servers:
+        yield servers
 
 
 def upstream_person(social: Social, email: str | None = None, name: str = "Ivan Petrov"):
