@@ -64,6 +64,7 @@ def finish(provider: Provider) -> tuple[UpstreamProfile, dict]:
         raise UpstreamFailed("cancelled" if cancelled else "refused", intent)
     provider.refresh_secret()
     with _upstream_errors(intent):
+        _check_response_issuer(provider, values.get("iss"), intent)
         token = provider.client.authorize_access_token()
         if provider.preset.openid and not token.get("userinfo"):
             raise UpstreamFailed("invalid", intent)  # an OpenID provider must send an ID token
@@ -71,6 +72,16 @@ def finish(provider: Provider) -> tuple[UpstreamProfile, dict]:
     if not profile.subject or profile.subject == "None":
         raise UpstreamFailed("invalid", intent)
     return profile, intent
+
+
+def _check_response_issuer(provider: Provider, iss: str | None, intent: dict) -> None:
+    """RFC 9207: an answer naming another issuer is a mix-up; the state is used up."""
+    if iss is None or not provider.preset.openid:
+        return
+    expected = provider.client.load_server_metadata().get("issuer")
+    if expected and iss != expected:
+        provider.client.framework.clear_state_data(session, callback_values().get("state"))
+        raise UpstreamFailed("invalid", intent)
 
 
 class _upstream_errors:  # noqa: N801 - used as a `with` block

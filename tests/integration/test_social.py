@@ -372,6 +372,16 @@ def test_a_tampered_state_is_refused(social):
         assert signed_in_as(browser) is None
 
 
+def test_an_answer_naming_another_issuer_is_refused(social):
+    """RFC 9207: a mix-up, the answer of another provider sent to this one's callback."""
+    person = upstream_person(social)
+    with social.browser() as browser:
+        callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
+        page = go(browser, with_query(callback, iss="https://elsewhere.example"))
+        assert_clear_failure(page, 400, "did not pass our checks")
+        assert signed_in_as(browser) is None
+
+
 def test_a_wrong_nonce_is_refused(social):
     person = upstream_person(social)
     with social.browser() as browser:
