@@ -226,7 +226,6 @@ def settings():
         networks=offered + [name for name in linked if name not in offered],
         two_factor=two_factor.is_enabled(account),
         form=SocialForm(),
-        confirm_form=ConfirmForm(),
     )
 
 
