@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .oauth.server import init_oauth
 
     init_oauth(app)
+    from .federation import init_federation
+
+    init_federation(app)
     _register_blueprints(app)
 
     from .web.errors import register_error_handlers
@@ -96,11 +99,13 @@ def _register_blueprints(app: Flask) -> None:
     from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
     from .web.developers import bp as developers_bp
+    from .web.social import bp as social_bp
 
     app.register_blueprint(oauth_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(developers_bp)
+    app.register_blueprint(social_bp)
 
     @app.route("/")
     def home():

@@ -116,6 +116,15 @@ def _finish(config: dict, explicit: set[str]) -> None:
         config["REGISTRATION"] = "token" if production else "open"
     if config["REGISTRATION"] not in ("open", "token", "off"):
         raise ConfigError("REGISTRATION must be 'open', 'token' or 'off'")
+    providers = config.get("UPSTREAM_PROVIDERS") or {}
+    if isinstance(providers, str):  # PASSPORT_UPSTREAM_PROVIDERS holds JSON
+        try:
+            providers = json.loads(providers)
+        except ValueError as error:
+            raise ConfigError(f"UPSTREAM_PROVIDERS is not valid JSON: {error}") from error
+    if not isinstance(providers, dict):
+        raise ConfigError("UPSTREAM_PROVIDERS must be a table of providers")
+    config["UPSTREAM_PROVIDERS"] = providers
     keys_dir = Path(config["KEYS_DIR"])
     config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir)
 

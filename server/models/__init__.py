@@ -3,6 +3,7 @@
 from .accounts import Account
 from .audit import AuditEvent
 from .clients import Client, Consent, InitialAccessToken
+from .federation import UpstreamIdentity
 from .outbox import OutboxMessage
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, Grant, RefreshToken
@@ -23,5 +24,6 @@ __all__ = [
     "RefreshToken",
     "TotpAuthenticator",
     "TrustedDevice",
+    "UpstreamIdentity",
     "Verification",
 ]

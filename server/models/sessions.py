@@ -26,6 +26,8 @@ class LoginSession(UserMixin, db.Model):
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
     amr: Mapped[list] = mapped_column(JSON, default=list)
     acr: Mapped[str | None] = mapped_column(String(100))
+    # The social network signed in through, when amr has "fed".
+    upstream_provider: Mapped[str | None] = mapped_column(String(64))
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     remember: Mapped[bool] = mapped_column(default=False)

@@ -40,7 +40,11 @@ def server_metadata() -> dict:
         "request_uri_parameter_supported": False,
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": list(current_app.config["LANGUAGES"]),
-        "acr_values_supported": [current_app.config["ACR_PASSWORD"], current_app.config["ACR_MFA"]],
+        "acr_values_supported": [
+            current_app.config["ACR_PASSWORD"],
+            current_app.config["ACR_FEDERATED"],
+            current_app.config["ACR_MFA"],
+        ],
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,

@@ -82,6 +82,7 @@ def credential_changed(
             auth_time=keep.auth_time,
             amr=list(keep.amr or []),
             acr=keep.acr,
+            upstream_provider=keep.upstream_provider,
             ip_address=context.ip_address,
             user_agent=(context.user_agent or "")[:512] or None,
             remember=keep.remember,

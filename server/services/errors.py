@@ -119,3 +119,36 @@ class LastLoginMethod(PassportError):
 
 class SecondFactorRequired(PassportError):
     """Two-factor authentication is on: the change needs a code from the app (or a recovery code)."""
+
+
+class UpstreamFailed(PassportError):
+    """Signing in through a social network did not finish. `kind`: "cancelled" (the person
+    said no there), "refused" (the provider answered with an error), "state" (a callback this
+    browser did not start, or started too long ago), "invalid" (an answer that does not hold
+    up: a wrong nonce, a bad signature), "unreachable" (the provider is down or too slow)."""
+
+    def __init__(self, kind: str, intent: dict | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.intent = intent or {}
+
+
+class UpstreamEmailHeld(PassportError):
+    """The upstream account is not linked, and its e-mail belongs to a Passport: the person
+    signs in to that Passport first, then links it (invariant 5)."""
+
+    def __init__(self, email: str):
+        super().__init__("e-mail held")
+        self.email = email
+
+
+class IdentityLinkedElsewhere(PassportError):
+    """This upstream account is linked to another Passport."""
+
+
+class ProviderAlreadyLinked(PassportError):
+    """The Passport already links an account of this network: unlink it first."""
+
+
+class NotLinked(PassportError):
+    """The upstream account is not linked to this Passport."""

@@ -71,3 +71,11 @@ def _fernet() -> Fernet:
 def _locale(locale: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
     return locale if locale in languages else languages[0]
+
+
+def notify(account, template: str, **context) -> None:
+    """Tell the person: by mail when the account has an e-mail, else by SMS. No commit."""
+    if account.email:
+        send_mail(account.email, template, locale=account.locale, **context)
+    elif account.phone:
+        send_sms(account.phone, template, locale=account.locale, **context)

@@ -24,6 +24,7 @@ def start_session(
     amr: list[str],
     acr: str | None,
     remember: bool = False,
+    upstream_provider: str | None = None,
     context: RequestContext | None = None,
 ) -> LoginSession:
     """Open a new session for a person who just proved who they are; audited as a sign-in."""
@@ -36,6 +37,7 @@ def start_session(
         auth_time=moment,
         amr=amr,
         acr=acr,
+        upstream_provider=upstream_provider,
         ip_address=context.ip_address,
         user_agent=(context.user_agent or "")[:512] or None,
         remember=remember,
@@ -68,6 +70,7 @@ def sign_in_again(
     *,
     amr: list[str],
     acr: str | None,
+    upstream_provider: str | None = None,
     context: RequestContext | None = None,
 ) -> LoginSession | None:
     """Renew the sign-in of the browser's live session when it is the same account's.
@@ -88,6 +91,7 @@ def sign_in_again(
     current.auth_time = moment
     current.amr = amr
     current.acr = acr
+    current.upstream_provider = upstream_provider
     current.last_seen_at = moment
     audit.record(
         "login",

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 
-from ..services import audit, login_change, portals, sessions, two_factor
+from ..services import audit, federation, login_change, portals, sessions, two_factor
 from .auth import request_context
 from .devices import describe
 
@@ -43,6 +43,7 @@ def index():
         account=account,
         pending_email=login_change.pending_change(account, "email"),
         pending_phone=login_change.pending_change(account, "phone"),
+        linked_networks=list(federation.linked_identities(account).values()),
     )
 
 

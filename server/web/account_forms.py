@@ -86,3 +86,10 @@ class SecondStepForm(FlaskForm):
         validators=[DataRequired(), Length(max=20)],
     )
     trust = BooleanField(_l("Trust this device"))
+
+
+class SocialForm(FlaskForm):
+    """Linking or unlinking a social network: the owner check of invariant 1."""
+
+    password = PasswordField(_l("Current password"), validators=[Length(max=1024)])
+    code = second_factor_field()

@@ -27,6 +27,9 @@ from .messages import message_for
 bp = Blueprint("auth", __name__)
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
+# What a sign-in keeps of the cookie: the language, and a social network waiting to be
+# linked to the Passport being signed in to.
+KEPT_ACROSS_SIGN_IN = ("ui_locales", "pending_upstream")
 
 
 def request_context() -> accounts.RequestContext:
@@ -51,26 +54,29 @@ def _login_key() -> str:
         return "login:" + raw.strip().lower()
 
 
-def sign_in(account, *, amr: list[str], remember: bool = False):
+def sign_in(account, *, amr: list[str], remember: bool = False, upstream: str | None = None):
     """Sign the account in, in this browser (the old cookie is dropped).
 
     Signing in again to the account this browser already has (prompt=login, max_age, a
     step-up to a second factor) renews that session's sign-in and keeps its sid, so the
     portals of the session stay signed in; another account ends the previous session.
+    `upstream` names the social network of a sign-in whose amr has "fed".
     """
     previous = current_user.id if current_user.is_authenticated else None
-    language = session.get("ui_locales")
+    kept = {key: session[key] for key in KEPT_ACROSS_SIGN_IN if key in session}
     session.clear()
-    if language:
-        session["ui_locales"] = language
-    acr = current_app.config["ACR_MFA" if "mfa" in amr else "ACR_PASSWORD"]
+    session.update(kept)
+    acr = current_app.config[
+        "ACR_MFA" if "mfa" in amr else "ACR_FEDERATED" if "fed" in amr else "ACR_PASSWORD"
+    ]
     login_session = sessions.sign_in_again(
-        previous, account, amr=amr, acr=acr, context=request_context()
+        previous, account, amr=amr, acr=acr, upstream_provider=upstream, context=request_context()
     ) or sessions.start_session(
         account,
         amr=amr,
         acr=acr,
         remember=remember,
+        upstream_provider=upstream,
         context=request_context(),
     )
     session.permanent = remember
@@ -78,7 +84,9 @@ def sign_in(account, *, amr: list[str], remember: bool = False):
     return login_session
 
 
-def after_first_factor(account, *, amr: list[str], remember: bool, next_url: str | None):
+def after_first_factor(
+    account, *, amr: list[str], remember: bool, next_url: str | None, upstream: str | None = None
+):
     """Sign in, or — when 2FA is on and this device is not trusted — ask for the second step.
 
     The first step alone creates no session: only a note in the cookie of who passed it.
@@ -95,10 +103,11 @@ def after_first_factor(account, *, amr: list[str], remember: bool, next_url: str
             "amr": amr,
             "remember": bool(remember),
             "next": next_url or "",
+            "upstream": upstream,
             "at": int(time.time()),
         }
         return redirect(url_for("auth.second_step"))
-    sign_in(account, amr=amr, remember=remember)
+    sign_in(account, amr=amr, remember=remember, upstream=upstream)
     return redirect(safe_next(next_url))
 
 

@@ -8,22 +8,42 @@ from ..services.errors import (
     CodeInvalid,
     GracePeriodTooLong,
     IdentifierTaken,
+    IdentityLinkedElsewhere,
     InvalidClientMetadata,
     InvalidCredentials,
     InvalidIdentifier,
     LastLoginMethod,
     NotADeveloper,
+    NotLinked,
     OperatorsOnly,
     PassportError,
     PasswordMismatch,
+    ProviderAlreadyLinked,
     ReauthenticationRequired,
     SameIdentifier,
     SecondFactorRequired,
     SecretAlreadyRotated,
     TooManyAttempts,
+    UpstreamFailed,
     WeakPassword,
     WrongPassword,
 )
+
+UPSTREAM_FAILURES = {
+    "cancelled": lambda: _("You cancelled signing in with the social network."),
+    "refused": lambda: _("The social network refused to sign you in. Please try again later."),
+    "state": lambda: _(
+        "This sign-in could not be checked: it was not started in this browser, or took too "
+        "long. Please start again."
+    ),
+    "invalid": lambda: _(
+        "The social network's answer did not pass our checks, so you were not signed in. "
+        "Please start again."
+    ),
+    "unreachable": lambda: _(
+        "The social network is not answering right now. Please try again in a few minutes."
+    ),
+}
 
 
 def message_for(error: PassportError) -> str:
@@ -65,6 +85,20 @@ def message_for(error: PassportError) -> str:
         return _("Enter the code from your authenticator app (or a recovery code).")
     if isinstance(error, LastLoginMethod):
         return _("This is your only way to sign in. Create a password first.")
+    if isinstance(error, UpstreamFailed):
+        return UPSTREAM_FAILURES.get(error.kind, UPSTREAM_FAILURES["refused"])()
+    if isinstance(error, IdentityLinkedElsewhere):
+        return _(
+            "This social network account is already linked to another Passport. Sign in to "
+            "that Passport and unlink it there first."
+        )
+    if isinstance(error, ProviderAlreadyLinked):
+        return _(
+            "An account of this social network is already linked. To link another one, "
+            "unlink it first."
+        )
+    if isinstance(error, NotLinked):
+        return _("This social network account is not linked to your Passport.")
     if isinstance(error, WeakPassword):
         return {
             "too_short": _("The password must be at least 8 characters long."),

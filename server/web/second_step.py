@@ -43,7 +43,9 @@ def second_step():
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
             amr = pending["amr"] + (["otp", "mfa"] if method == "otp" else ["kba", "mfa"])
-            sign_in(account, amr=amr, remember=pending["remember"])
+            sign_in(
+                account, amr=amr, remember=pending["remember"], upstream=pending.get("upstream")
+            )
             response = redirect(safe_next(pending["next"]))
             if method == "recovery":
                 left = two_factor.remaining_recovery_codes(account)

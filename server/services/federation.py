@@ -1,0 +1,211 @@
+"""Social networks: signing in with them, linking and unlinking them (invariant 5).
+
+An upstream identity is keyed by (provider, subject), never by e-mail. An upstream account
+that is not linked yet never signs in to a Passport that holds its e-mail: the person signs
+in to that Passport first and links the network there.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import now
+from ..extensions import db
+from ..federation.profile import UpstreamProfile
+from ..models import Account, LoginSession, UpstreamIdentity
+from ..security import random_token
+from . import audit, notifications
+from .accounts import RequestContext
+from .credentials import check_owner, credential_changed
+from .errors import (
+    IdentityLinkedElsewhere,
+    InvalidIdentifier,
+    LastLoginMethod,
+    NotLinked,
+    ProviderAlreadyLinked,
+    UpstreamEmailHeld,
+)
+from .identifiers import normalise_email
+
+
+def find_identity(provider: str, subject: str) -> UpstreamIdentity | None:
+    return db.session.execute(
+        select(UpstreamIdentity).where(
+            UpstreamIdentity.provider == provider, UpstreamIdentity.subject == subject
+        )
+    ).scalar_one_or_none()
+
+
+def linked_identities(account: Account) -> dict[str, UpstreamIdentity]:
+    """The account's linked networks, by provider name."""
+    rows = db.session.execute(
+        select(UpstreamIdentity).where(UpstreamIdentity.account_id == account.id)
+    ).scalars()
+    return {row.provider: row for row in rows}
+
+
+def sign_in_with_upstream(
+    profile: UpstreamProfile,
+    *,
+    locale: str | None = None,
+    context: RequestContext | None = None,
+    retry: bool = True,
+) -> tuple[Account, bool]:
+    """The Passport an upstream account opens: the linked one, or a new one made from it.
+
+    Returns (account, created). A new Passport has no password; its e-mail counts as
+    verified only when the provider says so. Raises UpstreamEmailHeld when the account is
+    not linked and a Passport holds its e-mail — that Passport is never signed in to here.
+    """
+    context = context or RequestContext()
+    identity = find_identity(profile.provider, profile.subject)
+    if identity is not None:
+        _remember(identity, profile)
+        db.session.commit()
+        return identity.account, False
+    email = _usable_email(profile.email)
+    if email and _email_holder(email) is not None:
+        raise UpstreamEmailHeld(email)
+    account = Account(
+        sub=random_token(16),
+        email=email,
+        email_verified=bool(email) and profile.email_verified,
+        name=(profile.name or "").strip()[:200] or None,
+        locale=locale,
+    )
+    db.session.add(account)
+    try:
+        db.session.flush()
+        identity = UpstreamIdentity(account_id=account.id, linked_at=now())
+        _remember(identity, profile)
+        db.session.add(identity)
+        db.session.flush()
+    except IntegrityError:
+        # Another request took the e-mail or linked this upstream account meanwhile: once
+        # more, and the checks above see it.
+        db.session.rollback()
+        if not retry:
+            raise
+        return sign_in_with_upstream(profile, locale=locale, context=context, retry=False)
+    fields = {"ip_address": context.ip_address, "user_agent": context.user_agent}
+    audit.record("account_created", account_id=account.id, provider=profile.provider, **fields)
+    audit.record("social_linked", account_id=account.id, provider=profile.provider, **fields)
+    db.session.commit()
+    return account, True
+
+
+def link_social(
+    account: Account, profile: UpstreamProfile, *, context: RequestContext | None = None
+) -> UpstreamIdentity:
+    """Link an upstream account to this Passport; the person is notified, the link audited.
+
+    The caller has checked that the owner is at the keyboard (a fresh sign-in, or the
+    password). Raises IdentityLinkedElsewhere when another Passport links this upstream
+    account, ProviderAlreadyLinked when this Passport links another account of the network.
+    """
+    context = context or RequestContext()
+    identity = find_identity(profile.provider, profile.subject)
+    if identity is not None:
+        if identity.account_id != account.id:
+            raise IdentityLinkedElsewhere()
+        _remember(identity, profile)
+        db.session.commit()
+        return identity
+    if profile.provider in linked_identities(account):
+        raise ProviderAlreadyLinked()
+    identity = UpstreamIdentity(account_id=account.id, linked_at=now())
+    _remember(identity, profile, used=False)
+    db.session.add(identity)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise IdentityLinkedElsewhere() from error
+    audit.record(
+        "social_linked",
+        account_id=account.id,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        provider=profile.provider,
+    )
+    notifications.notify(account, "social_linked", network=profile.provider, upstream=identity)
+    db.session.commit()
+    return identity
+
+
+def unlink_social(
+    account: Account,
+    provider: str,
+    password: str | None,
+    *,
+    login_session: LoginSession | None,
+    code: str | None = None,
+    context: RequestContext | None = None,
+) -> LoginSession | None:
+    """Unlink a network after the owner check: a credential change (invariant 2).
+
+    Returns the re-issued session of this browser. Raises NotLinked, LastLoginMethod (no
+    password and no other network: create a password first), and the errors of check_owner.
+    """
+    identity = linked_identities(account).get(provider)
+    if identity is None:
+        raise NotLinked()
+    if account.password_hash is None and _count_identities(account) <= 1:
+        raise LastLoginMethod()
+    check_owner(account, password, login_session, code)
+    db.session.delete(identity)
+    replacement = credential_changed(
+        account,
+        reason="social_unlinked",
+        credential_type="federated",
+        change_type="delete",
+        keep=login_session,
+        context=context,
+        provider=provider,
+    )
+    notifications.notify(account, "social_unlinked", network=provider, upstream=identity)
+    db.session.commit()
+    return replacement
+
+
+def check_reauthentication(account: Account, profile: UpstreamProfile) -> UpstreamIdentity:
+    """A fresh upstream sign-in confirms the owner only through a network linked to this
+    Passport. Raises NotLinked otherwise."""
+    identity = find_identity(profile.provider, profile.subject)
+    if identity is None or identity.account_id != account.id:
+        raise NotLinked()
+    _remember(identity, profile)
+    db.session.commit()
+    return identity
+
+
+def _remember(identity: UpstreamIdentity, profile: UpstreamProfile, *, used: bool = True) -> None:
+    identity.provider = profile.provider
+    identity.subject = profile.subject[:255]
+    identity.email = (profile.email or "")[:320] or None
+    identity.email_verified = bool(profile.email) and profile.email_verified
+    identity.name = (profile.name or "").strip()[:200] or identity.name
+    if used:
+        identity.last_used_at = now()
+
+
+def _usable_email(email: str | None) -> str | None:
+    if not email:
+        return None
+    try:
+        return normalise_email(email)
+    except InvalidIdentifier:
+        return None
+
+
+def _email_holder(email: str) -> int | None:
+    return db.session.execute(select(Account.id).where(Account.email == email)).scalar()
+
+
+def _count_identities(account: Account) -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(UpstreamIdentity)
+        .where(UpstreamIdentity.account_id == account.id)
+    ).scalar_one()

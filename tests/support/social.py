@@ -1,0 +1,193 @@
+"""Signing in through upstream providers: the servers (a Passport configured with an upstream
+Passport and a GitHub imitation) and a browser that crosses between them."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+from urllib.parse import urljoin
+
+from sqlalchemy import select
+
+from server.delivery import worker
+from server.extensions import db
+from server.models import Account, UpstreamIdentity
+
+from ..conftest import LiveServer, build_app, create_postgres_database, drop_postgres_database
+from .browser import Browser, Page
+from .factories import Factories
+from .github import FakeGitHub
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def travel(browser: Browser, page: Page, *, limit: int = 15, stop_at: str | None = None) -> Page:
+    """Follow redirects wherever they lead (the upstream provider and back); with `stop_at`,
+    stop at a redirect to that server, to look at (or change) what it would receive."""
+    response = page.response
+    for _ in range(limit):
+        location = response.headers.get("Location")
+        if response.status_code not in REDIRECTS or not location:
+            break
+        target = urljoin(response.url, location)
+        if stop_at and target.startswith(stop_at) and not response.url.startswith(stop_at):
+            break
+        response = browser.session.get(target, timeout=15, allow_redirects=False)
+    return Page(response)
+
+
+def go(browser: Browser, url: str) -> Page:
+    return travel(browser, browser.get(url, allow_redirects=False))
+
+
+def through_upstream(
+    browser: Browser,
+    page: Page,
+    *,
+    login=None,
+    password=None,
+    consent: bool = True,
+    stop_at: str | None = None,
+) -> Page:
+    """Walk the upstream Passport's pages (sign-in, consent) until a page that needs nothing."""
+    for _ in range(6):
+        page = travel(browser, page, stop_at=stop_at)
+        if page.status in REDIRECTS:
+            return page
+        if login is not None and any(
+            "password" in f.fields and "login" in f.fields for f in page.forms
+        ):
+            page = post(browser, page, "password", login=login, password=password)
+        elif any(n == "decision" for f in page.forms for n, _ in f.buttons):
+            page = post(browser, page, "decision", decision="allow" if consent else "deny")
+        else:
+            return page
+    return page
+
+
+def post(browser: Browser, page: Page, having: str, **values) -> Page:
+    """Submit a form of `page` and return the answer itself, redirect or not."""
+    form = page.form(having)
+    response = browser.session.post(
+        urljoin(page.url, form.action or page.url),
+        data=dict(form.fields, **values),
+        timeout=15,
+        allow_redirects=False,
+    )
+    return Page(response)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+GITHUB_ID, GITHUB_SECRET = "Iv1.passport-test", "github-secret-" + "s" * 20
+
+
+class Social:
+    """The Passport under test and its upstream providers."""
+
+    def __init__(self, passport: LiveServer, upstream: LiveServer, github: FakeGitHub):
+        self.passport = passport
+        self.upstream = upstream
+        self.github = github
+        self.factories = Factories(passport)
+        self.upstream_factories = Factories(upstream)
+
+    def browser(self, language: str = "en") -> Browser:
+        return Browser(self.passport.url, accept_language=language)
+
+    def account(self, email: str):
+        with self.passport.app_context():
+            return db.session.execute(select(Account).where(Account.email == email)).scalar_one()
+
+    def identities(self, account_id: int) -> dict[str, UpstreamIdentity]:
+        with self.passport.app_context():
+            rows = db.session.execute(
+                select(UpstreamIdentity).where(UpstreamIdentity.account_id == account_id)
+            ).scalars()
+            return {row.provider: row for row in rows}
+
+    def deliver(self) -> None:
+        with self.passport.app_context():
+            while worker.run_once():
+                pass
+
+
+@contextmanager
+def running_social(server_settings: dict, backend: str, tmp_path_factory):
+    """A Passport configured with an upstream Passport, a GitHub imitation and a provider
+    that is down; on PostgreSQL its database is created and dropped here."""
+    root = tmp_path_factory.mktemp(f"social-{backend}")
+    shared = {
+        k: v
+        for k, v in server_settings.items()
+        if k not in ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR")
+    }
+    upstream_settings = dict(
+        shared,
+        INSTANCE_DIR=str(root / "upstream"),
+        KEYS_DIR=str(root / "upstream-keys"),
+        DATABASE_URL=f"sqlite:///{root / 'upstream.db'}",
+    )
+    upstream = LiveServer(build_app, upstream_settings)
+    # Both servers are on 127.0.0.1, where cookies do not tell ports apart.
+    upstream.app.config["SESSION_COOKIE_NAME"] = "upstream_session"
+    upstream.start()
+    database = f"sqlite:///{root / 'passport.db'}"
+    if backend == "postgresql":
+        database = create_postgres_database()
+
+    def passport_app(settings):
+        client = Factories(upstream).client(
+            redirect_uri=settings["ISSUER"] + "/login/upstream/callback",
+            client_name="Passport under test",
+            scope="openid email profile",
+        )
+        providers = {
+            "upstream": {
+                "title": "Upstream ID",
+                "issuer": upstream.url,
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+            },
+            "github": {
+                "client_id": GITHUB_ID,
+                "client_secret": GITHUB_SECRET,
+                "base_url": github.url,
+                "api_base_url": github.url,
+            },
+            # The upstream under another name: its discovery document names another issuer.
+            "impostor": {
+                "issuer": upstream.url.replace("127.0.0.1", "localhost"),
+                "client_id": client.client_id,
+            },
+            "down": {
+                "title": "Down",
+                "issuer": f"http://127.0.0.1:{closed_port()}",
+                "client_id": "x",
+            },
+        }
+        return build_app(dict(settings, UPSTREAM_PROVIDERS=providers, UPSTREAM_TIMEOUT=2))
+
+    with FakeGitHub(GITHUB_ID, GITHUB_SECRET) as github:
+        passport = LiveServer(
+            passport_app,
+            dict(
+                shared,
+                INSTANCE_DIR=str(root / "passport"),
+                KEYS_DIR=str(root / "passport-keys"),
+                DATABASE_URL=database,
+            ),
+        ).start()
+        yield Social(passport, upstream, github)
+        passport.stop()
+        upstream.stop()
+    for server in (passport, upstream):
+        with server.app_context():
+            db.engine.dispose()
+    if backend == "postgresql":
+        drop_postgres_database(database)
