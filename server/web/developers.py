@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     session,
@@ -34,8 +35,10 @@ REGISTERED = "registered_clients"
 
 @bp.app_context_processor
 def _console_access():
-    allowed = current_user.is_authenticated and developers.is_developer(current_user.account)
-    return {"developer_console": allowed}
+    # Templates are rendered outside requests too (mail from a service or the worker).
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"developer_console": False}
+    return {"developer_console": developers.is_developer(current_user.account)}
 
 
 @bp.before_request
