@@ -25,6 +25,7 @@ run: setup
 	@echo "  Passport:    http://127.0.0.1:5000"
 	@echo "  Demo portal: http://127.0.0.1:5001"
 	@echo "  Demo login:  demo@example.org / passport-demo"
+	@echo "  Developers:  http://127.0.0.1:5000/developers/clients"
 	@echo ""
 	@$(BIN)/python -m clients.portal & portal=$$!; \
 	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \

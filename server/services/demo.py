@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..extensions import db
 from ..security import random_token
 from .accounts import create_account, find_by_login
 from .clients import create_client, find_client
@@ -30,6 +31,10 @@ def seed_demo(*, portal_url: str) -> dict:
             email_verified=True,
             phone_verified=True,
         )
+    if not account.is_developer:
+        # The newcomer trying Passport is also the developer who will connect a portal.
+        account.is_developer = True
+        db.session.commit()
     credentials_file = Path(current_app.config["INSTANCE_DIR"]) / "demo-portal.json"
     client = find_client(DEMO_CLIENT_ID)
     if client is None or not credentials_file.exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -115,3 +116,8 @@ def test_demo_is_idempotent(run):
     credentials = run.tmp_path / "instance" / "demo-portal.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert json.loads(credentials.read_text())["client_id"] == "demo-portal"
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        (developer,) = database.execute(
+            "SELECT is_developer FROM accounts WHERE email = 'demo@example.org'"
+        ).fetchone()
+    assert developer == 1  # the demo account opens the developer console
