@@ -24,10 +24,15 @@ def queue_for_sessions(account: Account, session_ids: list[str]) -> int:
 
 
 def queue_for_client(account: Account, client: Client) -> int:
-    """Queue a logout token for each session in which this portal received the person's tokens."""
+    """Queue a logout token for each session in which this portal still holds the person's
+    tokens (call it before revoking them). Sessions that ended were logged out back then."""
     rows = db.session.execute(
         select(Grant.client_id, Grant.session_id)
-        .where(Grant.account_id == account.id, Grant.client_id == client.id)
+        .where(
+            Grant.account_id == account.id,
+            Grant.client_id == client.id,
+            Grant.revoked_at.is_(None),
+        )
         .distinct()
     ).all()
     rows = rows or [(client.id, None)]

@@ -61,6 +61,7 @@ def revoke_portal(
     if not removed:
         db.session.rollback()
         return False
+    logouts.queue_for_client(account, client)
     db.session.execute(
         update(Grant)
         .where(
@@ -68,7 +69,6 @@ def revoke_portal(
         )
         .values(revoked_at=now())
     )
-    logouts.queue_for_client(account, client)
     audit.record(
         "portal_revoked",
         account_id=account.id,

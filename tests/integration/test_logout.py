@@ -236,3 +236,24 @@ def test_revoking_a_portal_touches_only_that_portal(live_server, person, factori
         # Consent is gone: the portal has to ask again.
         again = browser.open(portal_a.authorization_url())
         assert again.status == 200 and again.form("decision")
+
+
+def test_revoking_a_portal_logs_out_only_sessions_still_open(
+    live_server, person, portal, receiver, browser
+):
+    # An earlier session with the portal ended, and the portal heard of it then.
+    with device(live_server.url) as earlier:
+        ended = sign_in_to_portal(earlier, portal, person)
+        earlier.submit(earlier.get("/logout"), "csrf_token")
+    [first] = deliver_to(live_server, receiver, portal)
+    assert verify_logout_token(live_server.url, first)[1]["sid"] == ended.sid
+
+    current = sign_in_to_portal(browser, portal, person)
+    page = browser.get("/account/portals")
+    page = browser.submit(page, "client_id", client_id=portal.client.client_id)
+    assert "Access has been revoked." in page.text
+
+    # One more logout token, for the session still open; none again for the ended one.
+    tokens = deliver_to(live_server, receiver, portal, 2)
+    sids = [verify_logout_token(live_server.url, token)[1]["sid"] for token in tokens]
+    assert sids == [ended.sid, current.sid]
