@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,9 +19,9 @@ from ..oauth.claims import SCOPES_SUPPORTED
 from ..services.client_metadata import ALGORITHMS
 
 CLIENT_TYPES = [
-    ("web", _l("Web application with a server (confidential: has a secret)")),
-    ("spa", _l("Single-page application in the browser (public: PKCE, no secret)")),
-    ("native", _l("Native or mobile app (public: PKCE, no secret)")),
+    SelectChoice("web", _l("Web application with a server (confidential: has a secret)")),
+    SelectChoice("spa", _l("Single-page application in the browser (public: PKCE, no secret)")),
+    SelectChoice("native", _l("Native or mobile app (public: PKCE, no secret)")),
 ]
 
 
@@ -52,13 +53,15 @@ class ClientForm(FlaskForm):
     )
     scope = SelectMultipleField(
         _l("Allowed scopes"),
-        choices=[(s, s) for s in SCOPES_SUPPORTED],
+        choices=[SelectChoice(s, s) for s in SCOPES_SUPPORTED],
         default=["openid", "email", "profile"],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
     id_token_signed_response_alg = SelectField(
-        _l("ID token signing algorithm"), choices=[(a, a) for a in ALGORITHMS], default="RS256"
+        _l("ID token signing algorithm"),
+        choices=[SelectChoice(a, a) for a in ALGORITHMS],
+        default="RS256",
     )
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
