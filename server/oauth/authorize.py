@@ -165,14 +165,20 @@ def consent_decision() -> str | None:
 
 def destination(uri: str) -> str:
     """Where a URI leads, as a person should read it: the host (with a port that is not the
-    scheme's default), or the private-use scheme of a native app (RFC 8252 §7.1).
+    scheme's default), or the private-use scheme naming a native app (RFC 8252 §7.1).
 
-    IDN hosts stay in their ASCII (punycode) form, so a look-alike name cannot pass for another.
+    Hosts are shown in their ASCII (punycode) form, so a look-alike IDN cannot pass for
+    another name.
     """
     parts = urlsplit(uri)
     if not parts.hostname:
-        return parts.scheme + ":"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return parts.scheme
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError:
@@ -204,6 +210,7 @@ def render_consent(grant, login_session: LoginSession):
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,
         return_host=destination(grant.redirect_uri),
+        return_to_app=not urlsplit(grant.redirect_uri).hostname,
     )
 
 

@@ -91,3 +91,16 @@ def test_consent_page_without_logo_or_home_page(live_server, person, factories):
         assert "Local portal хочет использовать ваш Паспорт" in page.text
         assert "<img" not in page.html and tag(page, "a", "portal-home-link") is None
         assert inner(page, "return-host") == "127.0.0.1:9"
+
+
+def test_consent_page_names_the_app_a_native_client_returns_to(live_server, person, factories):
+    client = factories.client(
+        client_name="Tea app",
+        public=True,
+        application_type="native",
+        redirect_uri="com.example.tea:/callback",
+    )
+    browser, _, page = consent_page(live_server, person, client)
+    with browser:
+        assert inner(page, "return-host") == "com.example.tea"
+        assert "вы вернётесь в приложение com.example.tea" in page.text
