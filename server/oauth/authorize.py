@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
@@ -17,6 +17,7 @@ from ..services import consents
 from .claims import SCOPES_SUPPORTED
 
 MAX_PARAMETER_LENGTH = 2048
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def current_login_session() -> LoginSession | None:
@@ -162,15 +163,54 @@ def consent_decision() -> str | None:
     return decision
 
 
+def destination(uri: str) -> str:
+    """Where a URI leads, as a person should read it: the host (with a port that is not the
+    scheme's default), or the private-use scheme naming a native app (RFC 8252 §7.1).
+
+    Hosts are shown in their ASCII (punycode) form, so a look-alike IDN cannot pass for
+    another name.
+    """
+    parts = urlsplit(uri)
+    if not parts.hostname:
+        return parts.scheme
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port != DEFAULT_PORTS.get(parts.scheme):
+        return f"{host}:{port}"
+    return host
+
+
+def _web_uri(uri: str | None, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
+    """The URI if it is one a page may link or load; the metadata checks make that the rule."""
+    return uri if uri and urlsplit(uri).scheme in schemes else None
+
+
 def render_consent(grant, login_session: LoginSession):
-    hidden = carried_parameters()
+    """The consent page: who asks (name, logo, home page), what for, and where the answer goes."""
+    client = grant.client
+    metadata = client.client_metadata or {}
+    home_page = _web_uri(metadata.get("client_uri"))
     scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
     return render_template(
         "auth/consent.html",
-        client=grant.client,
+        client=client,
         account=login_session.account,
         scopes=scopes,
-        hidden=hidden,
+        hidden=carried_parameters(),
+        # The page's CSP loads other sites' images over https only (server/web/security.py).
+        logo_uri=_web_uri(metadata.get("logo_uri"), ("https",)),
+        home_page=home_page,
+        home_host=destination(home_page) if home_page else None,
+        return_host=destination(grant.redirect_uri),
+        return_to_app=not urlsplit(grant.redirect_uri).hostname,
     )
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
+from werkzeug.serving import make_server
+
+from clients.portal import create_portal
 
 from ..conftest import REQUIRE_SERVICES
 
@@ -50,3 +54,36 @@ def page(chromium):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+class DemoPortal:
+    """The demo portal (clients/portal) on a free loopback port.
+
+    Its address is known at once, so a client can be registered for it; it answers requests
+    once `use_client` has given it that client's credentials.
+    """
+
+    def __init__(self, issuer: str):
+        self.issuer = issuer
+        self.server = make_server("127.0.0.1", 0, None, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def use_client(self, client_id: str, client_secret: str) -> None:
+        self.server.app = create_portal(
+            {
+                "ISSUER": self.issuer,
+                "CLIENT_ID": client_id,
+                "CLIENT_SECRET": client_secret,
+                "URL": self.url,
+                "SECRET_KEY": "e2e",
+            }
+        )
+
+
+@pytest.fixture
+def demo_portal(live_server):
+    portal = DemoPortal(live_server.url)
+    thread = threading.Thread(target=portal.server.serve_forever, daemon=True)
+    thread.start()
+    yield portal
+    portal.server.shutdown()

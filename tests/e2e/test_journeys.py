@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import secrets
-import threading
 
 import pytest
-from werkzeug.serving import make_server
-
-from clients.portal import create_portal
 
 
 @pytest.fixture
-def portal_url(live_server, factories):
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+def portal_url(demo_portal, factories):
+    url = demo_portal.url
     client = factories.client(
         redirect_uri=url + "/callback",
         first_party=True,
         post_logout_redirect_uris=[url + "/"],
         backchannel_logout_uri=url + "/backchannel-logout",
     )
-    server.app = create_portal(
-        {
-            "ISSUER": live_server.url,
-            "CLIENT_ID": client.client_id,
-            "CLIENT_SECRET": client.client_secret,
-            "URL": url,
-            "SECRET_KEY": "e2e",
-        }
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
+    demo_portal.use_client(client.client_id, client.client_secret)
+    return url
 
 
 def test_sign_up_then_single_sign_on_to_a_portal(live_server, portal_url, page, tmp_path):
