@@ -269,8 +269,9 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         client = None
         if header.lower().startswith("bearer "):
             client = client_service.find_client_by_registration_token(header[7:].strip())
-        if client is None:
+        if client is None or client.is_disabled:
             # RFC 7592 §2: an invalid registration access token is a 401 (RFC 6750 §3.1).
+            # A disabled client gets nothing, not even its own registration to change.
             raise InvalidTokenError("The registration access token is not valid.")
         return RegistrationCredential(client)
 

@@ -557,3 +557,63 @@ def test_console_in_russian(live_server, console):
     assert "Новый клиент" in page.text
     refused = register(console, redirect_uris="https://shop.example/cb#x")
     assert "фрагмент" in refused.text
+
+
+def registered_by(live_server, developer, **metadata) -> dict:
+    """A client registered over RFC 7591 with an initial access token of the developer."""
+    from server.services.clients import create_initial_access_token
+
+    with live_server.app_context():
+        token = create_initial_access_token(owner_id=developer.id)
+    response = requests.post(
+        live_server.url + "/register",
+        json={"client_name": "Automated " + os.urandom(3).hex(), **metadata},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_disabled_client_cannot_manage_itself_nor_get_client_credentials(
+    live_server, developer, console
+):
+    info = registered_by(
+        live_server,
+        developer,
+        redirect_uris=["https://auto.example/cb"],
+        grant_types=["authorization_code", "client_credentials"],
+    )
+    client_id, secret = info["client_id"], info["client_secret"]
+    configuration = info["registration_client_uri"]
+    management = {"Authorization": "Bearer " + info["registration_access_token"]}
+    token_endpoint = live_server.url + "/token"
+    issued = requests.post(
+        token_endpoint, data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert issued.status_code == 200, issued.text
+
+    press(console, client_page(console, client_id), "disable")
+    refused = requests.post(
+        token_endpoint, data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    # RFC 7592: while disabled, its registration access token reads, changes and deletes nothing.
+    assert requests.get(configuration, headers=management, timeout=10).status_code == 401
+    changed = requests.put(
+        configuration,
+        json={
+            "client_id": client_id,
+            "client_name": "Taken over",
+            "redirect_uris": ["https://attacker.example/cb"],
+        },
+        headers=management,
+        timeout=10,
+    )
+    assert changed.status_code == 401 and changed.json()["error"] == "invalid_token"
+    assert requests.delete(configuration, headers=management, timeout=10).status_code == 401
+    page = client_page(console, client_id)
+    assert page.status == 200 and "attacker.example" not in page.text
+
+    press(console, page, "enable")
+    assert requests.get(configuration, headers=management, timeout=10).status_code == 200
