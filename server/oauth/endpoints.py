@@ -197,7 +197,7 @@ class RegistrationMixin:
         check_metadata(data)
         try:
             metadata = super().extract_client_metadata(request)
-        except (ValueError, TypeError, AttributeError, JoseError) as error:
+        except (ValueError, TypeError, AttributeError, LookupError, JoseError) as error:
             raise InvalidClientMetadataError(error_description(error)) from error
         return check_metadata(metadata)
 

@@ -617,3 +617,24 @@ def test_a_disabled_client_cannot_manage_itself_nor_get_client_credentials(
 
     press(console, page, "enable")
     assert requests.get(configuration, headers=management, timeout=10).status_code == 200
+
+
+def test_registration_answers_json_of_the_wrong_shape_with_a_400(live_server):
+    base = {"redirect_uris": ["https://auto.example/cb"]}
+    for jwks in ({}, {"key": []}):
+        response = requests.post(
+            live_server.url + "/register", json={**base, "jwks": jwks}, timeout=10
+        )
+        assert response.status_code == 400, (jwks, response.text)
+        assert response.json()["error"] == "invalid_client_metadata"
+    info = requests.post(live_server.url + "/register", json=base, timeout=10).json()
+    management = {"Authorization": "Bearer " + info["registration_access_token"]}
+    for wrong in ({"client_secret": 42}, {"client_secret": ["x"]}, {"jwks": {}}):
+        response = requests.put(
+            info["registration_client_uri"],
+            json={**base, "client_id": info["client_id"], **wrong},
+            headers=management,
+            timeout=10,
+        )
+        assert response.status_code == 400, (wrong, response.text)
+        assert response.json()["error"] in ("invalid_request", "invalid_client_metadata")
