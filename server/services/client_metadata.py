@@ -30,7 +30,7 @@ def _refuse(field: str, reason: str, message: str, value: object = None) -> Inva
 
 
 def check_uri(uri: object, *, field: str, native: bool = False) -> str:
-    """An absolute URI without fragment or wildcard: https, http on a loopback host
+    """An absolute URI without fragment, wildcard or user name: https, http on a loopback host
     (RFC 8252 §7.3) or, for native apps only, a private-use scheme (RFC 8252 §7.1)."""
     if not isinstance(uri, str) or not uri or len(uri) > 2000:
         raise _refuse(field, "not_a_string", "each URI must be a non-empty string")
@@ -45,6 +45,9 @@ def check_uri(uri: object, *, field: str, native: bool = False) -> str:
         raise _refuse(field, "fragment", f"{uri!r} must not contain a fragment", uri)
     if "*" in uri:
         raise _refuse(field, "wildcard", f"{uri!r} must not contain wildcards", uri)
+    if "@" in parts.netloc:
+        # RFC 3986 §3.2.1, §7.5: a user name before the host only serves to mislead readers.
+        raise _refuse(field, "userinfo", f"{uri!r} must not contain a user name or password", uri)
     scheme = parts.scheme.lower()
     if scheme == "https":
         if not hostname:

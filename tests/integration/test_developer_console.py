@@ -362,6 +362,16 @@ REFUSALS = [
         "are for native apps only",
     ),
     ("javascript", {"redirect_uris": "javascript:alert(1)"}, "use https"),
+    (
+        "user name in the URL",
+        {"redirect_uris": "https://shop.example@evil.example/cb"},
+        "must not contain a user name or password",
+    ),
+    (
+        "loopback behind a user name",
+        {"redirect_uris": "http://user:pw@127.0.0.1:8080/cb"},
+        "must not contain a user name or password",
+    ),
     ("no redirect URI", {"redirect_uris": ""}, "This field is required."),
     (
         "post-logout fragment",
@@ -402,6 +412,12 @@ REGISTRATION_REFUSALS = [
     ({"redirect_uris": ["https://*.shop.example/cb"]}, "invalid_redirect_uri", "wildcard"),
     ({"redirect_uris": ["/callback"]}, "invalid_redirect_uri", "absolute"),
     ({"redirect_uris": ["com.example.shop:/cb"]}, "invalid_redirect_uri", "native apps only"),
+    ({"redirect_uris": ["https://a@shop.example/cb"]}, "invalid_redirect_uri", "user name"),
+    (
+        {"redirect_uris": [CALLBACK], "client_uri": "https://x:y@shop.example/"},
+        "invalid_client_metadata",
+        "user name",
+    ),
     (
         {"redirect_uris": [CALLBACK], "post_logout_redirect_uris": ["https://x.example/#y"]},
         "invalid_client_metadata",
