@@ -7,6 +7,7 @@ can put a translated message next to the field and registration can answer with 
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from ..config import is_loopback_host
@@ -37,6 +38,11 @@ def check_uri(uri: object, *, field: str, native: bool = False) -> str:
     try:
         parts = urlsplit(uri)
         hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError when out of range
+        if any(unicodedata.category(c) in ("Cc", "Cf") for c in uri):
+            # Control and invisible formatting characters (NUL, zero-width, bidi overrides)
+            # make a URI read as another one.
+            raise ValueError("control or formatting character")
     except ValueError as error:
         raise _refuse(field, "invalid", f"{uri!r} is not a valid URI", uri) from error
     if not parts.scheme or any(c.isspace() for c in uri):

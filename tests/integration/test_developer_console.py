@@ -356,6 +356,8 @@ REFUSALS = [
     ("http elsewhere", {"redirect_uris": "http://shop.example/cb"}, "use https"),
     ("wildcard", {"redirect_uris": "https://*.shop.example/cb"}, "wildcards (*) are not allowed"),
     ("relative", {"redirect_uris": "/callback"}, "enter an absolute URL"),
+    ("port out of range", {"redirect_uris": "https://shop.example:99999/cb"}, "absolute URL"),
+    ("invisible character", {"redirect_uris": "https://shop.example/c\u200bb"}, "absolute URL"),
     (
         "private scheme for a web app",
         {"redirect_uris": "com.example.shop:/cb"},
@@ -413,6 +415,9 @@ REGISTRATION_REFUSALS = [
     ({"redirect_uris": ["/callback"]}, "invalid_redirect_uri", "absolute"),
     ({"redirect_uris": ["com.example.shop:/cb"]}, "invalid_redirect_uri", "native apps only"),
     ({"redirect_uris": ["https://a@shop.example/cb"]}, "invalid_redirect_uri", "user name"),
+    ({"redirect_uris": ["https://shop.example:99999/cb"]}, "invalid_redirect_uri", "not a valid"),
+    ({"redirect_uris": ["https://shop.example/cb\x00"]}, "invalid_redirect_uri", "not a valid"),
+    ({"redirect_uris": ["https://shop.example/\u202ebc"]}, "invalid_redirect_uri", "not a valid"),
     (
         {"redirect_uris": [CALLBACK], "client_uri": "https://x:y@shop.example/"},
         "invalid_client_metadata",
