@@ -659,3 +659,52 @@ def test_registration_answers_json_of_the_wrong_shape_with_a_400(live_server):
         )
         assert response.status_code == 400, (wrong, response.text)
         assert response.json()["error"] in ("invalid_request", "invalid_client_metadata")
+
+
+def rename(console: Browser, client_id: str, name: str, redirect_uri: str) -> None:
+    """Save the client's edit form with a new name (and the fields the browser cannot keep)."""
+    saved = console.submit(
+        console.get(f"/developers/clients/{client_id}/edit"),
+        "client_name",
+        client_name=name,
+        redirect_uris=redirect_uri,
+        scope=["openid"],
+        id_token_signed_response_alg="RS256",
+    )
+    assert "The client has been saved." in saved.text, saved.text[:500]
+
+
+def test_editing_a_registered_client_keeps_how_it_authenticates(live_server, developer, console):
+    info = registered_by(
+        live_server,
+        developer,
+        redirect_uris=["https://auto.example/cb"],
+        grant_types=["authorization_code", "refresh_token", "client_credentials"],
+        token_endpoint_auth_method="client_secret_post",
+    )
+    client_id = info["client_id"]
+    rename(console, client_id, "Renamed in the console", "https://auto.example/cb")
+    # The portal's own choices at registration still hold: it authenticates in the body
+    # and may still use client_credentials.
+    issued = requests.post(
+        live_server.url + "/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": info["client_secret"],
+        },
+        timeout=10,
+    )
+    assert issued.status_code == 200, issued.text
+    management = {"Authorization": "Bearer " + info["registration_access_token"]}
+    read = requests.get(info["registration_client_uri"], headers=management, timeout=10).json()
+    assert read["client_name"] == "Renamed in the console"
+    assert read["token_endpoint_auth_method"] == "client_secret_post"
+
+    native = registered_by(
+        live_server,
+        developer,
+        redirect_uris=["com.example.auto:/cb"],
+        application_type="native",
+    )
+    rename(console, native["client_id"], "Native, renamed", "com.example.auto:/cb")
