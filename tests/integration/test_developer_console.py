@@ -708,3 +708,34 @@ def test_editing_a_registered_client_keeps_how_it_authenticates(live_server, dev
         application_type="native",
     )
     rename(console, native["client_id"], "Native, renamed", "com.example.auto:/cb")
+
+
+def test_rotating_again_during_a_grace_period_ends_the_first_secret(
+    live_server, console, person, person_browser
+):
+    page = register(console)
+    first = shown_secret(page)
+    portal = portal_for(live_server, page, secret=first)
+    client_id = portal.client.client_id
+    tokens = sign_in_to_portal(person_browser, portal, person, offline=True)
+    second = shown_secret(
+        press(console, client_page(console, client_id), "rotate", grace_hours="2")
+    )
+    before = client_page(console, client_id)
+    # The page warns that one more rotation ends the secret still in its grace period.
+    assert "Rotating again stops the previous secret at once" in before.text
+    third = shown_secret(press(console, before, "rotate", grace_hours="1"))
+    assert len({first, second, third}) == 3
+
+    # Only one previous secret is kept: the first stops, the second has the new grace.
+    refused = portal.refresh(tokens.values["refresh_token"])
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert introspection_status(with_secret(portal, second), "anything") == 200
+    assert introspection_status(with_secret(portal, third), "anything") == 200
+    ends = shown(client_page(console, client_id), "grace-end")
+    shown_at = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d)", ends or "")
+    parsed = datetime.strptime(shown_at.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(parsed.timestamp() - (clock.timestamp() + 3600)) <= 120
+    clock.travel(3600 + 1)
+    assert introspection_status(with_secret(portal, second), "anything") == 401
+    assert Tokens(with_secret(portal, third), tokens.values).refresh_works()
