@@ -739,3 +739,24 @@ def test_rotating_again_during_a_grace_period_ends_the_first_secret(
     clock.travel(3600 + 1)
     assert introspection_status(with_secret(portal, second), "anything") == 401
     assert Tokens(with_secret(portal, third), tokens.values).refresh_works()
+
+
+def test_every_console_post_needs_the_csrf_token(live_server, console):
+    page = register(console, client_name="Guarded")
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    base = f"/developers/clients/{portal.client.client_id}"
+    before = console.get("/developers/clients").html.count("data-client=")
+    forged = {"client_name": "Forged", "redirect_uris": CALLBACK, "grace_hours": "0"}
+    for path in ("/developers/clients/new", *(base + a for a in ACTIONS)):
+        response = console.session.post(
+            console.url(path), data=forged, timeout=15, allow_redirects=False
+        )
+        assert response.status_code == 400, (path, response.status_code)
+    # The owner's session did not change a thing: same clients, same name, secret still valid.
+    assert console.get("/developers/clients").html.count("data-client=") == before
+    after = client_page(console, portal.client.client_id)
+    assert "Forged" not in after.text and 'class="badge off"' not in after.html
+    assert introspection_status(portal, "anything") == 200
+
+
+ACTIONS = ("/edit", "/rotate", "/disable", "/enable", "/delete")
