@@ -760,3 +760,21 @@ def test_every_console_post_needs_the_csrf_token(live_server, console):
 
 
 ACTIONS = ("/edit", "/rotate", "/disable", "/enable", "/delete")
+
+
+@pytest.mark.parametrize(("metadata", "error", "described"), REGISTRATION_REFUSALS)
+def test_registration_updates_refuse_the_same(live_server, metadata, error, described):
+    original = {"client_name": "Kept", "redirect_uris": [CALLBACK]}
+    info = requests.post(live_server.url + "/register", json=original, timeout=10).json()
+    management = {"Authorization": "Bearer " + info["registration_access_token"]}
+    response = requests.put(
+        info["registration_client_uri"],
+        json={"client_id": info["client_id"], "client_name": "Changed", **metadata},
+        headers=management,
+        timeout=10,
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == error and described in body["error_description"]
+    read = requests.get(info["registration_client_uri"], headers=management, timeout=10).json()
+    assert read["client_name"] == "Kept" and read["redirect_uris"] == [CALLBACK]
