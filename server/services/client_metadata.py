@@ -43,6 +43,10 @@ def check_uri(uri: object, *, field: str, native: bool = False) -> str:
             # Control and invisible formatting characters (NUL, zero-width, bidi overrides)
             # make a URI read as another one.
             raise ValueError("control or formatting character")
+        if "\\" in uri:
+            # Not a URI character (RFC 3986 §2); browsers read it as "/", so
+            # https://evil.example\.shop.example/ would lead to evil.example.
+            raise ValueError("backslash")
     except ValueError as error:
         raise _refuse(field, "invalid", f"{uri!r} is not a valid URI", uri) from error
     if not parts.scheme or any(c.isspace() for c in uri):

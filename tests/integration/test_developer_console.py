@@ -419,6 +419,11 @@ REGISTRATION_REFUSALS = [
     ({"redirect_uris": ["https://shop.example/cb\x00"]}, "invalid_redirect_uri", "not a valid"),
     ({"redirect_uris": ["https://shop.example/\u202ebc"]}, "invalid_redirect_uri", "not a valid"),
     (
+        {"redirect_uris": ["https://evil.example\\.shop.example/cb"]},
+        "invalid_redirect_uri",
+        "not a valid",
+    ),
+    (
         {"redirect_uris": [CALLBACK], "client_uri": "https://x:y@shop.example/"},
         "invalid_client_metadata",
         "user name",
