@@ -783,3 +783,20 @@ def test_registration_updates_refuse_the_same(live_server, metadata, error, desc
     assert body["error"] == error and described in body["error_description"]
     read = requests.get(info["registration_client_uri"], headers=management, timeout=10).json()
     assert read["client_name"] == "Kept" and read["redirect_uris"] == [CALLBACK]
+
+
+def test_an_operator_manages_every_developers_client(live_server, console, factories):
+    page = register(console, client_name="Owned by a developer")
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    client_id = portal.client.client_id
+    operator = factories.account()
+    grant_role(live_server, operator.email, "operator")
+    with Browser(live_server.url) as other:
+        other.sign_in(operator.email, operator.password)
+        assert client_id in other.get("/developers/clients").html
+        disabled = press(other, client_page(other, client_id), "disable")
+        assert "The client is disabled" in disabled.text
+    assert introspection_status(portal, "anything") == 401
+    # The owner sees what the operator did, in the client's page and the activity.
+    assert 'class="badge off"' in client_page(console, client_id).html
+    assert "Client disabled" in console.get("/account/activity").text
