@@ -305,6 +305,9 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         return current_app.config["ISSUER"]
 
     def generate_user_info(self, user, scope):
+        if user is None:
+            # A client_credentials token stands for the portal itself: no person to describe.
+            raise InvalidTokenError("The access token was not issued for a person.")
         return user_info(user, scope)
 
     def resolve_private_key(self):

@@ -800,3 +800,28 @@ def test_an_operator_manages_every_developers_client(live_server, console, facto
     # The owner sees what the operator did, in the client's page and the activity.
     assert 'class="badge off"' in client_page(console, client_id).html
     assert "Client disabled" in console.get("/account/activity").text
+
+
+def test_userinfo_refuses_a_client_credentials_token(live_server, developer):
+    info = registered_by(
+        live_server,
+        developer,
+        grant_types=["client_credentials"],
+        scope="openid email",
+    )
+    issued = requests.post(
+        live_server.url + "/token",
+        data={"grant_type": "client_credentials", "scope": "openid email"},
+        auth=(info["client_id"], info["client_secret"]),
+        timeout=10,
+    )
+    assert issued.status_code == 200, issued.text
+    # The token stands for the portal itself: there is no person to describe.
+    response = requests.get(
+        live_server.url + "/userinfo",
+        headers={"Authorization": "Bearer " + issued.json()["access_token"]},
+        timeout=10,
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_token"
+    assert "invalid_token" in response.headers["WWW-Authenticate"]
