@@ -15,6 +15,8 @@ from ..oauth.claims import SCOPES_SUPPORTED
 from .errors import InvalidClientMetadata
 
 ALGORITHMS = ("RS256", "ES256")
+# Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
+USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 APPLICATION_TYPES = ("web", "native")
@@ -164,6 +166,13 @@ def check_client_metadata(metadata: dict) -> dict:
             "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
         )
     metadata["id_token_signed_response_alg"] = alg
+    userinfo_alg = metadata.get("userinfo_signed_response_alg")
+    if userinfo_alg is not None and userinfo_alg not in USERINFO_ALGORITHMS:
+        raise _refuse(
+            "userinfo_signed_response_alg",
+            "unsupported",
+            f"must be one of {', '.join(USERINFO_ALGORITHMS)}",
+        )
     if "scope" in metadata:
         metadata["scope"] = _check_scope(metadata["scope"])
     if "contacts" in metadata:

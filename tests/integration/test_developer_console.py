@@ -448,6 +448,11 @@ REGISTRATION_REFUSALS = [
         "invalid_client_metadata",
         "not supported",
     ),
+    (
+        {"redirect_uris": [CALLBACK], "userinfo_signed_response_alg": "HS256"},
+        "invalid_client_metadata",
+        "userinfo_signed_response_alg",
+    ),
 ]
 
 
