@@ -283,6 +283,17 @@ def test_disable_refuses_tokens_and_enable_restores(live_server, console, person
     assert "Client disabled" in activity.text and "Client enabled" in activity.text
 
 
+def the_logout_token(live_server, receiver: Receiver, client_id: str) -> tuple[dict, dict]:
+    """Run the outbox worker until the client's one logout token arrives; its header and claims."""
+    run_worker(
+        live_server,
+        lambda: len(receiver.wait_for(1, 0, for_client(client_id))) >= 1,
+        passes=5,
+    )
+    [token] = logout_tokens_for(receiver.snapshot(), client_id)
+    return verify_logout_token(live_server.url, token)
+
+
 def test_delete_after_confirmation_revokes_and_logs_out(
     live_server, console, person, person_browser
 ):
@@ -310,13 +321,7 @@ def test_delete_after_confirmation_revokes_and_logs_out(
 
         # The back-channel endpoint is told the person's session there is over, even
         # though the client's row is gone by the time the worker delivers.
-        run_worker(
-            live_server,
-            lambda: len(receiver.wait_for(1, 0, for_client(client_id))) >= 1,
-            passes=5,
-        )
-        [token] = logout_tokens_for(receiver.snapshot(), client_id)
-        header, claims = verify_logout_token(live_server.url, token)
+        header, claims = the_logout_token(live_server, receiver, client_id)
         assert header["typ"] == "logout+jwt"
         assert claims["aud"] == client_id and claims["sub"] == person.sub
         assert claims["sid"] == tokens.sid
@@ -830,3 +835,38 @@ def test_userinfo_refuses_a_client_credentials_token(live_server, developer):
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "invalid_token"
     assert "invalid_token" in response.headers["WWW-Authenticate"]
+
+
+def test_deleting_by_registration_access_token_revokes_and_logs_out(
+    live_server, person, person_browser
+):
+    with Receiver() as receiver:
+        response = requests.post(
+            live_server.url + "/register",
+            json={
+                "client_name": "Deleted by automation",
+                "redirect_uris": [CALLBACK],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "backchannel_logout_uri": receiver.url + "/backchannel-logout",
+            },
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        info = response.json()
+        client_id = info["client_id"]
+        portal = RelyingParty(
+            live_server.url, ClientInfo(client_id, info["client_secret"], CALLBACK, {})
+        )
+        tokens = sign_in_to_portal(person_browser, portal, person)
+
+        management = {"Authorization": "Bearer " + info["registration_access_token"]}
+        deleted = requests.delete(info["registration_client_uri"], headers=management, timeout=10)
+        assert deleted.status_code == 204, deleted.text
+        refused = portal.refresh(tokens.values["refresh_token"])
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+        assert portal.userinfo(tokens.values["access_token"]).status_code == 401
+        gone = requests.get(info["registration_client_uri"], headers=management, timeout=10)
+        assert gone.status_code == 401
+
+        _header, claims = the_logout_token(live_server, receiver, client_id)
+        assert claims["sub"] == person.sub and claims["sid"] == tokens.sid
