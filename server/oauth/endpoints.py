@@ -292,6 +292,13 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         client_service.delete_client(client)
 
     def update_client(self, client, client_metadata, request):
+        # A secret is issued at registration only, so the client's type is fixed there (as
+        # in the console): public stays public, confidential keeps its secret.
+        if (client_metadata["token_endpoint_auth_method"] == "none") != client.is_public:
+            raise InvalidClientMetadataError(
+                "token_endpoint_auth_method: a public client cannot get a secret here, "
+                "nor a confidential client give its secret up; register a new client."
+            )
         return client_service.update_client_metadata(client, client_metadata)
 
     def create_update_client_response(self, client, request):

@@ -870,3 +870,32 @@ def test_deleting_by_registration_access_token_revokes_and_logs_out(
 
         _header, claims = the_logout_token(live_server, receiver, client_id)
         assert claims["sub"] == person.sub and claims["sid"] == tokens.sid
+
+
+@pytest.mark.parametrize(
+    ("registered", "asked"), [("none", "client_secret_basic"), ("client_secret_basic", "none")]
+)
+def test_registration_updates_keep_a_client_public_or_confidential(live_server, registered, asked):
+    info = requests.post(
+        live_server.url + "/register",
+        json={"redirect_uris": [CALLBACK], "token_endpoint_auth_method": registered},
+        timeout=10,
+    ).json()
+    management = {"Authorization": "Bearer " + info["registration_access_token"]}
+    response = requests.put(
+        info["registration_client_uri"],
+        json={
+            "client_id": info["client_id"],
+            "redirect_uris": [CALLBACK],
+            "token_endpoint_auth_method": asked,
+        },
+        headers=management,
+        timeout=10,
+    )
+    # A secret is issued at registration only: a public client given client_secret_basic
+    # could never authenticate, a confidential one made public would keep a dead secret.
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert "token_endpoint_auth_method" in response.json()["error_description"]
+    read = requests.get(info["registration_client_uri"], headers=management, timeout=10).json()
+    assert read["token_endpoint_auth_method"] == registered
