@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from authlib.oauth2.claims import BaseClaims
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
@@ -276,7 +278,8 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         return RegistrationCredential(client)
 
     def authenticate_client(self, request):
-        client_id = request.uri.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        # The client named by the path (/register/<client_id>), never by the query string.
+        client_id = urlsplit(request.uri).path.rstrip("/").rsplit("/", 1)[-1]
         return client_service.find_client(client_id)
 
     def revoke_access_token(self, request, token):

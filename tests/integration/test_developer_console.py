@@ -899,3 +899,28 @@ def test_registration_updates_keep_a_client_public_or_confidential(live_server, 
     assert "token_endpoint_auth_method" in response.json()["error_description"]
     read = requests.get(info["registration_client_uri"], headers=management, timeout=10).json()
     assert read["token_endpoint_auth_method"] == registered
+
+
+def test_a_registration_access_token_serves_the_client_its_url_names(live_server):
+    first, second = (
+        requests.post(live_server.url + "/register", json={"redirect_uris": [CALLBACK]}).json()
+        for _ in range(2)
+    )
+    management = {"Authorization": "Bearer " + first["registration_access_token"]}
+    # The client is the one in the path, whatever a query string may add.
+    misleading = second["registration_client_uri"] + "?then=/" + first["client_id"]
+    response = requests.get(misleading, headers=management, timeout=10)
+    assert response.status_code in (400, 401, 403), response.text
+    changed = requests.put(
+        misleading,
+        json={
+            "client_id": first["client_id"],
+            "client_name": "Hijacked",
+            "redirect_uris": [CALLBACK],
+        },
+        headers=management,
+        timeout=10,
+    )
+    assert changed.status_code in (400, 401, 403), changed.text
+    read = requests.get(first["registration_client_uri"], headers=management, timeout=10).json()
+    assert read.get("client_name") != "Hijacked"
