@@ -107,7 +107,8 @@ class Client(ClientMixin, db.Model):
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
-        if not self.client_secret_hash or not client_secret:
+        # RFC 7592 §2.2 hands over whatever JSON value the request holds.
+        if not self.client_secret_hash or not client_secret or not isinstance(client_secret, str):
             return False
         if self.client_secret_expires_at and self.client_secret_expires_at < now().timestamp():
             return False

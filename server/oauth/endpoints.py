@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from authlib.oauth2.claims import BaseClaims
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
@@ -197,7 +199,7 @@ class RegistrationMixin:
         check_metadata(data)
         try:
             metadata = super().extract_client_metadata(request)
-        except (ValueError, TypeError, AttributeError, JoseError) as error:
+        except (ValueError, TypeError, AttributeError, LookupError, JoseError) as error:
             raise InvalidClientMetadataError(error_description(error)) from error
         return check_metadata(metadata)
 
@@ -269,13 +271,15 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         client = None
         if header.lower().startswith("bearer "):
             client = client_service.find_client_by_registration_token(header[7:].strip())
-        if client is None:
+        if client is None or client.is_disabled:
             # RFC 7592 §2: an invalid registration access token is a 401 (RFC 6750 §3.1).
+            # A disabled client gets nothing, not even its own registration to change.
             raise InvalidTokenError("The registration access token is not valid.")
         return RegistrationCredential(client)
 
     def authenticate_client(self, request):
-        client_id = request.uri.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        # The client named by the path (/register/<client_id>), never by the query string.
+        client_id = urlsplit(request.uri).path.rstrip("/").rsplit("/", 1)[-1]
         return client_service.find_client(client_id)
 
     def revoke_access_token(self, request, token):
@@ -291,6 +295,13 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         client_service.delete_client(client)
 
     def update_client(self, client, client_metadata, request):
+        # A secret is issued at registration only, so the client's type is fixed there (as
+        # in the console): public stays public, confidential keeps its secret.
+        if (client_metadata["token_endpoint_auth_method"] == "none") != client.is_public:
+            raise InvalidClientMetadataError(
+                "token_endpoint_auth_method: a public client cannot get a secret here, "
+                "nor a confidential client give its secret up; register a new client."
+            )
         return client_service.update_client_metadata(client, client_metadata)
 
     def create_update_client_response(self, client, request):
@@ -304,6 +315,9 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         return current_app.config["ISSUER"]
 
     def generate_user_info(self, user, scope):
+        if user is None:
+            # A client_credentials token stands for the portal itself: no person to describe.
+            raise InvalidTokenError("The access token was not issued for a person.")
         return user_info(user, scope)
 
     def resolve_private_key(self):

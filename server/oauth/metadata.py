@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
+from ..services.client_metadata import USERINFO_ALGORITHMS
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -30,6 +31,7 @@ def server_metadata() -> dict:
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -7,6 +7,7 @@ can put a translated message next to the field and registration can answer with 
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from ..config import is_loopback_host
@@ -14,6 +15,8 @@ from ..oauth.claims import SCOPES_SUPPORTED
 from .errors import InvalidClientMetadata
 
 ALGORITHMS = ("RS256", "ES256")
+# Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
+USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 APPLICATION_TYPES = ("web", "native")
@@ -30,13 +33,22 @@ def _refuse(field: str, reason: str, message: str, value: object = None) -> Inva
 
 
 def check_uri(uri: object, *, field: str, native: bool = False) -> str:
-    """An absolute URI without fragment or wildcard: https, http on a loopback host
+    """An absolute URI without fragment, wildcard or user name: https, http on a loopback host
     (RFC 8252 §7.3) or, for native apps only, a private-use scheme (RFC 8252 §7.1)."""
     if not isinstance(uri, str) or not uri or len(uri) > 2000:
         raise _refuse(field, "not_a_string", "each URI must be a non-empty string")
     try:
         parts = urlsplit(uri)
         hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError when out of range
+        if any(unicodedata.category(c) in ("Cc", "Cf") for c in uri):
+            # Control and invisible formatting characters (NUL, zero-width, bidi overrides)
+            # make a URI read as another one.
+            raise ValueError("control or formatting character")
+        if "\\" in uri:
+            # Not a URI character (RFC 3986 §2); browsers read it as "/", so
+            # https://evil.example\.shop.example/ would lead to evil.example.
+            raise ValueError("backslash")
     except ValueError as error:
         raise _refuse(field, "invalid", f"{uri!r} is not a valid URI", uri) from error
     if not parts.scheme or any(c.isspace() for c in uri):
@@ -45,6 +57,9 @@ def check_uri(uri: object, *, field: str, native: bool = False) -> str:
         raise _refuse(field, "fragment", f"{uri!r} must not contain a fragment", uri)
     if "*" in uri:
         raise _refuse(field, "wildcard", f"{uri!r} must not contain wildcards", uri)
+    if "@" in parts.netloc:
+        # RFC 3986 §3.2.1, §7.5: a user name before the host only serves to mislead readers.
+        raise _refuse(field, "userinfo", f"{uri!r} must not contain a user name or password", uri)
     scheme = parts.scheme.lower()
     if scheme == "https":
         if not hostname:
@@ -151,6 +166,13 @@ def check_client_metadata(metadata: dict) -> dict:
             "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
         )
     metadata["id_token_signed_response_alg"] = alg
+    userinfo_alg = metadata.get("userinfo_signed_response_alg")
+    if userinfo_alg is not None and userinfo_alg not in USERINFO_ALGORITHMS:
+        raise _refuse(
+            "userinfo_signed_response_alg",
+            "unsupported",
+            f"must be one of {', '.join(USERINFO_ALGORITHMS)}",
+        )
     if "scope" in metadata:
         metadata["scope"] = _check_scope(metadata["scope"])
     if "contacts" in metadata:

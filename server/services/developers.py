@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select, union, update
 from sqlalchemy.orm import selectinload
 
 from ..clock import now
@@ -120,13 +120,22 @@ def rotate_secret(
     if grace_seconds < 0 or grace_seconds > maximum:
         raise GracePeriodTooLong(maximum)
     secret = clients.new_client_secret()
-    if grace_seconds:
-        client.previous_secret_hash = client.client_secret_hash
-        client.previous_secret_expires_at = now() + timedelta(seconds=grace_seconds)
-    else:
-        client.previous_secret_hash = None
-        client.previous_secret_expires_at = None
-    client.client_secret_hash = sha256_hex(secret)
+    replaced = client.client_secret_hash
+    kept = grace_seconds > 0
+    # Two rotations at once (two tabs, a double click) both passed the check above: only
+    # the first replaces the secret they saw, so no secret shown is dead on arrival.
+    rotated = db.session.execute(
+        update(Client)
+        .where(Client.id == client.id, Client.client_secret_hash == replaced)
+        .values(
+            client_secret_hash=sha256_hex(secret),
+            previous_secret_hash=replaced if kept else None,
+            previous_secret_expires_at=now() + timedelta(seconds=grace_seconds) if kept else None,
+        )
+    )
+    if rotated.rowcount != 1:
+        db.session.rollback()
+        raise SecretAlreadyRotated()
     clients.audit_change(
         "client_secret_rotated", client, account.id, context, grace_seconds=grace_seconds
     )

@@ -26,7 +26,13 @@ from ..services.errors import (
     PassportError,
 )
 from .auth import request_context
-from .developer_forms import ClientForm, ConfirmForm, RotateSecretForm, client_type
+from .developer_forms import (
+    ClientForm,
+    ConfirmForm,
+    RotateSecretForm,
+    client_type,
+    fixed_at_registration,
+)
 from .messages import message_for
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
@@ -108,7 +114,7 @@ def edit_client(client_id: str):
             developers.update_client(
                 current_user.account,
                 client,
-                {**client.client_metadata, **form.metadata()},
+                {**client.client_metadata, **form.metadata(), **fixed_at_registration(client)},
                 first_party=form.first_party.data,
                 context=request_context(),
             )

@@ -133,6 +133,10 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _(
             "%(value)s: wildcards (*) are not allowed; register every URL in full.", value=value
         )
+    if error.reason == "userinfo":
+        return _(
+            "%(value)s: a URL here must not contain a user name or password (…@).", value=value
+        )
     if error.reason == "https_required":
         return _(
             "%(value)s: use https (plain http is allowed only on 127.0.0.1, [::1] and localhost).",

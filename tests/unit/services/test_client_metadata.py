@@ -68,6 +68,8 @@ def metadata(**fields) -> dict:
         ({"contacts": "dev@shop.example"}, "contacts", "invalid"),
         ({"id_token_signed_response_alg": "HS256"}, "id_token_signed_response_alg", "unsupported"),
         ({"application_type": "desktop"}, "application_type", "unsupported"),
+        ({"userinfo_signed_response_alg": "ES256"}, "userinfo_signed_response_alg", "unsupported"),
+        ({"userinfo_signed_response_alg": 5}, "userinfo_signed_response_alg", "unsupported"),
         ({"client_name": "  "}, "client_name", "invalid"),
     ],
 )

@@ -77,3 +77,26 @@ def test_rotation_grace_and_its_limits(app):
     assert not client.check_client_secret(first) and client.check_client_secret(second)
     third = developers.rotate_secret(owner, client)
     assert not client.check_client_secret(second) and client.check_client_secret(third)
+
+
+def test_two_rotations_at_once_replace_the_secret_only_once(app):
+    from sqlalchemy import update
+
+    from server.extensions import db
+    from server.models import Client
+    from server.security import sha256_hex
+
+    owner = account(developer=True)
+    client, _ = developers.register_client(owner, METADATA)
+    seen = developers.secret_fingerprint(client)
+    # Another request rotates the secret between this one's read of the client and its write.
+    with db.engine.begin() as other:
+        other.execute(
+            update(Client)
+            .where(Client.id == client.id)
+            .values(client_secret_hash=sha256_hex("rotated elsewhere"))
+        )
+    with pytest.raises(SecretAlreadyRotated):
+        developers.rotate_secret(owner, client, replacing=seen)
+    db.session.expire_all()
+    assert client.check_client_secret("rotated elsewhere")
