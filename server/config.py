@@ -109,6 +109,8 @@ def _finish(config: dict, explicit: set[str]) -> None:
         config["TOTP_ENCRYPTION_KEY"] = _development_secret(instance, "totp_key", _fernet_key)
     if production and "TRUSTED_DEVICE_DAYS" not in explicit:
         config["TRUSTED_DEVICE_DAYS"] = 0
+    if production and "DELIVERY_PRIVATE_TARGETS" not in explicit:
+        config["DELIVERY_PRIVATE_TARGETS"] = False
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'passport.db'}"
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])

@@ -10,6 +10,7 @@ from ..models import OutboxMessage
 from ..oauth.logout import logout_token
 from ..services.clients import find_client
 from .errors import PermanentFailure, TemporaryFailure
+from .targets import check_target
 
 
 def deliver(message: OutboxMessage) -> None:
@@ -31,6 +32,7 @@ def deliver(message: OutboxMessage) -> None:
         jti=message.jti,
     )
     db.session.commit()  # end the read of the client: no transaction stays open over the POST
+    check_target(message.target, allow_private=current_app.config["DELIVERY_PRIVATE_TARGETS"])
     try:
         response = requests.post(
             message.target,

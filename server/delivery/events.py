@@ -9,6 +9,7 @@ from ..models import OutboxMessage
 from ..oauth.events import security_event_token, subject
 from ..services.clients import find_client
 from .errors import PermanentFailure, TemporaryFailure
+from .targets import check_target
 
 
 def deliver(message: OutboxMessage) -> None:
@@ -20,6 +21,7 @@ def deliver(message: OutboxMessage) -> None:
     token = security_event_token(
         client=client, jti=message.jti, event_type=message.payload["event_type"], event=event
     )
+    check_target(message.target, allow_private=current_app.config["DELIVERY_PRIVATE_TARGETS"])
     try:
         response = requests.post(
             message.target,

@@ -248,3 +248,23 @@ def test_worker_that_lost_its_lease_does_not_send_the_rest(
     assert counts[first.jti] == 2
     # The second one had not been started: only the worker that holds it now sends it.
     assert counts[second.jti] == 1
+
+
+def test_production_does_not_deliver_to_private_addresses(live_server, factories, portal, receiver):
+    """A registered back-channel URI on this machine's network is not POSTed to: the worker
+    gives up at once and says why. (The suite's portals live on 127.0.0.1, so the setting
+    is switched here only.)"""
+    person = factories.account()
+    sign_in_and_out(live_server, portal, person)
+    config = live_server.app.config
+    config["DELIVERY_PRIVATE_TARGETS"] = False
+    try:
+        with live_server.app_context():
+            assert worker.run_once() == 1
+            assert worker.run_once() == 0  # nothing left to retry
+    finally:
+        config["DELIVERY_PRIVATE_TARGETS"] = True
+    [row] = messages(live_server, portal)
+    assert row.status == "failed" and row.attempts == 1
+    assert "127.0.0.1 is not a public address" in row.last_error
+    assert receiver.snapshot() == []

@@ -52,6 +52,14 @@ def test_production_refuses_missing_secrets_and_plain_http(tmp_path):
         load_config({**production, **SECRET, "ISSUER": "http://id.example.com"}, environ={})
     config = load_config({**production, **SECRET, "ISSUER": "http://127.0.0.1:8000"}, environ={})
     assert config["REGISTRATION"] == "token" and config["TRUSTED_DEVICE_DAYS"] == 0
+    # Portals' endpoints must be public addresses in production, unless the operator says so.
+    assert config["DELIVERY_PRIVATE_TARGETS"] is False
+    allowed = load_config(
+        {**production, **SECRET},
+        environ={"PASSPORT_DELIVERY_PRIVATE_TARGETS": "true"},
+    )
+    assert allowed["DELIVERY_PRIVATE_TARGETS"] is True
+    assert load_config(SECRET, environ={})["DELIVERY_PRIVATE_TARGETS"] is True
 
 
 def test_development_generates_the_secret_key_once(tmp_path):
