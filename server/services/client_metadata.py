@@ -7,6 +7,7 @@ can put a translated message next to the field and registration can answer with 
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -26,6 +27,9 @@ ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
 FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
 MAX_URIS = 20
 MAX_CONTACTS = 10
+# Registration stores the fields it does not check too (jwks, software_id, …): as a whole,
+# a client's metadata stays well within what a page and a token request should load.
+MAX_METADATA_BYTES = 65536
 
 
 def _refuse(field: str, reason: str, message: str, value: object = None) -> InvalidClientMetadata:
@@ -127,6 +131,11 @@ def _looks_like_email(value: str) -> bool:
 
 def check_client_metadata(metadata: dict) -> dict:
     """Passport's policy on top of RFC 7591's checks; returns the metadata to store."""
+    if len(json.dumps(metadata, default=str).encode()) > MAX_METADATA_BYTES:
+        raise InvalidClientMetadata(
+            f"the client metadata must be at most {MAX_METADATA_BYTES // 1024} KiB",
+            reason="too_large",
+        )
     metadata = dict(metadata)
     method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
     if method not in AUTH_METHODS:

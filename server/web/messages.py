@@ -157,6 +157,8 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _("Enter at least one redirect URI.")
     if error.reason == "too_many":
         return _("Too many URLs: at most 20.")
+    if error.reason == "too_large":
+        return _("The client's settings are too large: at most 64 KiB in all.")
     if error.reason == "unsupported_scope":
         return _("%(value)s: this scope is not supported.", value=value)
     if error.reason == "invalid_email":

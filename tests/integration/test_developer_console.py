@@ -458,6 +458,11 @@ REGISTRATION_REFUSALS = [
         "invalid_client_metadata",
         "userinfo_signed_response_alg",
     ),
+    (  # a field Passport does not check is still stored: the whole is bounded
+        {"redirect_uris": [CALLBACK], "software_statement_notes": "x" * 70000},
+        "invalid_client_metadata",
+        "at most 64 KiB",
+    ),
 ]
 
 
