@@ -112,8 +112,9 @@ class _upstream_errors:  # noqa: N801 - used as a `with` block
                 requests.RequestException,
                 RuntimeError,
                 ValueError,
-                KeyError,
+                LookupError,
                 TypeError,
+                AttributeError,
             ),
         ):
             current_app.logger.warning("upstream answer refused: %s", type(error).__name__)

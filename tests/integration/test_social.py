@@ -464,6 +464,68 @@ def test_a_provider_too_slow_to_answer_ends_on_a_clear_page(social):
         social.github.slow = 0
 
 
+def identity_of(social: Social, provider: str, subject: str) -> UpstreamIdentity | None:
+    with social.passport.app_context():
+        return db.session.execute(
+            select(UpstreamIdentity).where(
+                UpstreamIdentity.provider == provider, UpstreamIdentity.subject == subject
+            )
+        ).scalar_one_or_none()
+
+
+@pytest.mark.parametrize(
+    "user, emails",
+    [
+        ([1, 2], []),  # /user as a list
+        ("octocat", "octocat"),  # plain strings
+        ({"login": "octo"}, []),  # no id
+        ({"id": {"n": 1}, "login": "octo"}, []),  # an id that is no identifier
+    ],
+)
+def test_an_answer_of_the_wrong_shape_ends_on_a_clear_page(social, user, emails):
+    person = GitHubPerson.make(None)
+    person.user, person.emails = user, emails
+    with social.browser() as browser:
+        assert_clear_failure(
+            sign_in_github(browser, social.github, person), 400, "did not pass our checks"
+        )
+        assert signed_in_as(browser) is None
+
+
+def test_a_subject_longer_than_openid_allows_is_refused_not_cut(social):
+    """Cut to the column's width, two upstream accounts would open one Passport."""
+    person = GitHubPerson.make(None)
+    person.user = {"id": "7" * 256, "login": "octo", "name": "Long"}
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert_clear_failure(page, 400, "did not pass our checks")
+    assert identity_of(social, "github", "7" * 255) is None
+
+
+def test_fields_of_an_odd_type_or_size_are_left_out(social):
+    person = GitHubPerson.make(None)
+    person.user = {"id": person.id, "login": ["octo"], "name": {"first": "Octo"}}
+    person.emails = [
+        {"email": 5, "primary": True, "verified": True},
+        {"email": "x" * 5000 + "@example.org", "primary": False, "verified": True},
+    ]
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert page.status == 200 and page.url == social.passport.url + "/account", page.text[:300]
+    identity = identity_of(social, "github", str(person.id))
+    assert (identity.name, identity.email, identity.email_verified) == (None, None, False)
+
+    person.user = {"id": person.id, "login": "octo", "name": "Я" * 100_000}
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    with social.passport.app_context():
+        account = db.session.get(Account, identity.account_id)
+        assert account.email is None and identity_of(social, "github", str(person.id)).name == (
+            "Я" * 200
+        )
+
+
 # --- with portals, a second factor, and answers posted back ------------------------------
 
 

@@ -279,3 +279,31 @@ def test_the_example_configuration_starts(tmp_path):
         "GitHub",
         "Company SSO",
     ]
+
+
+def test_openid_claims_of_odd_types_or_sizes():
+    profile = map_oidc_claims(
+        "oidc",
+        {
+            "sub": 42,
+            "name": ["Anna"],
+            "given_name": {"x": 1},
+            "email": "a" * 400 + "@example.org",
+            "email_verified": True,
+            "phone_number": 79120000000,
+            "phone_number_verified": True,
+        },
+    )
+    assert (profile.subject, profile.name, profile.email, profile.email_verified) == (
+        "42",
+        None,
+        None,
+        False,
+    )
+    assert profile.phone is None
+
+
+@pytest.mark.parametrize("sub", [None, True, ["1"], {"id": 1}, "", "  ", "x" * 256])
+def test_an_openid_subject_that_is_no_identifier_is_refused(sub):
+    with pytest.raises(ValueError):
+        map_oidc_claims("oidc", {"sub": sub})
