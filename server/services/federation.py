@@ -7,7 +7,7 @@ in to that Passport first and links the network there.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
@@ -148,6 +148,7 @@ def unlink_social(
     Returns the re-issued session of this browser. Raises NotLinked, LastLoginMethod (no
     password and no other network: create a password first), and the errors of check_owner.
     """
+    _lock(account)
     identity = linked_identities(account).get(provider)
     if identity is None:
         raise NotLinked()
@@ -201,6 +202,19 @@ def _usable_email(email: str | None) -> str | None:
 
 def _email_holder(email: str) -> int | None:
     return db.session.execute(select(Account.id).where(Account.email == email)).scalar()
+
+
+def _lock(account: Account) -> None:
+    """Hold the account's row until the commit, and read it afresh: two unlinks at once are
+    checked one after the other, so they cannot both pass the last-way-to-sign-in rule.
+
+    A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite alike."""
+    db.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(credential_epoch=Account.credential_epoch)
+    )
+    db.session.refresh(account)
 
 
 def _count_identities(account: Account) -> int:

@@ -9,6 +9,7 @@ PostgreSQL, configured with both, plus a provider that does not answer at all.
 from __future__ import annotations
 
 import secrets
+import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -270,6 +271,47 @@ def test_unlinking_the_last_way_to_sign_in_is_refused(social):
         assert "GitHub is unlinked from your Passport." in page.text
         assert social.identities(account.id) == {}
         assert signed_in_as(browser) is not None
+
+
+def test_two_unlinks_at_once_leave_a_way_to_sign_in(social):
+    """Two browsers unlink the two networks of an account without a password at the same
+    moment: one of them is refused, whichever comes second."""
+    for _ in range(3):
+        octo = GitHubPerson.make(None)
+        with social.browser() as first, social.browser() as second:
+            for browser in (first, second):
+                assert sign_in_github(browser, social.github, octo).status == 200
+            account_id = identity_of(social, "github", str(octo.id)).account_id
+            with social.passport.app_context():
+                db.session.add(
+                    UpstreamIdentity(
+                        account_id=account_id, provider="retired", subject=secrets.token_hex(4)
+                    )
+                )
+                db.session.commit()
+            forms = [
+                social_form(first.get("/account/social"), "github", "unlink"),
+                social_form(second.get("/account/social"), "retired", "unlink"),
+            ]
+            start = threading.Barrier(2)
+            pages = {}
+
+            def unlink(browser, form, start=start, pages=pages):
+                start.wait()
+                pages[form.action] = post_form(browser, form)
+
+            threads = [
+                threading.Thread(target=unlink, args=pair)
+                for pair in zip((first, second), forms, strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert all(page.status == 200 for page in pages.values()), pages
+        assert len(social.identities(account_id)) == 1
+        refused = [p for p in pages.values() if "This is your only way to sign in." in p.text]
+        assert len(refused) == 1
 
 
 def test_unlinking_revokes_refresh_tokens_and_ends_other_sessions(social, mailbox):
