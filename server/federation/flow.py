@@ -75,10 +75,14 @@ def finish(provider: Provider) -> tuple[UpstreamProfile, dict]:
 
 
 def _check_response_issuer(provider: Provider, iss: str | None, intent: dict) -> None:
-    """RFC 9207: an answer naming another issuer is a mix-up; the state is used up."""
-    if iss is None or not provider.preset.openid:
+    """RFC 9207: an answer naming another issuer is a mix-up, and so is one without `iss`
+    from a provider whose metadata says it always sends it; the state is used up."""
+    if not provider.preset.openid:
         return
-    expected = provider.client.load_server_metadata().get("issuer")
+    metadata = provider.client.load_server_metadata()
+    if iss is None and metadata.get("authorization_response_iss_parameter_supported") is not True:
+        return
+    expected = metadata.get("issuer")
     if expected and iss != expected:
         provider.client.framework.clear_state_data(session, callback_values().get("state"))
         raise UpstreamFailed("invalid", intent)

@@ -424,6 +424,19 @@ def test_an_answer_naming_another_issuer_is_refused(social):
         assert signed_in_as(browser) is None
 
 
+def test_an_answer_without_the_issuer_it_promises_is_refused(social):
+    """RFC 9207 §2.4: the upstream's metadata says it names itself in every answer, so an
+    answer without `iss` is refused."""
+    person = upstream_person(social)
+    with social.browser() as browser:
+        callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
+        parts = urlsplit(callback)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "iss"]
+        page = go(browser, urlunsplit(parts._replace(query=urlencode(query))))
+        assert_clear_failure(page, 400, "did not pass our checks")
+        assert signed_in_as(browser) is None
+
+
 def test_a_wrong_nonce_is_refused(social):
     person = upstream_person(social)
     with social.browser() as browser:
