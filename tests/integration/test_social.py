@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 
 from server import clock
 from server.extensions import db
-from server.models import Account, UpstreamIdentity
+from server.models import Account, LoginSession, UpstreamIdentity
 
 from ..support.browser import Browser, Page
 from ..support.github import FakeGitHub, GitHubPerson
@@ -372,6 +373,43 @@ def test_social_only_account_confirms_changes_by_signing_in_again(social):
         assert page.url == social.passport.url + "/account/password", page.url
         page = browser.submit(page, "new", new=phrase, repeat=phrase)
         assert page.status == 200 and social.account(octo.emails[0]["email"]).password_hash
+
+
+def signed_in_long_ago(server, account_id: int) -> None:
+    """Move the sign-in of the account's sessions on `server` an hour back."""
+    with server.app_context():
+        for row in db.session.execute(
+            select(LoginSession).where(LoginSession.account_id == account_id)
+        ).scalars():
+            row.auth_time -= timedelta(hours=1)
+        db.session.commit()
+
+
+def test_confirming_with_a_network_needs_a_fresh_sign_in_there(social):
+    """max_age=0 asks the network for a fresh sign-in; an ID token whose auth_time is older
+    than the request (a network that signed the person in silently) confirms nothing."""
+    person = upstream_person(social)
+    with social.browser() as browser:
+        sign_in_upstream(social, browser, person)  # signed in at the network too
+        signed_in_long_ago(social.upstream, person.id)
+        signed_in_long_ago(social.passport, identity_of(social, "upstream", person.sub).account_id)
+        page = browser.get("/account/social")
+        response = browser.session.post(
+            browser.url("/account/social/upstream/confirm"),
+            data=dict(social_form(page, "upstream", "confirm").fields),
+            allow_redirects=False,
+            timeout=15,
+        )
+        authorize = response.headers["Location"]
+        assert "max_age=0" in authorize and "prompt=login" in authorize
+        # A network that does not honour them answers at once.
+        parts = urlsplit(authorize)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("prompt", "max_age")]
+        page = go(browser, urlunsplit(parts._replace(query=urlencode(query))))
+        assert_clear_failure(page, 400, "did not pass our checks")
+        page = browser.get("/account/password")
+        page = browser.submit(page, "new", new="a long phrase 77", repeat="a long phrase 77")
+        assert page.status == 400 and "sign in again" in page.text
 
 
 # --- what goes wrong upstream ----------------------------------------------------------
