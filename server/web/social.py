@@ -60,8 +60,11 @@ def _provider_or_404(name: str) -> federation.Provider:
 def start(provider):
     found = _provider_or_404(provider)
     intent = {"action": "sign_in", "next": safe_next(request.args.get("next"))}
+    # A sign-in that must be fresh (a portal's prompt=login or max_age, a step-up) is asked
+    # of the network as a fresh one too, not taken from the session the person has there.
+    purpose = "reauthenticate" if session.get("fresh_second_step") else "sign_in"
     try:
-        return flow.start(found, purpose="sign_in", intent=intent)
+        return flow.start(found, purpose=purpose, intent=intent)
     except UpstreamFailed as error:
         return _failed(found, error)
 

@@ -641,6 +641,29 @@ def test_a_portal_signs_in_through_a_social_network(social):
         assert claims["amr"] == ["fed"]
 
 
+def test_a_portal_asking_for_a_fresh_sign_in_gets_one_from_the_network(social):
+    """prompt=login from a portal: signing in through a network asks the network for a
+    fresh sign-in too, instead of taking the session the person has there."""
+    person = upstream_person(social)
+    client = social.factories.client(first_party=True)
+    portal = RelyingParty(social.passport.url, client)
+    with social.browser() as browser:
+        sign_in_upstream(social, browser, person)  # signed in here and at the network
+        page = browser.open(portal.authorization_url(prompt="login"))
+        assert "/login?" in page.url
+        button = page.html.split('data-network="upstream" href="')[1].split('"')[0]
+        page = browser.get(button.replace("&amp;", "&"), allow_redirects=False)
+        authorize = page.response.headers["Location"]
+        assert "prompt=login" in authorize and "max_age=0" in authorize, authorize
+        page = travel(browser, page)
+        assert page.url.startswith(social.upstream.url + "/login"), page.url
+        page = through_upstream(
+            browser, page, login=person.email, password=person.password, stop_at=client.redirect_uri
+        )
+        claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
+        assert claims["amr"] == ["fed"] and claims["auth_time"] >= clock.timestamp() - 60
+
+
 def test_with_two_factor_on_a_network_is_the_first_step_only(social):
     from .test_two_factor import next_step_code, turn_on
 
