@@ -192,8 +192,11 @@ def link_pending():
     pending = _pending()
     if pending is None:
         return redirect(url_for("social.settings"))
+    # Signed in to the Passport after the network was put on hold, and recently: a session
+    # that was open already at this browser proves nothing of who brought the network.
     window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    if clock.now() - current_user.auth_time > window:
+    auth_time = current_user.auth_time
+    if clock.now() - auth_time > window or int(auth_time.timestamp()) < pending["at"]:
         return redirect(url_for("social.email_held"))
     profile = UpstreamProfile.from_dict(pending["profile"])
     form = ConfirmForm()

@@ -163,6 +163,30 @@ def test_a_waiting_network_needs_a_fresh_sign_in_and_is_forgotten_in_time(social
     assert social.identities(owner.id) == {}
 
 
+def test_a_session_older_than_the_waiting_network_does_not_link_it(social):
+    """Someone at a browser where the owner is signed in (a few minutes ago) signs in with
+    their own network account carrying the owner's e-mail: it must not link to the owner's
+    Passport without the owner signing in again after it."""
+    owner = social.factories.account()
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        clock.travel(2)
+        page = sign_in_upstream(social, browser, stranger)
+        assert page.url.endswith("/login/social/existing"), page.url
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        assert "sign-in-to-link" in page.html
+        response = browser.session.post(
+            browser.url("/login/social/link"),
+            data={"csrf_token": page.form("back").fields["csrf_token"], "link": "1"},
+            allow_redirects=False,
+            timeout=15,
+        )
+        assert response.status_code == 302
+    assert social.identities(owner.id) == {}
+
+
 def test_going_back_from_the_collision_page_forgets_the_network(social):
     owner = social.factories.account()
     person = upstream_person(social, email=owner.email)
