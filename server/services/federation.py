@@ -7,9 +7,10 @@ in to that Passport first and links the network there.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import federation
 from ..clock import now
 from ..extensions import db
 from ..federation.profile import UpstreamProfile
@@ -149,10 +150,13 @@ def unlink_social(
     password and no other network: create a password first), and the errors of check_owner.
     """
     _lock(account)
-    identity = linked_identities(account).get(provider)
+    linked = linked_identities(account)
+    identity = linked.get(provider)
     if identity is None:
         raise NotLinked()
-    if account.password_hash is None and _count_identities(account) <= 1:
+    # Only a network the operator still offers is a way to sign in.
+    offered = {p.name for p in federation.providers()}
+    if account.password_hash is None and not (set(linked) - {provider}) & offered:
         raise LastLoginMethod()
     check_owner(account, password, login_session, code)
     db.session.delete(identity)
@@ -215,11 +219,3 @@ def _lock(account: Account) -> None:
         .values(credential_epoch=Account.credential_epoch)
     )
     db.session.refresh(account)
-
-
-def _count_identities(account: Account) -> int:
-    return db.session.execute(
-        select(func.count())
-        .select_from(UpstreamIdentity)
-        .where(UpstreamIdentity.account_id == account.id)
-    ).scalar_one()

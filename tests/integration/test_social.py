@@ -298,6 +298,21 @@ def test_unlinking_the_last_way_to_sign_in_is_refused(social):
         assert signed_in_as(browser) is not None
 
 
+def test_a_network_no_longer_offered_is_no_way_to_sign_in(social):
+    """An account without a password, linked to GitHub and to a network the operator no
+    longer offers, signs in with GitHub alone: GitHub is its last way to sign in."""
+    octo = GitHubPerson.make(None)
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        account_id = identity_of(social, "github", str(octo.id)).account_id
+        with social.passport.app_context():
+            db.session.add(UpstreamIdentity(account_id=account_id, provider="retired", subject="9"))
+            db.session.commit()
+        page = post_form(browser, social_form(browser.get("/account/social"), "github", "unlink"))
+        assert "This is your only way to sign in. Create a password first." in page.text
+        assert set(social.identities(account_id)) == {"github", "retired"}
+
+
 def test_two_unlinks_at_once_leave_a_way_to_sign_in(social):
     """Two browsers unlink the two networks of an account without a password at the same
     moment: one of them is refused, whichever comes second."""
@@ -310,13 +325,13 @@ def test_two_unlinks_at_once_leave_a_way_to_sign_in(social):
             with social.passport.app_context():
                 db.session.add(
                     UpstreamIdentity(
-                        account_id=account_id, provider="retired", subject=secrets.token_hex(4)
+                        account_id=account_id, provider="upstream", subject=secrets.token_hex(4)
                     )
                 )
                 db.session.commit()
             forms = [
                 social_form(first.get("/account/social"), "github", "unlink"),
-                social_form(second.get("/account/social"), "retired", "unlink"),
+                social_form(second.get("/account/social"), "upstream", "unlink"),
             ]
             start = threading.Barrier(2)
             pages = {}
