@@ -55,8 +55,8 @@ def sign_in_with_upstream(
 ) -> tuple[Account, bool]:
     """The Passport an upstream account opens: the linked one, or a new one made from it.
 
-    Returns (account, created). A new Passport has no password; its e-mail counts as
-    verified only when the provider says so. Raises UpstreamEmailHeld when the account is
+    Returns (account, created). A new Passport has no password, and takes the e-mail only
+    when the provider says it is verified. Raises UpstreamEmailHeld when the account is
     not linked and a Passport holds its e-mail — that Passport is never signed in to here.
     """
     context = context or RequestContext()
@@ -68,10 +68,14 @@ def sign_in_with_upstream(
     email = _usable_email(profile.email)
     if email and _email_holder(email) is not None:
         raise UpstreamEmailHeld(email)
+    # An address the provider does not vouch for stays on the identity only: a login is used
+    # once confirmed (invariant 4), and taken here it would keep the address from its owner,
+    # who on recovering this Passport would share it with the stranger's network.
+    email = email if profile.email_verified else None
     account = Account(
         sub=random_token(16),
         email=email,
-        email_verified=bool(email) and profile.email_verified,
+        email_verified=bool(email),
         name=(profile.name or "").strip()[:200] or None,
         locale=locale,
     )

@@ -120,6 +120,30 @@ def test_github_sign_in_takes_the_verified_primary_email(social, verified):
     assert social.identities(account.id)["github"].subject == str(person.id)
 
 
+def test_an_unverified_email_does_not_take_the_address_from_its_owner(social):
+    """A network that does not vouch for an address must not give it to a new Passport:
+    whoever owns the address would find it taken, and on recovering that Passport would
+    share it with the stranger's network still linked (invariants 3 and 4)."""
+    email = f"owner-{secrets.token_hex(4)}@example.org"
+    stranger = GitHubPerson.make(None)
+    stranger.emails = [{"email": email, "primary": True, "verified": False}]
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, stranger)
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    identity = identity_of(social, "github", str(stranger.id))
+    assert identity.email == email and not identity.email_verified
+    with social.passport.app_context():
+        assert db.session.get(Account, identity.account_id).email is None
+    with social.browser() as owner:
+        page = owner.get("/signup")
+        phrase = "the owner's long phrase 5"
+        page = owner.submit(
+            page, "password_repeat", login=email, password=phrase, password_repeat=phrase
+        )
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    assert social.account(email).id != identity.account_id
+
+
 def test_email_collision_does_not_sign_in_and_links_after_password(social, mailbox):
     owner = social.factories.account(name="Owner")
     person = upstream_person(social, email=owner.email)
