@@ -94,6 +94,12 @@ def _check_fresh(provider: Provider, token: dict, intent: dict) -> None:
     ):
         return
     auth_time = token["userinfo"].get("auth_time")
+    if auth_time is None:
+        # OIDC Core says an ID token answering max_age carries auth_time; a provider whose
+        # metadata lists its claims without it (Google) can only be taken at its prompt=login.
+        supported = provider.client.load_server_metadata().get("claims_supported")
+        if isinstance(supported, list) and "auth_time" not in supported:
+            return
     if (
         isinstance(auth_time, bool)
         or not isinstance(auth_time, (int, float))
