@@ -211,6 +211,56 @@ def test_a_session_older_than_the_waiting_network_does_not_link_it(social):
     assert social.identities(owner.id) == {}
 
 
+def test_a_waiting_network_is_linked_to_a_passport_with_a_password_after_the_password(social):
+    """Invariant 1: linking a network to a Passport that has a password takes the password
+    (and the second factor when on), not a sign-in through another network."""
+    owner = social.factories.account()
+    octo = GitHubPerson.make(None)
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        link_github(browser, social.github, octo, owner.password)
+    with social.browser() as browser:
+        page = sign_in_upstream(social, browser, stranger)
+        assert page.url.endswith("/login/social/existing"), page.url
+        clock.travel(2)
+        assert sign_in_github(browser, social.github, octo).url.endswith("/account")
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        page = go(browser, href_of(page, "sign-in-to-link"))
+        page = browser.submit(page, "password", login=owner.email, password=owner.password)
+        assert "Link Upstream ID to your Passport?" in page.text
+    assert set(social.identities(owner.id)) == {"github"}
+
+
+def test_a_waiting_network_needs_the_second_factor_when_it_is_on(social):
+    from .test_two_factor import next_step_code, turn_on
+
+    owner = social.factories.account()
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        totp, _codes = turn_on(browser, owner.password)
+        browser.submit(browser.get("/logout"), "csrf_token")
+        page = browser.sign_in(owner.email, owner.password)
+        page = browser.submit(page, "code", code=next_step_code(totp), trust="y")
+        browser.submit(browser.get("/logout"), "csrf_token")
+
+        sign_in_upstream(social, browser, stranger)
+        clock.travel(2)
+        # This device is trusted: the password alone signs in, and links nothing.
+        assert browser.sign_in(owner.email, owner.password).url.endswith("/account")
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        # The way the page offers asks for the code, then links.
+        page = go(browser, href_of(page, "sign-in-to-link"))
+        page = browser.submit(page, "password", login=owner.email, password=owner.password)
+        page = browser.submit(page, "code", code=next_step_code(totp))
+        assert "Link Upstream ID to your Passport?" in page.text
+        page = browser.submit(page, "link")
+        assert "Upstream ID is linked to your Passport." in page.text
+
+
 def test_going_back_from_the_collision_page_forgets_the_network(social):
     owner = social.factories.account()
     person = upstream_person(social, email=owner.email)
