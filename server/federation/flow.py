@@ -14,9 +14,14 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import current_app, redirect, request, session, url_for
 from joserfc.errors import JoseError
 
+from .. import clock
 from ..services.errors import UpstreamFailed
 from .profile import UpstreamProfile
 from .registry import Provider
+
+# Clock skew allowed between Passport and a provider when reading auth_time (as Authlib
+# allows for the ID token's other times).
+AUTH_TIME_LEEWAY = 120
 
 
 def callback_url(provider: Provider) -> str:
@@ -26,6 +31,8 @@ def callback_url(provider: Provider) -> str:
 def start(provider: Provider, *, purpose: str, intent: dict):
     """Redirect to the provider. `purpose`: "sign_in", "choose" (linking) or "reauthenticate"."""
     redirect_uri = callback_url(provider)
+    if purpose == "reauthenticate":
+        intent = dict(intent, fresh_after=clock.timestamp())
     with _upstream_errors(intent):
         provider.check_issuer()
         found = provider.client.create_authorization_url(
@@ -68,17 +75,48 @@ def finish(provider: Provider) -> tuple[UpstreamProfile, dict]:
         token = provider.client.authorize_access_token()
         if provider.preset.openid and not token.get("userinfo"):
             raise UpstreamFailed("invalid", intent)  # an OpenID provider must send an ID token
+        _check_fresh(provider, token, intent)
         profile = provider.preset.fetch(provider, provider.client, token, values)
     if not profile.subject or profile.subject == "None":
         raise UpstreamFailed("invalid", intent)
     return profile, intent
 
 
-def _check_response_issuer(provider: Provider, iss: str | None, intent: dict) -> None:
-    """RFC 9207: an answer naming another issuer is a mix-up; the state is used up."""
-    if iss is None or not provider.preset.openid:
+def _check_fresh(provider: Provider, token: dict, intent: dict) -> None:
+    """A fresh sign-in was asked for with max_age=0: the ID token's auth_time must say the
+    person signed in during this very flow (OIDC Core §3.1.2.1 and §3.1.3.7), not that the
+    provider let a session it already had answer for them."""
+    after = intent.get("fresh_after")
+    if (
+        after is None
+        or not provider.preset.openid
+        or "max_age" not in provider.preset.reauthenticate
+    ):
         return
-    expected = provider.client.load_server_metadata().get("issuer")
+    auth_time = token["userinfo"].get("auth_time")
+    if auth_time is None:
+        # OIDC Core says an ID token answering max_age carries auth_time; a provider whose
+        # metadata lists its claims without it (Google) can only be taken at its prompt=login.
+        supported = provider.client.load_server_metadata().get("claims_supported")
+        if isinstance(supported, list) and "auth_time" not in supported:
+            return
+    if (
+        isinstance(auth_time, bool)
+        or not isinstance(auth_time, (int, float))
+        or auth_time < after - AUTH_TIME_LEEWAY
+    ):
+        raise UpstreamFailed("invalid", intent)
+
+
+def _check_response_issuer(provider: Provider, iss: str | None, intent: dict) -> None:
+    """RFC 9207: an answer naming another issuer is a mix-up, and so is one without `iss`
+    from a provider whose metadata says it always sends it; the state is used up."""
+    if not provider.preset.openid:
+        return
+    metadata = provider.client.load_server_metadata()
+    if iss is None and metadata.get("authorization_response_iss_parameter_supported") is not True:
+        return
+    expected = metadata.get("issuer")
     if expected and iss != expected:
         provider.client.framework.clear_state_data(session, callback_values().get("state"))
         raise UpstreamFailed("invalid", intent)
@@ -112,8 +150,9 @@ class _upstream_errors:  # noqa: N801 - used as a `with` block
                 requests.RequestException,
                 RuntimeError,
                 ValueError,
-                KeyError,
+                LookupError,
                 TypeError,
+                AttributeError,
             ),
         ):
             current_app.logger.warning("upstream answer refused: %s", type(error).__name__)

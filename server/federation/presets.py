@@ -50,7 +50,7 @@ def map_oidc_claims(provider: str, claims: dict) -> UpstreamProfile:
     phone = claims.get("phone_number") if truthy(claims.get("phone_number_verified")) else None
     return UpstreamProfile(
         provider=provider,
-        subject=str(claims["sub"]),
+        subject=claims["sub"],
         name=claims.get("name") or joined_name(claims.get("given_name"), claims.get("family_name")),
         email=claims.get("email") or None,
         email_verified=truthy(claims.get("email_verified")),
@@ -94,7 +94,7 @@ def map_github(provider: str, user: dict, emails: list | None) -> UpstreamProfil
         email = user["email"]
     return UpstreamProfile(
         provider=provider,
-        subject=str(user["id"]),
+        subject=user["id"],
         name=user.get("name") or user.get("login"),
         email=email,
         email_verified=verified,
@@ -107,7 +107,7 @@ def map_yandex(provider: str, info: dict) -> UpstreamProfile:
     email = info.get("default_email") or next(iter(info.get("emails") or []), None)
     return UpstreamProfile(
         provider=provider,
-        subject=str(info["id"]),
+        subject=info["id"],
         name=info.get("real_name") or info.get("display_name") or info.get("login"),
         email=email,
         email_verified=bool(email),
@@ -122,7 +122,7 @@ def map_vk(provider: str, token: dict, users: dict) -> UpstreamProfile:
     email = token.get("email") or None
     return UpstreamProfile(
         provider=provider,
-        subject=str(subject),
+        subject=subject,
         name=joined_name(person.get("first_name"), person.get("last_name")),
         email=email,
         email_verified=bool(email),
@@ -134,7 +134,7 @@ def map_mailru(provider: str, info: dict) -> UpstreamProfile:
     email = info.get("email") or None
     return UpstreamProfile(
         provider=provider,
-        subject=str(info["id"]),
+        subject=info["id"],
         name=info.get("name") or joined_name(info.get("first_name"), info.get("last_name")),
         email=email,
         email_verified=bool(email),

@@ -80,10 +80,13 @@ def render_mfa_required(grant):
 
 
 def redirect_to_login(grant, *, fresh: bool = False):
-    """Send the person to /login and back here; `prompt=login` is dropped from the way back."""
+    """Send the person to /login and back here; `prompt=login` and `max_age` are dropped from
+    the way back: the sign-in made there is as fresh as they ask (with max_age=0, a sign-in
+    some milliseconds old would otherwise be sent to sign in again, forever)."""
     args = request.values.to_dict(flat=False)
     args.pop("csrf_token", None)
     args.pop("decision", None)
+    args.pop("max_age", None)
     remaining = [p for p in (request.values.get("prompt") or "").split() if p != "login"]
     if remaining:
         args["prompt"] = [" ".join(remaining)]

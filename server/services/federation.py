@@ -7,9 +7,10 @@ in to that Passport first and links the network there.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import federation
 from ..clock import now
 from ..extensions import db
 from ..federation.profile import UpstreamProfile
@@ -54,8 +55,8 @@ def sign_in_with_upstream(
 ) -> tuple[Account, bool]:
     """The Passport an upstream account opens: the linked one, or a new one made from it.
 
-    Returns (account, created). A new Passport has no password; its e-mail counts as
-    verified only when the provider says so. Raises UpstreamEmailHeld when the account is
+    Returns (account, created). A new Passport has no password, and takes the e-mail only
+    when the provider says it is verified. Raises UpstreamEmailHeld when the account is
     not linked and a Passport holds its e-mail — that Passport is never signed in to here.
     """
     context = context or RequestContext()
@@ -67,10 +68,14 @@ def sign_in_with_upstream(
     email = _usable_email(profile.email)
     if email and _email_holder(email) is not None:
         raise UpstreamEmailHeld(email)
+    # An address the provider does not vouch for stays on the identity only: a login is used
+    # once confirmed (invariant 4), and taken here it would keep the address from its owner,
+    # who on recovering this Passport would share it with the stranger's network.
+    email = email if profile.email_verified else None
     account = Account(
         sub=random_token(16),
         email=email,
-        email_verified=bool(email) and profile.email_verified,
+        email_verified=bool(email),
         name=(profile.name or "").strip()[:200] or None,
         locale=locale,
     )
@@ -148,10 +153,14 @@ def unlink_social(
     Returns the re-issued session of this browser. Raises NotLinked, LastLoginMethod (no
     password and no other network: create a password first), and the errors of check_owner.
     """
-    identity = linked_identities(account).get(provider)
+    _lock(account)
+    linked = linked_identities(account)
+    identity = linked.get(provider)
     if identity is None:
         raise NotLinked()
-    if account.password_hash is None and _count_identities(account) <= 1:
+    # Only a network the operator still offers is a way to sign in.
+    offered = {p.name for p in federation.providers()}
+    if account.password_hash is None and not (set(linked) - {provider}) & offered:
         raise LastLoginMethod()
     check_owner(account, password, login_session, code)
     db.session.delete(identity)
@@ -203,9 +212,14 @@ def _email_holder(email: str) -> int | None:
     return db.session.execute(select(Account.id).where(Account.email == email)).scalar()
 
 
-def _count_identities(account: Account) -> int:
-    return db.session.execute(
-        select(func.count())
-        .select_from(UpstreamIdentity)
-        .where(UpstreamIdentity.account_id == account.id)
-    ).scalar_one()
+def _lock(account: Account) -> None:
+    """Hold the account's row until the commit, and read it afresh: two unlinks at once are
+    checked one after the other, so they cannot both pass the last-way-to-sign-in rule.
+
+    A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite alike."""
+    db.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(credential_epoch=Account.credential_epoch)
+    )
+    db.session.refresh(account)

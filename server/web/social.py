@@ -60,8 +60,11 @@ def _provider_or_404(name: str) -> federation.Provider:
 def start(provider):
     found = _provider_or_404(provider)
     intent = {"action": "sign_in", "next": safe_next(request.args.get("next"))}
+    # A sign-in that must be fresh (a portal's prompt=login or max_age, a step-up) is asked
+    # of the network as a fresh one too, not taken from the session the person has there.
+    purpose = "reauthenticate" if session.get("fresh_second_step") else "sign_in"
     try:
-        return flow.start(found, purpose="sign_in", intent=intent)
+        return flow.start(found, purpose=purpose, intent=intent)
     except UpstreamFailed as error:
         return _failed(found, error)
 
@@ -182,6 +185,21 @@ def email_held():
     )
 
 
+def _signed_in_to_link(pending: dict) -> bool:
+    """Signed in to the Passport after the network was put on hold, and recently (a session
+    that was open already at this browser proves nothing of who brought the network); with
+    the password when the Passport has one, and the second factor when it is on (invariant 1).
+    """
+    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
+    auth_time = current_user.auth_time
+    if clock.now() - auth_time > window or int(auth_time.timestamp()) < pending["at"]:
+        return False
+    account, amr = current_user.account, current_user.amr or []
+    if account.password_hash and "pwd" not in amr:
+        return False
+    return "mfa" in amr or not two_factor.is_enabled(account)
+
+
 @bp.route("/login/social/link", methods=["GET", "POST"])
 @login_required
 def link_pending():
@@ -189,8 +207,7 @@ def link_pending():
     pending = _pending()
     if pending is None:
         return redirect(url_for("social.settings"))
-    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    if clock.now() - current_user.auth_time > window:
+    if not _signed_in_to_link(pending):
         return redirect(url_for("social.email_held"))
     profile = UpstreamProfile.from_dict(pending["profile"])
     form = ConfirmForm()

@@ -285,6 +285,22 @@ def test_signing_in_again_renews_the_same_session(live_server, browser, factorie
     assert after.auth_time > before.auth_time and after.ended_at is None
 
 
+def test_max_age_zero_signs_in_once_and_goes_back_to_the_portal(live_server, browser, factories):
+    """OIDC Core §3.1.2.1: max_age=0 asks for a sign-in now; once made, it is not asked again
+    (the sign-in is some milliseconds old by the time the browser is back)."""
+    from server import clock
+
+    from ..support.relying_party import RelyingParty
+
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    browser.sign_in(person.email, person.password)
+    clock.travel(60)
+    params = portal.authorize(browser, login=person.email, password=person.password, max_age="0")
+    claims = portal.verify_id_token(portal.exchange(params)["id_token"])
+    assert claims["auth_time"] >= clock.timestamp() - 5
+
+
 def test_signing_in_as_another_person_ends_the_previous_session(live_server, browser, factories):
     first, second = factories.account(), factories.account()
     browser.sign_in(first.email, first.password)

@@ -9,6 +9,8 @@ PostgreSQL, configured with both, plus a provider that does not answer at all.
 from __future__ import annotations
 
 import secrets
+import threading
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 
 from server import clock
 from server.extensions import db
-from server.models import Account, UpstreamIdentity
+from server.models import Account, LoginSession, UpstreamIdentity
 
 from ..support.browser import Browser, Page
 from ..support.github import FakeGitHub, GitHubPerson
@@ -118,6 +120,30 @@ def test_github_sign_in_takes_the_verified_primary_email(social, verified):
     assert social.identities(account.id)["github"].subject == str(person.id)
 
 
+def test_an_unverified_email_does_not_take_the_address_from_its_owner(social):
+    """A network that does not vouch for an address must not give it to a new Passport:
+    whoever owns the address would find it taken, and on recovering that Passport would
+    share it with the stranger's network still linked (invariants 3 and 4)."""
+    email = f"owner-{secrets.token_hex(4)}@example.org"
+    stranger = GitHubPerson.make(None)
+    stranger.emails = [{"email": email, "primary": True, "verified": False}]
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, stranger)
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    identity = identity_of(social, "github", str(stranger.id))
+    assert identity.email == email and not identity.email_verified
+    with social.passport.app_context():
+        assert db.session.get(Account, identity.account_id).email is None
+    with social.browser() as owner:
+        page = owner.get("/signup")
+        phrase = "the owner's long phrase 5"
+        page = owner.submit(
+            page, "password_repeat", login=email, password=phrase, password_repeat=phrase
+        )
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    assert social.account(email).id != identity.account_id
+
+
 def test_email_collision_does_not_sign_in_and_links_after_password(social, mailbox):
     owner = social.factories.account(name="Owner")
     person = upstream_person(social, email=owner.email)
@@ -159,6 +185,80 @@ def test_a_waiting_network_needs_a_fresh_sign_in_and_is_forgotten_in_time(social
         assert browser.get("/login/social/existing").url.endswith("/account")
         assert browser.get("/login/social/link").url.endswith("/account/social")
     assert social.identities(owner.id) == {}
+
+
+def test_a_session_older_than_the_waiting_network_does_not_link_it(social):
+    """Someone at a browser where the owner is signed in (a few minutes ago) signs in with
+    their own network account carrying the owner's e-mail: it must not link to the owner's
+    Passport without the owner signing in again after it."""
+    owner = social.factories.account()
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        clock.travel(2)
+        page = sign_in_upstream(social, browser, stranger)
+        assert page.url.endswith("/login/social/existing"), page.url
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        assert "sign-in-to-link" in page.html
+        response = browser.session.post(
+            browser.url("/login/social/link"),
+            data={"csrf_token": page.form("back").fields["csrf_token"], "link": "1"},
+            allow_redirects=False,
+            timeout=15,
+        )
+        assert response.status_code == 302
+    assert social.identities(owner.id) == {}
+
+
+def test_a_waiting_network_is_linked_to_a_passport_with_a_password_after_the_password(social):
+    """Invariant 1: linking a network to a Passport that has a password takes the password
+    (and the second factor when on), not a sign-in through another network."""
+    owner = social.factories.account()
+    octo = GitHubPerson.make(None)
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        link_github(browser, social.github, octo, owner.password)
+    with social.browser() as browser:
+        page = sign_in_upstream(social, browser, stranger)
+        assert page.url.endswith("/login/social/existing"), page.url
+        clock.travel(2)
+        assert sign_in_github(browser, social.github, octo).url.endswith("/account")
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        page = go(browser, href_of(page, "sign-in-to-link"))
+        page = browser.submit(page, "password", login=owner.email, password=owner.password)
+        assert "Link Upstream ID to your Passport?" in page.text
+    assert set(social.identities(owner.id)) == {"github"}
+
+
+def test_a_waiting_network_needs_the_second_factor_when_it_is_on(social):
+    from .test_two_factor import next_step_code, turn_on
+
+    owner = social.factories.account()
+    stranger = upstream_person(social, email=owner.email)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        totp, _codes = turn_on(browser, owner.password)
+        browser.submit(browser.get("/logout"), "csrf_token")
+        page = browser.sign_in(owner.email, owner.password)
+        page = browser.submit(page, "code", code=next_step_code(totp), trust="y")
+        browser.submit(browser.get("/logout"), "csrf_token")
+
+        sign_in_upstream(social, browser, stranger)
+        clock.travel(2)
+        # This device is trusted: the password alone signs in, and links nothing.
+        assert browser.sign_in(owner.email, owner.password).url.endswith("/account")
+        page = browser.get("/login/social/link")
+        assert page.url.endswith("/login/social/existing"), page.url
+        # The way the page offers asks for the code, then links.
+        page = go(browser, href_of(page, "sign-in-to-link"))
+        page = browser.submit(page, "password", login=owner.email, password=owner.password)
+        page = browser.submit(page, "code", code=next_step_code(totp))
+        assert "Link Upstream ID to your Passport?" in page.text
+        page = browser.submit(page, "link")
+        assert "Upstream ID is linked to your Passport." in page.text
 
 
 def test_going_back_from_the_collision_page_forgets_the_network(social):
@@ -272,6 +372,62 @@ def test_unlinking_the_last_way_to_sign_in_is_refused(social):
         assert signed_in_as(browser) is not None
 
 
+def test_a_network_no_longer_offered_is_no_way_to_sign_in(social):
+    """An account without a password, linked to GitHub and to a network the operator no
+    longer offers, signs in with GitHub alone: GitHub is its last way to sign in."""
+    octo = GitHubPerson.make(None)
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        account_id = identity_of(social, "github", str(octo.id)).account_id
+        with social.passport.app_context():
+            db.session.add(UpstreamIdentity(account_id=account_id, provider="retired", subject="9"))
+            db.session.commit()
+        page = post_form(browser, social_form(browser.get("/account/social"), "github", "unlink"))
+        assert "This is your only way to sign in. Create a password first." in page.text
+        assert set(social.identities(account_id)) == {"github", "retired"}
+
+
+def test_two_unlinks_at_once_leave_a_way_to_sign_in(social):
+    """Two browsers unlink the two networks of an account without a password at the same
+    moment: one of them is refused, whichever comes second."""
+    for _ in range(3):
+        octo = GitHubPerson.make(None)
+        with social.browser() as first, social.browser() as second:
+            for browser in (first, second):
+                assert sign_in_github(browser, social.github, octo).status == 200
+            account_id = identity_of(social, "github", str(octo.id)).account_id
+            with social.passport.app_context():
+                db.session.add(
+                    UpstreamIdentity(
+                        account_id=account_id, provider="upstream", subject=secrets.token_hex(4)
+                    )
+                )
+                db.session.commit()
+            forms = [
+                social_form(first.get("/account/social"), "github", "unlink"),
+                social_form(second.get("/account/social"), "upstream", "unlink"),
+            ]
+            start = threading.Barrier(2)
+            pages = {}
+
+            def unlink(browser, form, start=start, pages=pages):
+                start.wait()
+                pages[form.action] = post_form(browser, form)
+
+            threads = [
+                threading.Thread(target=unlink, args=pair)
+                for pair in zip((first, second), forms, strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert all(page.status == 200 for page in pages.values()), pages
+        assert len(social.identities(account_id)) == 1
+        refused = [p for p in pages.values() if "This is your only way to sign in." in p.text]
+        assert len(refused) == 1
+
+
 def test_unlinking_revokes_refresh_tokens_and_ends_other_sessions(social, mailbox):
     person = social.factories.account()
     octo = GitHubPerson.make(None)
@@ -332,6 +488,43 @@ def test_social_only_account_confirms_changes_by_signing_in_again(social):
         assert page.status == 200 and social.account(octo.emails[0]["email"]).password_hash
 
 
+def signed_in_long_ago(server, account_id: int) -> None:
+    """Move the sign-in of the account's sessions on `server` an hour back."""
+    with server.app_context():
+        for row in db.session.execute(
+            select(LoginSession).where(LoginSession.account_id == account_id)
+        ).scalars():
+            row.auth_time -= timedelta(hours=1)
+        db.session.commit()
+
+
+def test_confirming_with_a_network_needs_a_fresh_sign_in_there(social):
+    """max_age=0 asks the network for a fresh sign-in; an ID token whose auth_time is older
+    than the request (a network that signed the person in silently) confirms nothing."""
+    person = upstream_person(social)
+    with social.browser() as browser:
+        sign_in_upstream(social, browser, person)  # signed in at the network too
+        signed_in_long_ago(social.upstream, person.id)
+        signed_in_long_ago(social.passport, identity_of(social, "upstream", person.sub).account_id)
+        page = browser.get("/account/social")
+        response = browser.session.post(
+            browser.url("/account/social/upstream/confirm"),
+            data=dict(social_form(page, "upstream", "confirm").fields),
+            allow_redirects=False,
+            timeout=15,
+        )
+        authorize = response.headers["Location"]
+        assert "max_age=0" in authorize and "prompt=login" in authorize
+        # A network that does not honour them answers at once.
+        parts = urlsplit(authorize)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("prompt", "max_age")]
+        page = go(browser, urlunsplit(parts._replace(query=urlencode(query))))
+        assert_clear_failure(page, 400, "did not pass our checks")
+        page = browser.get("/account/password")
+        page = browser.submit(page, "new", new="a long phrase 77", repeat="a long phrase 77")
+        assert page.status == 400 and "sign in again" in page.text
+
+
 # --- what goes wrong upstream ----------------------------------------------------------
 
 
@@ -378,6 +571,19 @@ def test_an_answer_naming_another_issuer_is_refused(social):
     with social.browser() as browser:
         callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
         page = go(browser, with_query(callback, iss="https://elsewhere.example"))
+        assert_clear_failure(page, 400, "did not pass our checks")
+        assert signed_in_as(browser) is None
+
+
+def test_an_answer_without_the_issuer_it_promises_is_refused(social):
+    """RFC 9207 §2.4: the upstream's metadata says it names itself in every answer, so an
+    answer without `iss` is refused."""
+    person = upstream_person(social)
+    with social.browser() as browser:
+        callback = callback_url_of(social, browser, social.passport.url + "/login/upstream", person)
+        parts = urlsplit(callback)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "iss"]
+        page = go(browser, urlunsplit(parts._replace(query=urlencode(query))))
         assert_clear_failure(page, 400, "did not pass our checks")
         assert signed_in_as(browser) is None
 
@@ -464,6 +670,68 @@ def test_a_provider_too_slow_to_answer_ends_on_a_clear_page(social):
         social.github.slow = 0
 
 
+def identity_of(social: Social, provider: str, subject: str) -> UpstreamIdentity | None:
+    with social.passport.app_context():
+        return db.session.execute(
+            select(UpstreamIdentity).where(
+                UpstreamIdentity.provider == provider, UpstreamIdentity.subject == subject
+            )
+        ).scalar_one_or_none()
+
+
+@pytest.mark.parametrize(
+    "user, emails",
+    [
+        ([1, 2], []),  # /user as a list
+        ("octocat", "octocat"),  # plain strings
+        ({"login": "octo"}, []),  # no id
+        ({"id": {"n": 1}, "login": "octo"}, []),  # an id that is no identifier
+    ],
+)
+def test_an_answer_of_the_wrong_shape_ends_on_a_clear_page(social, user, emails):
+    person = GitHubPerson.make(None)
+    person.user, person.emails = user, emails
+    with social.browser() as browser:
+        assert_clear_failure(
+            sign_in_github(browser, social.github, person), 400, "did not pass our checks"
+        )
+        assert signed_in_as(browser) is None
+
+
+def test_a_subject_longer_than_openid_allows_is_refused_not_cut(social):
+    """Cut to the column's width, two upstream accounts would open one Passport."""
+    person = GitHubPerson.make(None)
+    person.user = {"id": "7" * 256, "login": "octo", "name": "Long"}
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert_clear_failure(page, 400, "did not pass our checks")
+    assert identity_of(social, "github", "7" * 255) is None
+
+
+def test_fields_of_an_odd_type_or_size_are_left_out(social):
+    person = GitHubPerson.make(None)
+    person.user = {"id": person.id, "login": ["octo"], "name": {"first": "Octo"}}
+    person.emails = [
+        {"email": 5, "primary": True, "verified": True},
+        {"email": "x" * 5000 + "@example.org", "primary": False, "verified": True},
+    ]
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert page.status == 200 and page.url == social.passport.url + "/account", page.text[:300]
+    identity = identity_of(social, "github", str(person.id))
+    assert (identity.name, identity.email, identity.email_verified) == (None, None, False)
+
+    person.user = {"id": person.id, "login": "octo", "name": "Я" * 100_000}
+    with social.browser() as browser:
+        page = sign_in_github(browser, social.github, person)
+        assert page.url == social.passport.url + "/account", page.text[:300]
+    with social.passport.app_context():
+        account = db.session.get(Account, identity.account_id)
+        assert account.email is None and identity_of(social, "github", str(person.id)).name == (
+            "Я" * 200
+        )
+
+
 # --- with portals, a second factor, and answers posted back ------------------------------
 
 
@@ -484,6 +752,29 @@ def test_a_portal_signs_in_through_a_social_network(social):
         claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
         assert claims["email"] == octo.emails[0]["email"] and claims["email_verified"] is True
         assert claims["amr"] == ["fed"]
+
+
+def test_a_portal_asking_for_a_fresh_sign_in_gets_one_from_the_network(social):
+    """prompt=login from a portal: signing in through a network asks the network for a
+    fresh sign-in too, instead of taking the session the person has there."""
+    person = upstream_person(social)
+    client = social.factories.client(first_party=True)
+    portal = RelyingParty(social.passport.url, client)
+    with social.browser() as browser:
+        sign_in_upstream(social, browser, person)  # signed in here and at the network
+        page = browser.open(portal.authorization_url(prompt="login"))
+        assert "/login?" in page.url
+        button = page.html.split('data-network="upstream" href="')[1].split('"')[0]
+        page = browser.get(button.replace("&amp;", "&"), allow_redirects=False)
+        authorize = page.response.headers["Location"]
+        assert "prompt=login" in authorize and "max_age=0" in authorize, authorize
+        page = travel(browser, page)
+        assert page.url.startswith(social.upstream.url + "/login"), page.url
+        page = through_upstream(
+            browser, page, login=person.email, password=person.password, stop_at=client.redirect_uri
+        )
+        claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
+        assert claims["amr"] == ["fed"] and claims["auth_time"] >= clock.timestamp() - 60
 
 
 def test_with_two_factor_on_a_network_is_the_first_step_only(social):

@@ -279,3 +279,69 @@ def test_the_example_configuration_starts(tmp_path):
         "GitHub",
         "Company SSO",
     ]
+
+
+def test_openid_claims_of_odd_types_or_sizes():
+    profile = map_oidc_claims(
+        "oidc",
+        {
+            "sub": 42,
+            "name": ["Anna"],
+            "given_name": {"x": 1},
+            "email": "a" * 400 + "@example.org",
+            "email_verified": True,
+            "phone_number": 79120000000,
+            "phone_number_verified": True,
+        },
+    )
+    assert (profile.subject, profile.name, profile.email, profile.email_verified) == (
+        "42",
+        None,
+        None,
+        False,
+    )
+    assert profile.phone is None
+
+
+@pytest.mark.parametrize("sub", [None, True, ["1"], {"id": 1}, "", "  ", "x" * 256])
+def test_an_openid_subject_that_is_no_identifier_is_refused(sub):
+    with pytest.raises(ValueError):
+        map_oidc_claims("oidc", {"sub": sub})
+
+
+class _Metadata:
+    def __init__(self, metadata: dict):
+        self.metadata = metadata
+
+    def load_server_metadata(self) -> dict:
+        return self.metadata
+
+
+@pytest.mark.parametrize(
+    "claims_supported, auth_time, taken",
+    [
+        (["sub", "auth_time"], 1_000_000, True),
+        (["sub", "auth_time"], 1_000_000 - 3600, False),  # an old sign-in answered silently
+        (["sub", "auth_time"], None, False),  # promised and missing
+        (None, None, False),  # nothing said: OIDC Core's rule holds
+        (["sub", "email"], None, True),  # a provider that never sends it (Google)
+        (["sub", "email"], 1_000_000 - 3600, False),  # sent, and old
+        (["sub", "auth_time"], "1000000", False),
+    ],
+)
+def test_a_fresh_sign_in_is_read_from_auth_time(claims_supported, auth_time, taken):
+    from types import SimpleNamespace
+
+    from server.federation import flow
+    from server.federation.presets import PRESETS
+    from server.services.errors import UpstreamFailed
+
+    metadata = {} if claims_supported is None else {"claims_supported": claims_supported}
+    provider = SimpleNamespace(preset=PRESETS["google"], client=_Metadata(metadata))
+    claims = {"sub": "1"} if auth_time is None else {"sub": "1", "auth_time": auth_time}
+    intent = {"fresh_after": 1_000_000}
+    if taken:
+        flow._check_fresh(provider, {"userinfo": claims}, intent)
+    else:
+        with pytest.raises(UpstreamFailed):
+            flow._check_fresh(provider, {"userinfo": claims}, intent)
