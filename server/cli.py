@@ -199,12 +199,17 @@ def registration_token_create(expires_in, owner):
     """Print a new initial access token."""
     from .services.accounts import find_by_login
     from .services.clients import create_initial_access_token
+    from .services.developers import is_developer
 
     owner_id = None
     if owner:
         account = find_by_login(owner)
         if account is None:
             raise click.ClickException(f"no account with the login {owner!r}")
+        if not is_developer(account):
+            raise click.ClickException(
+                f"{owner!r} is not a developer: `passport users grant-developer` first"
+            )
         owner_id = account.id
     click.echo(create_initial_access_token(owner_id=owner_id, lifetime_seconds=expires_in))
 

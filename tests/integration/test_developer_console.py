@@ -572,6 +572,9 @@ def test_grant_developer_from_the_command_line(live_server, factories):
         assert browser.get("/developers/clients").status == 403
     unknown = passport_cli(live_server, "users", "grant-developer", "nobody@example.org")
     assert unknown.returncode != 0 and "no account" in unknown.stderr
+    # Clients registered with a token belong to its owner: only a developer may own them.
+    refused = passport_cli(live_server, "registration-token", "create", "--owner", someone.email)
+    assert refused.returncode != 0 and "is not a developer" in refused.stderr
 
 
 def test_registration_with_a_developers_token_shows_in_the_console(live_server, developer, console):
