@@ -38,6 +38,8 @@ class Client(ClientMixin, db.Model):
     registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An operator's hold: only an operator may enable the client again.
+    disabled_by_operator: Mapped[bool] = mapped_column(default=False)
 
     owner: Mapped[Account | None] = relationship()
 

@@ -21,6 +21,7 @@ from . import clients
 from .accounts import RequestContext, find_by_login
 from .errors import (
     ClientHasNoSecret,
+    DisabledByOperator,
     GracePeriodTooLong,
     NotADeveloper,
     OperatorsOnly,
@@ -151,9 +152,12 @@ def secret_fingerprint(client: Client) -> str:
 def disable_client(
     account: Account, client: Client, *, context: RequestContext | None = None
 ) -> None:
-    """No new tokens, and every token the client holds is refused while it is disabled."""
-    if client.disabled_at is None:
-        client.disabled_at = now()
+    """No new tokens, and every token the client holds is refused while it is disabled.
+    An operator disabling someone else's client puts it on hold: its owner cannot lift it."""
+    held = account.is_operator and client.owner_id != account.id
+    if client.disabled_at is None or (held and not client.disabled_by_operator):
+        client.disabled_at = client.disabled_at or now()
+        client.disabled_by_operator = held
         clients.audit_change("client_disabled", client, account.id, context)
         db.session.commit()
 
@@ -161,8 +165,11 @@ def disable_client(
 def enable_client(
     account: Account, client: Client, *, context: RequestContext | None = None
 ) -> None:
+    if client.disabled_by_operator and not account.is_operator:
+        raise DisabledByOperator()
     if client.disabled_at is not None:
         client.disabled_at = None
+        client.disabled_by_operator = False
         clients.audit_change("client_enabled", client, account.id, context)
         db.session.commit()
 

@@ -59,6 +59,10 @@ class OperatorsOnly(PassportError):
     """Only operators may do this (mark a client first-party)."""
 
 
+class DisabledByOperator(PassportError):
+    """An operator disabled this client; only an operator may enable it again."""
+
+
 class ClientHasNoSecret(PassportError):
     """A public client has no secret to rotate."""
 

@@ -161,8 +161,12 @@ def disable_client(client_id: str):
 def enable_client(client_id: str):
     client = _managed_client(client_id)
     if ConfirmForm().validate_on_submit():
-        developers.enable_client(current_user.account, client, context=request_context())
-        flash(_("The client is enabled again."), "success")
+        try:
+            developers.enable_client(current_user.account, client, context=request_context())
+        except PassportError as error:
+            flash(message_for(error), "error")
+        else:
+            flash(_("The client is enabled again."), "success")
     return redirect(url_for("developers.client_page", client_id=client.client_id))
 
 

@@ -6,6 +6,7 @@ from ..services.errors import (
     ClientHasNoSecret,
     CodeExpired,
     CodeInvalid,
+    DisabledByOperator,
     GracePeriodTooLong,
     IdentifierTaken,
     IdentityLinkedElsewhere,
@@ -112,6 +113,8 @@ def message_for(error: PassportError) -> str:
         return _("The developer console is for developers. Ask an operator for access.")
     if isinstance(error, OperatorsOnly):
         return _("Only operators may mark a portal first-party.")
+    if isinstance(error, DisabledByOperator):
+        return _("An operator disabled this client; only an operator can enable it again.")
     if isinstance(error, ClientHasNoSecret):
         return _("A public client has no secret to rotate.")
     if isinstance(error, SecretAlreadyRotated):

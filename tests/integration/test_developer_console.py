@@ -818,6 +818,18 @@ def test_an_operator_manages_every_developers_client(live_server, console, facto
     # The owner sees what the operator did, in the client's page and the activity.
     assert 'class="badge off"' in client_page(console, client_id).html
     assert "Client disabled" in console.get("/account/activity").text
+    # It is the operator's hold: the owner cannot lift it…
+    refused = press(console, client_page(console, client_id), "enable")
+    assert "only an operator can enable it again" in refused.text
+    assert 'class="badge off"' in client_page(console, client_id).html
+    assert introspection_status(portal, "anything") == 401
+    # …an operator can.
+    with Browser(live_server.url) as other:
+        other.sign_in(operator.email, operator.password)
+        enabled = press(other, client_page(other, client_id), "enable")
+        assert "The client is enabled again." in enabled.text
+    assert introspection_status(portal, "anything") == 200
+    assert 'class="badge off"' not in client_page(console, client_id).html
 
 
 def test_userinfo_refuses_a_client_credentials_token(live_server, developer):
