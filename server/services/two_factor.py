@@ -111,7 +111,7 @@ def confirm_setup(
         ip_address=context.ip_address,
         user_agent=context.user_agent,
     )
-    _notify(account, "two_factor_enabled")
+    notifications.notify(account, "two_factor_enabled")
     db.session.commit()
     return codes
 
@@ -178,7 +178,7 @@ def verify(account: Account, code: str) -> str:
         method == "recovery"
         and remaining_recovery_codes(account) <= current_app.config["RECOVERY_CODES_LOW"]
     ):
-        _notify(account, "recovery_codes_low")
+        notifications.notify(account, "recovery_codes_low")
     db.session.commit()
     return method
 
@@ -212,7 +212,7 @@ def disable(
         keep=login_session,
         context=context,
     )
-    _notify(account, "two_factor_disabled")
+    notifications.notify(account, "two_factor_disabled")
     db.session.commit()
     return replacement
 
@@ -310,12 +310,5 @@ def _count_failure(account: Account, authenticator: TotpAuthenticator, moment: d
         "second_factor_failed", account_id=account.id, attempts=authenticator.failed_attempts
     )
     if authenticator.failed_attempts == config["SECOND_FACTOR_NOTIFY_AFTER"]:
-        _notify(account, "second_factor_failures")
+        notifications.notify(account, "second_factor_failures")
     db.session.commit()
-
-
-def _notify(account: Account, template: str) -> None:
-    if account.email:
-        notifications.send_mail(account.email, template, locale=account.locale)
-    elif account.phone:
-        notifications.send_sms(account.phone, template, locale=account.locale)
