@@ -21,6 +21,7 @@ from joserfc.errors import InvalidClaimError, JoseError
 
 from ..services import clients as client_service
 from ..services import tokens as token_service
+from ..services.client_metadata import check_client_metadata
 from ..services.errors import InvalidClientMetadata
 from .claims import user_info
 from .metadata import server_metadata
@@ -178,7 +179,7 @@ def error_description(error: Exception) -> str:
 
 def check_metadata(metadata: dict) -> dict:
     try:
-        return client_service.check_client_metadata(metadata)
+        return check_client_metadata(metadata)
     except InvalidClientMetadata as error:
         # RFC 7591 §3.2.2: a bad redirect URI has its own error code.
         if error.field == "redirect_uris":

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from ..services.client_metadata import USERINFO_ALGORITHMS
+from ..services.client_metadata import (
+    ALGORITHMS,
+    AUTH_METHODS,
+    GRANT_TYPES,
+    USERINFO_ALGORITHMS,
+)
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
-
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 def server_metadata() -> dict:
@@ -28,13 +31,13 @@ def server_metadata() -> dict:
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": list(GRANT_TYPES),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "id_token_signing_alg_values_supported": list(ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": False,

@@ -84,10 +84,6 @@ def check_uri(uri: object, *, field: str, native: bool = False) -> str:
     raise _refuse(field, "https_required", f"{uri!r} must use https", uri)
 
 
-def check_redirect_uri(uri: object, *, field: str = "redirect_uris", native: bool = False) -> str:
-    return check_uri(uri, field=field, native=native)
-
-
 def _uri_list(metadata: dict, field: str, *, native: bool) -> list[str]:
     uris = metadata.get(field) or []
     if not isinstance(uris, list):

@@ -12,9 +12,7 @@ from ..extensions import db
 from ..models import Client, Grant, InitialAccessToken
 from ..security import random_token, sha256_hex
 from . import audit, logouts
-from .client_metadata import check_client_metadata, check_redirect_uri
-
-__all__ = ["check_client_metadata", "check_redirect_uri"]
+from .client_metadata import check_client_metadata
 
 # Sentinel credential for registration when it is open to anyone.
 OPEN_REGISTRATION = object()
