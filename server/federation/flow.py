@@ -76,9 +76,8 @@ def finish(provider: Provider) -> tuple[UpstreamProfile, dict]:
         if provider.preset.openid and not token.get("userinfo"):
             raise UpstreamFailed("invalid", intent)  # an OpenID provider must send an ID token
         _check_fresh(provider, token, intent)
+        # UpstreamProfile refuses a missing or malformed subject (ValueError: "invalid").
         profile = provider.preset.fetch(provider, provider.client, token, values)
-    if not profile.subject or profile.subject == "None":
-        raise UpstreamFailed("invalid", intent)
     return profile, intent
 
 

@@ -76,7 +76,7 @@ def sign_in_with_upstream(
         sub=random_token(16),
         email=email,
         email_verified=bool(email),
-        name=(profile.name or "").strip()[:200] or None,
+        name=profile.name,
         locale=locale,
     )
     db.session.add(account)
@@ -190,11 +190,12 @@ def check_reauthentication(account: Account, profile: UpstreamProfile) -> Upstre
 
 
 def _remember(identity: UpstreamIdentity, profile: UpstreamProfile, *, used: bool = True) -> None:
+    """Keep what the provider says now (UpstreamProfile has checked and bounded it)."""
     identity.provider = profile.provider
-    identity.subject = profile.subject[:255]
-    identity.email = (profile.email or "")[:320] or None
-    identity.email_verified = bool(profile.email) and profile.email_verified
-    identity.name = (profile.name or "").strip()[:200] or identity.name
+    identity.subject = profile.subject
+    identity.email = profile.email
+    identity.email_verified = profile.email_verified
+    identity.name = profile.name or identity.name
     if used:
         identity.last_used_at = now()
 
