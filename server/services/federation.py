@@ -7,6 +7,9 @@ in to that Passport first and links the network there.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +19,7 @@ from ..extensions import db
 from ..federation.profile import UpstreamProfile
 from ..models import Account, LoginSession, UpstreamIdentity
 from ..security import random_token
-from . import audit, notifications
+from . import audit, notifications, two_factor
 from .accounts import RequestContext
 from .credentials import check_owner, credential_changed
 from .errors import (
@@ -176,6 +179,22 @@ def unlink_social(
     notifications.notify(account, "social_unlinked", network=provider, upstream=identity)
     db.session.commit()
     return replacement
+
+
+def may_link_held_network(login_session: LoginSession, *, held_since: int) -> bool:
+    """May this session link the network that was put on hold at `held_since` (a timestamp)
+    because its e-mail belongs to the Passport? Only a sign-in made after that, and
+    recently (a session that was open already at this browser proves nothing of who brought
+    the network), with the password when the Passport has one and the second factor when
+    it is on (invariant 1)."""
+    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
+    auth_time = login_session.auth_time
+    if now() - auth_time > window or int(auth_time.timestamp()) < held_since:
+        return False
+    account, amr = login_session.account, login_session.amr or []
+    if account.password_hash and "pwd" not in amr:
+        return False
+    return "mfa" in amr or not two_factor.is_enabled(account)
 
 
 def check_reauthentication(account: Account, profile: UpstreamProfile) -> UpstreamIdentity:

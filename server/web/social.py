@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -185,21 +182,6 @@ def email_held():
     )
 
 
-def _signed_in_to_link(pending: dict) -> bool:
-    """Signed in to the Passport after the network was put on hold, and recently (a session
-    that was open already at this browser proves nothing of who brought the network); with
-    the password when the Passport has one, and the second factor when it is on (invariant 1).
-    """
-    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    auth_time = current_user.auth_time
-    if clock.now() - auth_time > window or int(auth_time.timestamp()) < pending["at"]:
-        return False
-    account, amr = current_user.account, current_user.amr or []
-    if account.password_hash and "pwd" not in amr:
-        return False
-    return "mfa" in amr or not two_factor.is_enabled(account)
-
-
 @bp.route("/login/social/link", methods=["GET", "POST"])
 @login_required
 def link_pending():
@@ -207,7 +189,7 @@ def link_pending():
     pending = _pending()
     if pending is None:
         return redirect(url_for("social.settings"))
-    if not _signed_in_to_link(pending):
+    if not service.may_link_held_network(current_user, held_since=pending["at"]):
         return redirect(url_for("social.email_held"))
     profile = UpstreamProfile.from_dict(pending["profile"])
     form = ConfirmForm()
