@@ -177,14 +177,18 @@ def error_description(error: Exception) -> str:
     return cleaned[:300]
 
 
+def registration_error(error: InvalidClientMetadata) -> InvalidClientMetadataError:
+    """Passport's refusal as RFC 7591 §3.2.2 says it: a bad redirect URI has its own code."""
+    if error.field == "redirect_uris":
+        return InvalidRedirectURIError(error_description(error))
+    return InvalidClientMetadataError(error_description(error))
+
+
 def check_metadata(metadata: dict) -> dict:
     try:
         return check_client_metadata(metadata)
     except InvalidClientMetadata as error:
-        # RFC 7591 §3.2.2: a bad redirect URI has its own error code.
-        if error.field == "redirect_uris":
-            raise InvalidRedirectURIError(error_description(error)) from error
-        raise InvalidClientMetadataError(error_description(error)) from error
+        raise registration_error(error) from error
 
 
 class RegistrationMixin:
@@ -296,14 +300,10 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
         client_service.delete_client(client)
 
     def update_client(self, client, client_metadata, request):
-        # A secret is issued at registration only, so the client's type is fixed there (as
-        # in the console): public stays public, confidential keeps its secret.
-        if (client_metadata["token_endpoint_auth_method"] == "none") != client.is_public:
-            raise InvalidClientMetadataError(
-                "token_endpoint_auth_method: a public client cannot get a secret here, "
-                "nor a confidential client give its secret up; register a new client."
-            )
-        return client_service.update_client_metadata(client, client_metadata)
+        try:
+            return client_service.update_client_metadata(client, client_metadata)
+        except InvalidClientMetadata as error:
+            raise registration_error(error) from error
 
     def create_update_client_response(self, client, request):
         if not isinstance(request.payload.data, dict):

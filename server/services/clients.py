@@ -13,6 +13,7 @@ from ..models import Client, Grant, InitialAccessToken
 from ..security import random_token, sha256_hex
 from . import audit, logouts
 from .client_metadata import check_client_metadata
+from .errors import InvalidClientMetadata
 
 # Sentinel credential for registration when it is open to anyone.
 OPEN_REGISTRATION = object()
@@ -116,7 +117,18 @@ def client_registration_info(client: Client) -> dict:
 def update_client_metadata(
     client: Client, metadata: dict, *, actor_id: int | None = None, context=None
 ) -> Client:
-    client.client_metadata = check_client_metadata(metadata)
+    """Replace the client's metadata (the console, RFC 7592). A secret is issued at
+    registration only, so the client's type is fixed there: public stays public, and a
+    confidential client keeps its secret. Raises InvalidClientMetadata."""
+    metadata = check_client_metadata(metadata)
+    if (metadata["token_endpoint_auth_method"] == "none") != client.is_public:
+        raise InvalidClientMetadata(
+            "token_endpoint_auth_method: a public client cannot get a secret here, nor a "
+            "confidential client give its secret up; register a new client.",
+            field="token_endpoint_auth_method",
+            reason="type_fixed",
+        )
+    client.client_metadata = metadata
     audit_change("client_updated", client, actor_id, context)
     db.session.commit()
     return client

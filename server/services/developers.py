@@ -29,6 +29,8 @@ from .errors import (
 )
 
 USAGE_WINDOW = timedelta(hours=24)
+# What a client's type stands for: chosen at registration, kept by every later edit.
+FIXED_AT_REGISTRATION = ("application_type", "token_endpoint_auth_method", "grant_types")
 
 
 def is_developer(account: Account) -> bool:
@@ -90,14 +92,20 @@ def update_client(
     first_party: bool,
     context: RequestContext | None = None,
 ) -> Client:
-    """Replace the client's metadata. Only an operator changes the first-party flag: a
-    developer's form has no such box, so from them only asking to set it counts (refused)."""
+    """Change what the console's form holds; the client's other registered metadata stays,
+    and so does what its type stands for, chosen at registration (in the console or by RFC
+    7591). Only an operator changes the first-party flag: a developer's form has no such
+    box, so from them only asking to set it counts (refused)."""
     if not account.is_operator:
         first_party = client.first_party or first_party
         if first_party != client.first_party:
             raise OperatorsOnly()
+    registered = client.client_metadata or {}
+    fixed = {name: registered[name] for name in FIXED_AT_REGISTRATION if name in registered}
     client.first_party = first_party
-    return clients.update_client_metadata(client, metadata, actor_id=account.id, context=context)
+    return clients.update_client_metadata(
+        client, {**registered, **metadata, **fixed}, actor_id=account.id, context=context
+    )
 
 
 def rotate_secret(

@@ -113,16 +113,6 @@ class ClientForm(FlaskForm):
         self.first_party.data = client.first_party
 
 
-# What the client's type stands for, chosen at registration (in the console or by RFC
-# 7591) and fixed after: an edit in the console keeps the values the client has.
-FIXED_AT_REGISTRATION = ("application_type", "token_endpoint_auth_method", "grant_types")
-
-
-def fixed_at_registration(client) -> dict:
-    meta = client.client_metadata or {}
-    return {name: meta[name] for name in FIXED_AT_REGISTRATION if name in meta}
-
-
 def client_type(client) -> str:
     if not client.is_public:
         return "web"
@@ -136,7 +126,3 @@ class RotateSecretForm(FlaskForm):
         default=0,
         validators=[InputRequired(), NumberRange(min=0)],
     )
-
-
-class ConfirmForm(FlaskForm):
-    pass

@@ -25,14 +25,9 @@ from ..services.errors import (
     OperatorsOnly,
     PassportError,
 )
+from .account_forms import ConfirmForm
 from .auth import request_context
-from .developer_forms import (
-    ClientForm,
-    ConfirmForm,
-    RotateSecretForm,
-    client_type,
-    fixed_at_registration,
-)
+from .developer_forms import ClientForm, RotateSecretForm, client_type
 from .messages import message_for
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
@@ -114,7 +109,7 @@ def edit_client(client_id: str):
             developers.update_client(
                 current_user.account,
                 client,
-                {**client.client_metadata, **form.metadata(), **fixed_at_registration(client)},
+                form.metadata(),
                 first_party=form.first_party.data,
                 context=request_context(),
             )
