@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .profile import UpstreamProfile, joined_name, truthy
 
@@ -207,14 +207,10 @@ OIDC = Preset(
 
 PRESETS: dict[str, Preset] = {
     "oidc": OIDC,
-    "google": Preset(
+    "google": replace(
+        OIDC,
         title="Google",
-        scope="openid email profile",
-        openid=True,
         server_metadata_url="https://accounts.google.com/.well-known/openid-configuration",
-        choose_account={"prompt": "select_account"},
-        reauthenticate={"prompt": "login", "max_age": "0"},
-        fetch=fetch_oidc,
     ),
     "apple": Preset(
         title="Apple",
