@@ -113,6 +113,10 @@ class ClientForm(FlaskForm):
         self.first_party.data = client.first_party
 
 
+def client_type_label(kind: str) -> str:
+    return next(str(choice.label) for choice in CLIENT_TYPES if choice.value == kind)
+
+
 def client_type(client) -> str:
     if not client.is_public:
         return "web"

@@ -27,7 +27,7 @@ from ..services.errors import (
 )
 from .account_forms import ConfirmForm
 from .auth import request_context
-from .developer_forms import ClientForm, RotateSecretForm, client_type
+from .developer_forms import ClientForm, RotateSecretForm, client_type, client_type_label
 from .messages import message_for
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
@@ -118,7 +118,12 @@ def edit_client(client_id: str):
         else:
             flash(_("The client has been saved."), "success")
             return redirect(url_for("developers.client_page", client_id=client.client_id))
-    return render_template("developers/client_form.html", form=form, client=client)
+    return render_template(
+        "developers/client_form.html",
+        form=form,
+        client=client,
+        kind_label=client_type_label(client_type(client)),
+    )
 
 
 @bp.route("/clients/<client_id>/rotate", methods=["POST"])
@@ -190,6 +195,7 @@ def _client_page(client, *, secret: str | None = None):
         client=client,
         secret=secret,
         kind=client_type(client),
+        kind_label=client_type_label(client_type(client)),
         usage=developers.usage(client),
         discovery_url=current_app.config["ISSUER"] + "/.well-known/openid-configuration",
         rotate_form=RotateSecretForm(),

@@ -144,6 +144,7 @@ def test_create_see_the_secret_once_and_sign_in(live_server, console, person, pe
     # Shown once: neither the client page nor the list shows it again.
     again = client_page(console, client_id)
     assert again.status == 200 and "Tea shop" in again.text
+    assert "Web application with a server (confidential: has a secret)" in again.text
     assert secret not in again.html and shown_secret(again) is None
     listing = console.get("/developers/clients")
     assert "Tea shop" in listing.text and secret not in listing.html
@@ -172,11 +173,16 @@ def test_public_clients_have_no_secret(live_server, console, person, person_brow
     page = register(console, client_type="spa", client_name="Single page")
     assert page.status == 200 and shown_secret(page) is None
     assert "Rotate secret" not in page.text
+    assert "Single-page application in the browser" in page.text
     portal = portal_for(live_server, page)
     tokens = sign_in_to_portal(person_browser, portal, person)
     assert portal.userinfo(tokens.values["access_token"]).status_code == 200
     native = register(console, client_type="native", redirect_uris="com.example.tea:/callback")
     assert native.status == 200 and shown(native, "client-id"), native.text[:500]
+    assert "Native or mobile app" in native.text
+    # The type is fixed after registration: the edit page names it instead of offering it.
+    edit = console.get(f"/developers/clients/{shown(native, 'client-id')}/edit")
+    assert "Native or mobile app" in edit.text and 'name="client_type"' not in edit.html
 
 
 def test_rotate_without_grace_stops_the_old_secret_at_once(
