@@ -61,13 +61,16 @@ class KeyStore:
         self.retention = timedelta(seconds=retention_seconds)
         self._lock = threading.Lock()
         self._mtime: float | None = None
+        self._manifest_path = str(self.directory / MANIFEST)
         self._keys: list[SigningKey] = []
+        self._view: KeyView | None = None
 
     # --- reading ---
     def keys(self) -> list[SigningKey]:
-        manifest = self.directory / MANIFEST
+        # One stat() a call (a few µs): `passport keys rotate` in another process is seen
+        # by the next request.
         try:
-            mtime = manifest.stat().st_mtime_ns
+            mtime = os.stat(self._manifest_path).st_mtime_ns
         except FileNotFoundError:
             mtime = None
         if mtime != self._mtime:
@@ -96,23 +99,31 @@ class KeyStore:
         _set_retirement(loaded)
         return loaded
 
-    def signing_key(self, alg: str) -> SigningKey:
+    def view(self) -> KeyView:
+        """What the keys are now: which sign, which are published. Worked out again only when
+        keys.json changes or the clock passes a key's activation or expiry."""
+        keys = self.keys()
         moment = now()
-        for key in reversed(self.keys()):
-            if key.alg == alg and key.state(moment, self.retention) == "active":
-                return key
-        raise LookupError(f"no active {alg} signing key; run `passport keys rotate`")
+        view = self._view
+        if view is None or view.keys is not keys or not view.valid_at(moment):
+            view = self._view = KeyView(keys, moment, self.retention)
+        return view
+
+    def signing_key(self, alg: str) -> SigningKey:
+        key = self.view().signing.get(alg)
+        if key is None:
+            raise LookupError(f"no active {alg} signing key; run `passport keys rotate`")
+        return key
 
     def published(self) -> list[SigningKey]:
-        moment = now()
-        return [k for k in self.keys() if k.state(moment, self.retention) != "expired"]
+        return self.view().published
 
     def public_jwks(self) -> dict:
         return {"keys": [key.public_jwk() for key in self.published()]}
 
     def verification_keys(self) -> KeySet:
         """The keys that may have signed a token still alive, picked by the token's `kid`."""
-        return KeySet([k.key for k in self.published()])
+        return self.view().key_set
 
     def states(self) -> list[tuple[SigningKey, str]]:
         moment = now()
@@ -175,6 +186,30 @@ class KeyStore:
         temporary.write_text(json.dumps({"keys": entries}, indent=2))
         os.replace(temporary, path)
         self._mtime = None
+
+
+class KeyView:
+    """The keys' states at one moment, valid until the next activation or expiry."""
+
+    def __init__(self, keys: list[SigningKey], moment: datetime, retention: timedelta):
+        self.keys = keys
+        self.signing: dict[str, SigningKey] = {}
+        for key in keys:
+            if key.state(moment, retention) == "active":
+                self.signing[key.alg] = key  # the newest active key of its algorithm
+        self.published = [k for k in keys if k.state(moment, retention) != "expired"]
+        self.key_set = KeySet([k.key for k in self.published])
+        self.jwks_json = json.dumps(
+            {"keys": [k.public_jwk() for k in self.published]}, separators=(",", ":")
+        ).encode()
+        changes = [k.activate_at for k in keys] + [
+            k.retired_at + retention for k in keys if k.retired_at is not None
+        ]
+        self.since = moment
+        self.until = min((c for c in changes if c > moment), default=None)
+
+    def valid_at(self, moment: datetime) -> bool:
+        return moment >= self.since and (self.until is None or moment < self.until)
 
 
 def _set_retirement(keys: list[SigningKey]) -> None:

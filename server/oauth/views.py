@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import (
@@ -9,7 +12,16 @@ from authlib.oidc.core.errors import (
     InteractionRequiredError,
     LoginRequiredError,
 )
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_login import logout_user
 
 from ..extensions import csrf
@@ -38,6 +50,8 @@ ASCII_TOKEN_PARAMETERS = (
 
 @bp.before_request
 def refuse_non_ascii_tokens():
+    if request.method == "GET" and not request.query_string:
+        return None
     for name in ASCII_TOKEN_PARAMETERS:
         for value in request.values.getlist(name):
             if not all(" " <= c <= "~" for c in value):
@@ -156,17 +170,26 @@ def end_session():
 
 @bp.route("/jwks.json")
 def jwks():
-    response = jsonify(current_app.extensions["passport.keys"].public_jwks())
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return prepared_json(current_app.extensions["passport.keys"].view().jwks_json)
 
 
 @bp.route("/.well-known/openid-configuration")
 @bp.route("/.well-known/oauth-authorization-server")
 def discovery():
-    response = jsonify(server_metadata())
+    prepared = current_app.extensions.get("passport.discovery")
+    if prepared is None:
+        prepared = json.dumps(server_metadata(), separators=(",", ":")).encode()
+        current_app.extensions["passport.discovery"] = prepared  # it follows the configuration only
+    return prepared_json(prepared)
+
+
+def prepared_json(body: bytes) -> Response:
+    """A public JSON document served from bytes made once, with an ETag so a cache that has
+    it gets 304 Not Modified instead of the body."""
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return response.make_conditional(request)
 
 
 @bp.errorhandler(InvalidRequestError)
