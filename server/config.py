@@ -95,6 +95,8 @@ def _finish(config: dict, explicit: set[str]) -> None:
                 "(or SECRET_KEY in the PASSPORT_CONFIG file)."
             )
         config["SECRET_KEY"] = _development_secret_key(instance)
+    if config["ACCESS_TOKEN_SIGNING_ALG"] not in ("RS256", "ES256"):
+        raise ConfigError("ACCESS_TOKEN_SIGNING_ALG must be 'RS256' or 'ES256'")
     if config["DELIVERY_LEASE"] <= config["DELIVERY_TIMEOUT"]:
         raise ConfigError(
             "DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT, or a slow delivery could be "
@@ -132,7 +134,12 @@ def _finish(config: dict, explicit: set[str]) -> None:
 
     # Settings of the Flask extensions, derived from ours.
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # No pre-ping (a round trip on every checkout): connections are recycled before a
+    # server or proxy would close them idle, and a request that meets a dead one anyway is
+    # run once more (Passport.dispatch_request).
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": config["DATABASE_POOL_RECYCLE"]}
+    )
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]

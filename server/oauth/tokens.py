@@ -15,8 +15,6 @@ from ..clock import timestamp
 from ..security import random_token
 from ..services import tokens as token_service
 
-ACCESS_TOKEN_ALG = "RS256"
-
 
 def keystore():
     return current_app.extensions["passport.keys"]
@@ -50,7 +48,7 @@ def generate_token(
             claims["acr"] = user.acr
     else:
         claims["sub"] = client.client_id
-    key = keystore().signing_key(ACCESS_TOKEN_ALG)
+    key = keystore().signing_key(config["ACCESS_TOKEN_SIGNING_ALG"])
     header = {"alg": key.alg, "typ": "at+jwt", "kid": key.kid}
     token = {
         "token_type": "Bearer",

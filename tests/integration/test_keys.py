@@ -17,6 +17,10 @@ def kid_of(token: str) -> str:
     return jws.extract_compact(token.encode()).protected["kid"]
 
 
+def alg_of(token: str) -> str:
+    return jws.extract_compact(token.encode()).protected["alg"]
+
+
 def test_jwks_holds_public_keys_only(live_server):
     response = requests.get(live_server.url + "/jwks.json", timeout=10)
     assert response.status_code == 200 and "max-age" in response.headers["Cache-Control"]
@@ -34,25 +38,30 @@ def test_rotation_keeps_earlier_tokens_verifiable(live_server, factories):
     with Browser(live_server.url) as browser:
         before = portal.sign_in(browser, person.email, person.password)
     store = live_server.app.extensions["passport.keys"]
-    old_kid = kid_of(before["id_token"])
+    # ID tokens follow the client's algorithm (RS256 by default); access tokens are ES256.
+    assert (alg_of(before["id_token"]), alg_of(before["access_token"])) == ("RS256", "ES256")
+    old_kids = {kid_of(before["id_token"]), kid_of(before["access_token"])}
     delay = 300
     with live_server.app_context():
         new = store.rotate("RS256", delay_seconds=delay)
+        new_access = store.rotate("ES256", delay_seconds=delay)
     try:
         published = {
             k["kid"]
             for k in requests.get(live_server.url + "/jwks.json", timeout=10).json()["keys"]
         }
-        assert {old_kid, new.kid} <= published  # the next key is published at once…
+        # the next keys are published at once…
+        assert old_kids | {new.kid, new_access.kid} <= published
         with Browser(live_server.url) as browser:
             during = portal.sign_in(browser, person.email, person.password)
-        assert kid_of(during["id_token"]) == old_kid  # …but does not sign before its time
+        # …but do not sign before their time
+        assert {kid_of(during["id_token"]), kid_of(during["access_token"])} == old_kids
 
         clock.travel(delay + 1)
         with Browser(live_server.url) as browser:
             after = portal.sign_in(browser, person.email, person.password)
         assert kid_of(after["id_token"]) == new.kid
-        assert kid_of(after["access_token"]) == new.kid
+        assert kid_of(after["access_token"]) == new_access.kid
         # Tokens signed with the previous key still verify against the JWKS and still work.
         assert portal.verify_id_token(during["id_token"])["sub"] == person.sub
         assert portal.userinfo(during["access_token"]).status_code == 200
@@ -62,3 +71,4 @@ def test_rotation_keeps_earlier_tokens_verifiable(live_server, factories):
         # Leave the server signing with a key of the ordinary kind for the other tests.
         with live_server.app_context():
             store.rotate("RS256", delay_seconds=0)
+            store.rotate("ES256", delay_seconds=0)
