@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -10,10 +12,24 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import PROJECT_ROOT, load_config
 
 
+class Passport(Flask):
+    def dispatch_request(self):
+        try:
+            return super().dispatch_request()
+        except Exception as error:
+            from .extensions import may_retry_after
+
+            # No pre-ping round trip on every checkout: a dead pooled connection shows up
+            # here instead, and the request runs once more on a fresh one.
+            if not may_retry_after(error):
+                raise
+        return super().dispatch_request()
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides every other source (tests use it)."""
     settings = load_config(config)
-    app = Flask(
+    app = Passport(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -52,14 +68,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the models must be known before migrations run)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, init_database, limiter, login_manager, migrate
     from .i18n import select_locale
     from .services.sessions import load_active_session
 
-    db.init_app(app)
+    init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    _skip_limiter_on_protocol_endpoints(app, limiter)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -70,6 +87,34 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = None  # the server-side session row is the protection
     login_manager.user_loader(load_active_session)
+
+
+def _skip_limiter_on_protocol_endpoints(app: Flask, limiter) -> None:
+    """Flask-Limiter checks every request against its limits; the protocol endpoints have
+    none (their limits are the cost of their work), so its hooks stand aside for them."""
+    from flask import request
+
+    def is_limiter_hook(function) -> bool:
+        if isinstance(function, functools.partial):
+            return bool(function.args) and function.args[0] is limiter
+        return getattr(function, "__self__", None) is limiter
+
+    def before(hook):
+        return lambda: None if request.blueprint == "oauth" else hook()
+
+    def after(hook):
+        return lambda response: response if request.blueprint == "oauth" else hook(response)
+
+    def teardown(hook):
+        return lambda error=None: None if request.blueprint == "oauth" else hook(error)
+
+    for registry, wrap in (
+        (app.before_request_funcs, before),
+        (app.after_request_funcs, after),
+        (app.teardown_request_funcs, teardown),
+    ):
+        hooks = registry.get(None, [])
+        registry[None] = [wrap(h) if is_limiter_hook(h) else h for h in hooks]
 
 
 @event.listens_for(Engine, "connect")

@@ -91,23 +91,23 @@ def _find_access_token(token_string: str) -> PresentedToken | None:
 
 
 def _find_refresh_token(token_string: str) -> PresentedToken | None:
-    row = token_service.lookup_refresh_token(token_string)
-    if row is None:
+    record = token_service.lookup_refresh_token(token_string)
+    if record is None:
         return None
-    grant = row.grant
+    grant = record.grant
     payload = None
-    if token_service.refresh_token_is_live(row):
+    if token_service.refresh_token_is_live(record):
         payload = {
             "active": True,
             "scope": grant.scope,
-            "client_id": grant.client.client_id,
+            "client_id": grant.client_id,
             "token_type": "refresh_token",
-            "exp": int(row.expires_at.timestamp()),
-            "iat": int(row.created_at.timestamp()),
-            "sub": grant.account.sub if grant.account else grant.client.client_id,
+            "exp": int(record.expires_at.timestamp()),
+            "iat": int(record.created_at.timestamp()),
+            "sub": grant.account.sub if grant.account else grant.client_id,
             "iss": current_app.config["ISSUER"],
         }
-    return PresentedToken("refresh_token", grant.client.client_id, grant.id, payload)
+    return PresentedToken("refresh_token", grant.client_id, grant.id, payload)
 
 
 class RevocationEndpoint(_RevocationEndpoint):

@@ -56,7 +56,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token_service.subject_for_refresh(refresh_token)
 
     def revoke_old_credential(self, refresh_token):
-        if not token_service.rotate_refresh_token(refresh_token):
+        successor = self.request.successor_refresh_token
+        if not token_service.rotate_refresh_token(refresh_token, successor):
             raise InvalidGrantError("The refresh token was already used.")
 
 

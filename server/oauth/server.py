@@ -6,10 +6,9 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
-from sqlalchemy import select
 
-from ..extensions import db
 from ..models import Client
+from ..services import clients as client_service
 from ..services import tokens as token_service
 from .claims import SCOPES_SUPPORTED
 from .endpoints import (
@@ -32,14 +31,7 @@ from .tokens import decode_access_token, generate_token
 
 
 def query_client(client_id: str) -> Client | None:
-    if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
-        return None
-    client = db.session.execute(
-        select(Client).where(Client.client_id == client_id)
-    ).scalar_one_or_none()
-    if client is None or client.is_disabled:
-        return None
-    return client
+    return client_service.find_active_client(client_id)
 
 
 def save_token(token: dict, request) -> None:
@@ -51,8 +43,10 @@ def save_token(token: dict, request) -> None:
         token_service.start_grant(
             request.client, subject, token.get("scope", ""), token.get("refresh_token")
         )
-    elif request.payload.grant_type == "refresh_token" and token.get("refresh_token"):
-        token_service.add_refresh_token(subject.grant_id, token["refresh_token"])
+    elif request.payload.grant_type == "refresh_token":
+        # Stored by the rotation itself (RefreshTokenGrant.revoke_old_credential), in the
+        # same statement that retires its predecessor.
+        request.successor_refresh_token = token["refresh_token"]
 
 
 class Issuer(IssuerParameter):

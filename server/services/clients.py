@@ -156,6 +156,14 @@ def find_client(client_id: str) -> Client | None:
     ).scalar_one_or_none()
 
 
+def find_active_client(client_id: str) -> Client | None:
+    """The enabled client with this id, as the protocol endpoints authenticate it."""
+    if not client_id or not isinstance(client_id, str):
+        return None
+    client = find_client(client_id)
+    return None if client is None or client.is_disabled else client
+
+
 def find_client_by_registration_token(token: str) -> Client | None:
     if not token or len(token) > 512:
         return None

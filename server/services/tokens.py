@@ -16,14 +16,15 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
 from ..security import random_token, sha256_hex
-from . import audit, sessions
+from . import audit, clients, sessions, token_store
+from .token_store import AccountClaims, RefreshTokenRecord
 
 
 @dataclass
 class Subject:
     """The person a token is issued to, with the sign-in it rests on."""
 
-    account: Account
+    account: Account | AccountClaims
     grant_id: str
     session_id: str | None
     auth_time: int | None
@@ -97,7 +98,9 @@ def subject_for_code(row: AuthorizationCode) -> Subject | None:
     if session is None or not sessions.is_alive(session):
         return None
     return Subject(
-        account=row.account,
+        # A snapshot: the ID token is built after the redemption commits, and must not
+        # reload the person (nor the code, see redeem_authorization_code).
+        account=token_store.account_claims(row.account),
         grant_id=random_token(18),
         session_id=row.session_id,
         auth_time=row.auth_time,
@@ -117,6 +120,7 @@ def redeem_authorization_code(row: AuthorizationCode, subject: Subject) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
+    db.session.expunge(row)  # keeps what it holds after the commit, for the ID token's claims
     db.session.commit()
     return True
 
@@ -158,71 +162,47 @@ def add_refresh_token(grant_id: str, token: str) -> None:
     )
 
 
-def lookup_refresh_token(token: str) -> RefreshToken | None:
+def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:
     """The stored refresh token, live or not, without side effects (for revocation and introspection)."""
-    if not token or len(token) > 512:
-        return None
-    return db.session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
-    ).scalar_one_or_none()
+    return token_store.load_refresh_token(token)
 
 
-def refresh_token_is_live(row: RefreshToken) -> bool:
-    return row.rotated_at is None and row.expires_at > now() and grant_is_live(row.grant)
+def refresh_token_is_live(record: RefreshTokenRecord) -> bool:
+    return record.is_live(now(), token_store.idle_timeout())
 
 
-def find_refresh_token(token: str) -> RefreshToken | None:
+def find_refresh_token(token: str) -> RefreshTokenRecord | None:
     """A refresh token that may be exchanged, or None.
 
     A rotated-out token presented again revokes its grant (reuse detection, RFC 9700
     §4.14.2). A token is dead once its grant is revoked, its client disabled, the account's
     credential epoch moved on, or (unless granted offline) its login session ended.
     """
-    row = lookup_refresh_token(token)
-    if row is None:
+    record = token_store.load_refresh_token(token)
+    if record is None:
         return None
-    if row.rotated_at is not None:
-        revoke_grant(row.grant_id, reason="refresh_token_reused")
+    if record.rotated:
+        revoke_grant(record.grant.id, reason="refresh_token_reused")
         return None
-    return row if refresh_token_is_live(row) else None
+    return record if refresh_token_is_live(record) else None
 
 
-def grant_is_live(grant: Grant) -> bool:
-    if grant.revoked_at is not None or grant.client.is_disabled:
-        return False
-    if grant.account is not None and grant.account.credential_epoch != grant.credential_epoch:
-        return False
-    if grant.offline or grant.session_id is None:
-        return True
-    session = db.session.get(LoginSession, grant.session_id)
-    return session is not None and sessions.is_alive(session)
-
-
-def subject_for_refresh(row: RefreshToken) -> Subject:
-    grant = row.grant
+def subject_for_refresh(record: RefreshTokenRecord) -> Subject:
+    grant = record.grant
     return Subject(
         account=grant.account,
         grant_id=grant.id,
         session_id=grant.session_id,
         auth_time=grant.auth_time,
-        amr=list(grant.amr or []),
+        amr=list(grant.amr),
         acr=grant.acr,
         offline=grant.offline,
     )
 
 
-def rotate_refresh_token(row: RefreshToken) -> bool:
-    """Retire `row` (its successor is already in the session); False if it was rotated concurrently."""
-    result = db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None))
-        .values(rotated_at=now())
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        return False
-    db.session.commit()
-    return True
+def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
+    """Retire `record` for `successor`; False if it was rotated concurrently."""
+    return token_store.rotate_refresh_token(record, successor)
 
 
 def revoke_grant(grant_id: str, *, reason: str) -> None:
@@ -244,25 +224,31 @@ def revoke_grant(grant_id: str, *, reason: str) -> None:
 class TokenHolder:
     """What a live access token stands for: its client and, unless client_credentials, its person."""
 
-    client: Client
-    account: Account | None
+    client_id: str
+    account: AccountClaims | None
+
+    @property
+    def client(self) -> Client | None:
+        return clients.find_active_client(self.client_id)
 
 
 def live_access_token(claims: dict) -> TokenHolder | None:
     """The client and person of an access token whose grant, session and credential epoch
-    still stand; None otherwise. Two indexed queries at most (a hot path)."""
+    still stand; None otherwise. One indexed query at most (a hot path)."""
     grant_id = claims.get("gid")
+    client_id = claims.get("client_id")
     if not grant_id:
         # client_credentials tokens belong to no person; only the client must still be enabled.
-        client = db.session.execute(
-            select(Client).where(Client.client_id == claims.get("client_id"))
-        ).scalar_one_or_none()
-        return TokenHolder(client, None) if client is not None and not client.is_disabled else None
-    grant = db.session.get(Grant, grant_id)  # its client and account come joined
-    if grant is None or grant.account is None:
+        if clients.find_active_client(client_id) is None:
+            return None
+        return TokenHolder(client_id, None)
+    grant = token_store.load_grant(grant_id)
+    if grant is None or grant.account is None or grant.client_id != client_id:
         return None
     if grant.account.sub != claims.get("sub"):
         return None
     if grant.account.credential_epoch != claims.get("epoch"):
         return None
-    return TokenHolder(grant.client, grant.account) if grant_is_live(grant) else None
+    if not grant.is_live(now(), token_store.idle_timeout()):
+        return None
+    return TokenHolder(client_id, grant.account)

@@ -1,0 +1,279 @@
+"""The token side's hot paths: one SQL statement per question, no ORM, no transaction around a read.
+
+A refresh, a userinfo call and an introspection each ask the database one thing: the
+presented refresh token, or the grant an access token names, joined with its client,
+person and login session. A rotation is one conditional UPDATE … RETURNING feeding the
+INSERT of the successor (one statement on PostgreSQL), so of two concurrent uses of one
+refresh token exactly one wins (invariant 6).
+
+Reads run on a connection in autocommit, checked out once per request: a single SELECT
+needs no BEGIN, COMMIT or ROLLBACK round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Row, bindparam, insert, select, update
+
+from ..clock import now
+from ..extensions import autocommit_connection, db, note_write
+from ..models import Account, Client, Grant, LoginSession, RefreshToken
+from ..models.sessions import session_is_active
+from ..security import sha256_hex
+
+
+@dataclass(frozen=True, slots=True)
+class AccountClaims:
+    """What tokens and userinfo say of a person, read with the grant (never written through)."""
+
+    id: int
+    sub: str
+    email: str | None
+    email_verified: bool
+    phone: str | None
+    phone_verified: bool
+    name: str | None
+    locale: str | None
+    updated_at: datetime
+    credential_epoch: int
+
+
+def account_claims(account: Account) -> AccountClaims:
+    """A snapshot of the person, for a token response that is built after its commit."""
+    return AccountClaims(*(getattr(account, column.key) for column in _ACCOUNT_COLUMNS))
+
+
+@dataclass(frozen=True, slots=True)
+class GrantState:
+    """A grant as the hot paths see it: enough to decide whether its tokens still stand."""
+
+    id: str
+    client_pk: int
+    client_id: str
+    client_disabled: bool
+    scope: str
+    offline: bool
+    credential_epoch: int
+    auth_time: int | None
+    amr: list
+    acr: str | None
+    session_id: str | None
+    revoked: bool
+    account: AccountClaims | None
+    # The login session's state, when the grant has one (None: no row, or ended and gone).
+    session: tuple | None
+
+    def is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
+        """Not revoked, its client enabled, the person's credentials unchanged since it was
+        granted (invariant 2), and — unless granted offline — its login session alive."""
+        if self.revoked or self.client_disabled:
+            return False
+        if self.account is not None and self.account.credential_epoch != self.credential_epoch:
+            return False
+        if self.offline or self.session_id is None:
+            return True
+        return self.session is not None and session_is_active(*self.session, moment, idle_timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenRecord:
+    """A stored refresh token with its grant; what Authlib's RefreshTokenGrant asks of a token."""
+
+    id: int
+    grant: GrantState
+    created_at: datetime
+    expires_at: datetime
+    rotated: bool
+
+    @property
+    def grant_id(self) -> str:
+        return self.grant.id
+
+    def is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
+        return (
+            not self.rotated
+            and self.expires_at > moment
+            and self.grant.is_live(moment, idle_timeout)
+        )
+
+    def check_client(self, client) -> bool:
+        return self.grant.client_pk == client.id
+
+    def get_scope(self) -> str:
+        return self.grant.scope
+
+
+_ACCOUNT_COLUMNS = (
+    Account.id,
+    Account.sub,
+    Account.email,
+    Account.email_verified,
+    Account.phone,
+    Account.phone_verified,
+    Account.name,
+    Account.locale,
+    Account.updated_at,
+    Account.credential_epoch,
+)
+_GRANT_COLUMNS = (
+    Grant.id,
+    Grant.client_id,
+    Client.client_id,
+    Client.disabled_at,
+    Grant.scope,
+    Grant.offline,
+    Grant.credential_epoch,
+    Grant.auth_time,
+    Grant.amr,
+    Grant.acr,
+    Grant.session_id,
+    Grant.revoked_at,
+    *_ACCOUNT_COLUMNS,
+    LoginSession.ended_at,
+    LoginSession.expires_at,
+    LoginSession.remember,
+    LoginSession.last_seen_at,
+)
+_GRANT_WIDTH = len(_GRANT_COLUMNS)
+
+
+def _joined(statement):
+    return (
+        statement.join(Client, Client.id == Grant.client_id)
+        .outerjoin(Account, Account.id == Grant.account_id)
+        .outerjoin(LoginSession, LoginSession.id == Grant.session_id)
+    )
+
+
+_REFRESH_QUERY = _joined(
+    select(
+        *_GRANT_COLUMNS,
+        RefreshToken.id,
+        RefreshToken.created_at,
+        RefreshToken.expires_at,
+        RefreshToken.rotated_at,
+    )
+    .select_from(RefreshToken)
+    .join(Grant, Grant.id == RefreshToken.grant_id)
+).where(RefreshToken.token_hash == bindparam("token_hash"))
+
+_GRANT_QUERY = _joined(select(*_GRANT_COLUMNS).select_from(Grant)).where(
+    Grant.id == bindparam("grant_id")
+)
+
+
+def _grant_state(row: Row) -> GrantState:
+    (
+        grant_id,
+        client_pk,
+        client_id,
+        client_disabled_at,
+        scope,
+        offline,
+        epoch,
+        auth_time,
+        amr,
+        acr,
+        session_id,
+        revoked_at,
+    ) = row[:12]
+    account_fields = row[12:22]
+    session_fields = row[22:26]
+    return GrantState(
+        id=grant_id,
+        client_pk=client_pk,
+        client_id=client_id,
+        client_disabled=client_disabled_at is not None,
+        scope=scope or "",
+        offline=bool(offline),
+        credential_epoch=epoch,
+        auth_time=auth_time,
+        amr=list(amr or []),
+        acr=acr,
+        session_id=session_id,
+        revoked=revoked_at is not None,
+        account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
+        session=tuple(session_fields) if session_fields[1] is not None else None,
+    )
+
+
+def idle_timeout() -> timedelta:
+    return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
+
+
+def load_refresh_token(token: str) -> RefreshTokenRecord | None:
+    """The stored refresh token with its grant, live or not; one SELECT, no side effects."""
+    if not token or not isinstance(token, str) or len(token) > 512:
+        return None
+    row = autocommit_connection().execute(_REFRESH_QUERY, {"token_hash": sha256_hex(token)}).first()
+    if row is None:
+        return None
+    token_id, created_at, expires_at, rotated_at = row[_GRANT_WIDTH:]
+    return RefreshTokenRecord(
+        id=token_id,
+        grant=_grant_state(row),
+        created_at=created_at,
+        expires_at=expires_at,
+        rotated=rotated_at is not None,
+    )
+
+
+def load_grant(grant_id: str) -> GrantState | None:
+    """A grant with its client, person and login session; one SELECT, no side effects."""
+    if not grant_id or not isinstance(grant_id, str) or len(grant_id) > 64:
+        return None
+    row = autocommit_connection().execute(_GRANT_QUERY, {"grant_id": grant_id}).first()
+    return _grant_state(row) if row is not None else None
+
+
+_RETIRE = (
+    update(RefreshToken)
+    .where(RefreshToken.id == bindparam("token_id"), RefreshToken.rotated_at.is_(None))
+    .values(rotated_at=bindparam("moment", type_=RefreshToken.rotated_at.type))
+)
+# The successor's values, by column; the parameters are named apart from the columns,
+# which SQLAlchemy reserves for its own VALUES parameters.
+_SUCCESSOR = {
+    column: bindparam("successor_" + column, type_=RefreshToken.__table__.c[column].type)
+    for column in ("grant_id", "token_hash", "created_at", "expires_at")
+}
+_STORE_SUCCESSOR = insert(RefreshToken).values(_SUCCESSOR)
+# PostgreSQL: retire and store in ONE statement, atomic by itself: the successor exists
+# only if this request's retirement won.
+_retired = _RETIRE.returning(RefreshToken.grant_id).cte("retired")
+_ROTATE = (
+    insert(RefreshToken)
+    .from_select(
+        list(_SUCCESSOR),
+        select(_retired.c.grant_id, *list(_SUCCESSOR.values())[1:]),
+    )
+    .returning(RefreshToken.id)
+)
+
+
+def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
+    """Retire `record` and store `successor` in its grant; False if another request retired
+    it first (RFC 9700 §4.14.2: of two uses of one refresh token, only one may succeed)."""
+    moment = now()
+    values = {
+        "token_id": record.id,
+        "moment": moment,
+        "successor_grant_id": record.grant.id,
+        "successor_token_hash": sha256_hex(successor),
+        "successor_created_at": moment,
+        "successor_expires_at": moment
+        + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
+    }
+    note_write()
+    connection = autocommit_connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_ROTATE, values).first() is not None
+    # SQLite has no data-modifying CTE: the two statements in one short transaction.
+    with db.engine.begin() as transaction:
+        if transaction.execute(_RETIRE, values).rowcount != 1:
+            return False
+        transaction.execute(_STORE_SUCCESSOR, values)
+    return True
