@@ -88,4 +88,8 @@ def may_retry_after(error: Exception) -> bool:
         return False
     _return_autocommit_connection()
     db.session.remove()
+    # The database went away under both pools: start both afresh, not only the one that
+    # noticed, or the second attempt meets the other pool's dead connection.
+    db.engine.dispose()
+    _autocommit_engine().dispose()
     return True

@@ -1,0 +1,96 @@
+"""The token hot paths under pressure: concurrent rotation, and a database that drops its
+connections under a running server."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from ..support.browser import Browser
+from ..support.relying_party import RelyingParty
+
+
+@pytest.fixture
+def person(factories):
+    return factories.account()
+
+
+@pytest.fixture
+def portal(factories, live_server):
+    return RelyingParty(live_server.url, factories.client(first_party=True))
+
+
+def signed_in(live_server, portal, person) -> dict:
+    with Browser(live_server.url) as browser:
+        return portal.sign_in(browser, person.email, person.password, scope="openid email")
+
+
+def test_one_refresh_token_used_at_once_wins_once(live_server, portal, person):
+    """RFC 9700 §4.14.2: of concurrent uses of one refresh token exactly one gets a successor;
+    presenting it again afterwards revokes the whole family, the successor included."""
+    tokens = signed_in(live_server, portal, person)
+    start = threading.Barrier(6)
+    answers: list = []
+
+    def use():
+        start.wait()
+        answers.append(portal.refresh(tokens["refresh_token"]))
+
+    threads = [threading.Thread(target=use) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [a for a in answers if a.status_code == 200]
+    assert len(answers) == 6 and len(winners) == 1
+    assert {a.json()["error"] for a in answers if a.status_code != 200} == {"invalid_grant"}
+    successor = winners[0].json()["refresh_token"]
+
+    assert portal.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert portal.refresh(successor).json()["error"] == "invalid_grant"
+    assert portal.userinfo(winners[0].json()["access_token"]).status_code == 401
+
+
+def test_a_rotation_keeps_the_grant(live_server, portal, person):
+    tokens = signed_in(live_server, portal, person)
+    first = portal.refresh(tokens["refresh_token"]).json()
+    second = portal.refresh(first["refresh_token"]).json()
+    claims = portal.verify_id_token(second["id_token"])
+    assert claims["sub"] == person.sub and claims["email"] == person.email
+    introspected = portal.introspect(second["refresh_token"])
+    assert introspected["active"] is True and introspected["sub"] == person.sub
+    assert portal.introspect(first["refresh_token"])["active"] is False
+
+
+def drop_connections(database_url: str) -> int:
+    """End every server process of the test database, as a restart of PostgreSQL would."""
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        ended = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (url.database,),
+        ).fetchall()
+    return len(ended)
+
+
+def test_dropped_connections_cost_no_request(live_server, server_settings, portal, person, backend):
+    """No pre-ping: a request that meets a dead pooled connection runs once more."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no connections to drop")
+    tokens = signed_in(live_server, portal, person)
+    assert portal.userinfo(tokens["access_token"]).status_code == 200  # the pools hold connections
+
+    assert drop_connections(server_settings["DATABASE_URL"]) > 0
+    assert portal.userinfo(tokens["access_token"]).status_code == 200
+
+    drop_connections(server_settings["DATABASE_URL"])
+    refreshed = portal.refresh(tokens["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+
+    drop_connections(server_settings["DATABASE_URL"])
+    assert portal.introspect(refreshed.json()["access_token"])["active"] is True
