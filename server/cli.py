@@ -272,3 +272,16 @@ def worker_command(once: bool):
         signal.signal(signum, lambda *_: stop.set())
     click.echo("Passport delivery worker running (Ctrl+C to stop)")
     worker.run_forever(current_app._get_current_object(), stop)
+
+
+@main.command("prune")
+@click.option("--batch", type=click.IntRange(1, 100000), help="Rows per DELETE (RETENTION_BATCH).")
+@with_appcontext
+def prune_command(batch):
+    """Delete what retention allows now, to the end, and print how many rows of each kind."""
+    from .services.retention import prune
+
+    counts = prune(batch=batch)
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+    click.echo(f"total: {sum(counts.values())}")

@@ -102,6 +102,18 @@ def _finish(config: dict, explicit: set[str]) -> None:
             "DELIVERY_LEASE must be longer than DELIVERY_TIMEOUT, or a slow delivery could be "
             "taken over by another worker and sent twice."
         )
+    for name in (
+        "RETENTION_INTERVAL",
+        "RETENTION_GRACE",
+        "SESSION_RETENTION_DAYS",
+        "OUTBOX_RETENTION_DAYS",
+        "AUDIT_RETENTION_DAYS",
+    ):
+        if config[name] < 0:
+            raise ConfigError(f"{name} cannot be negative")
+    for name in ("RETENTION_BATCH", "RETENTION_MAX_BATCHES"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
     if not config.get("TOTP_ENCRYPTION_KEY"):
         if production:
             raise ConfigError(

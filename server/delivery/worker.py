@@ -6,6 +6,9 @@ set in a short transaction — on PostgreSQL the candidate rows are read with
 so two workers never hold the same message. The network call happens outside any
 transaction. A worker killed mid-delivery leaves its lease to expire; the message is then
 delivered again (with the same jti, so the receiver can tell it is a retry).
+
+Between deliveries the worker also prunes (services/retention.py) once per
+RETENTION_INTERVAL, so rows do not grow without bound on any installation that runs one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
@@ -23,6 +26,7 @@ from sqlalchemy import or_, select, update
 from ..clock import now
 from ..extensions import db
 from ..models import OutboxMessage
+from ..services import retention
 from . import backchannel, events, mail, sms
 from .errors import PermanentFailure, TemporaryFailure
 
@@ -147,9 +151,36 @@ def run_once(worker: str | None = None, limit: int = 20) -> int:
     return len(ids)
 
 
+class PruneSchedule:
+    """Retention once per RETENTION_INTERVAL of the server clock, in the worker's loop.
+
+    Each worker keeps its own schedule: with several workers the table is pruned more
+    often, which the batches' SKIP LOCKED makes harmless."""
+
+    def __init__(self) -> None:
+        self.next_at: datetime | None = None
+
+    def run_if_due(self) -> dict[str, int] | None:
+        """Prune if the interval has passed since the last time (or never ran); the counts."""
+        config = current_app.config
+        moment = now()
+        if config["RETENTION_INTERVAL"] <= 0:
+            return None
+        if self.next_at is not None and moment < self.next_at:
+            return None
+        self.next_at = moment + timedelta(seconds=config["RETENTION_INTERVAL"])
+        counts = retention.prune(
+            moment, batch=config["RETENTION_BATCH"], max_batches=config["RETENTION_MAX_BATCHES"]
+        )
+        if any(counts.values()):
+            log.info("retention: %s", ", ".join(f"{k}={v}" for k, v in counts.items() if v))
+        return counts
+
+
 def run_forever(app: Flask, stop: threading.Event) -> None:
     worker = worker_name()
     interval = app.config["DELIVERY_POLL_INTERVAL"]
+    pruning = PruneSchedule()
     while not stop.is_set():
         try:
             with app.app_context():
@@ -158,6 +189,12 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
         except Exception:
             log.exception("delivery worker pass failed; retrying")
             busy = 0
+        try:
+            with app.app_context():
+                pruning.run_if_due()
+                db.session.remove()
+        except Exception:  # deliveries go on; the next interval tries again
+            log.exception("retention pass failed")
         if not busy:
             stop.wait(interval)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from authlib.oidc.core import AuthorizationCodeMixin
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -26,7 +26,8 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    # Indexed for the cascade when the console deletes a client.
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     session_id: Mapped[str | None] = mapped_column(String(64))
     redirect_uri: Mapped[str | None] = mapped_column(String(2000))
@@ -39,7 +40,7 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
     acr: Mapped[str | None] = mapped_column(String(100))
     offline: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The grant its redemption started; revoked when the code is presented again.
     grant_id: Mapped[str | None] = mapped_column(String(64))
@@ -68,9 +69,12 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
 
 class Grant(db.Model):
     __tablename__ = "grants"
+    # The console counts a client's grants started in the last 24 hours; the index also
+    # serves every lookup by client_id alone.
+    __table_args__ = (Index("ix_grants_client_id_created_at", "client_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
@@ -82,8 +86,8 @@ class Grant(db.Model):
     auth_time: Mapped[int | None] = mapped_column()
     amr: Mapped[list] = mapped_column(JSON, default=list)
     acr: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     # Joined: the token paths read both with the grant, in one query.
     client: Mapped[Client] = relationship(lazy="joined")
@@ -92,14 +96,18 @@ class Grant(db.Model):
 
 class RefreshToken(db.Model):
     __tablename__ = "refresh_tokens"
+    # A family's tokens by expiry: retention asks whether any token of a family is still
+    # alive; the index also serves every lookup by grant_id alone.
+    __table_args__ = (Index("ix_refresh_tokens_grant_id_expires_at", "grant_id", "expires_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # Set when it was exchanged for a new one; presenting it again revokes the grant.
-    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed for the console's count of refreshes in the last 24 hours.
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     grant: Mapped[Grant] = relationship(lazy="joined")
 

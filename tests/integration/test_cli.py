@@ -121,3 +121,29 @@ def test_demo_is_idempotent(run):
             "SELECT is_developer FROM accounts WHERE email = 'demo@example.org'"
         ).fetchone()
     assert developer == 1  # the demo account opens the developer console
+
+
+def test_prune_prints_what_it_deleted(run):
+    # Rows written the way the database holds them: naive UTC. Two audit events are past
+    # the default retention (365 days), one is recent; a delivered message is a month old.
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        for created in ("2001-01-01 00:00:00", "2001-01-02 00:00:00", "2999-01-01 00:00:00"):
+            database.execute(
+                "INSERT INTO audit_events (kind, details, created_at) VALUES ('test', '{}', ?)",
+                (created,),
+            )
+        database.execute(
+            "INSERT INTO outbox_messages (kind, target, payload, jti, status, attempts,"
+            " created_at, next_attempt_at, give_up_at) VALUES ('mail', 'x', '{}', 'j1',"
+            " 'delivered', 1, '2001-01-01', '2001-01-01', '2001-01-04')"
+        )
+    pruned = run("prune", "--batch", "1")
+    assert pruned.returncode == 0, pruned.stderr
+    lines = pruned.stdout.splitlines()
+    assert "audit_events: 2" in lines and "outbox_messages: 1" in lines
+    assert "refresh_tokens_of_expired_families: 0" in lines and lines[-1] == "total: 3"
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        (left,) = database.execute("SELECT count(*) FROM audit_events").fetchone()
+    assert left == 1
+    again = run("prune")
+    assert again.returncode == 0 and again.stdout.splitlines()[-1] == "total: 0"

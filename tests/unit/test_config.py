@@ -87,3 +87,13 @@ def test_the_command_refuses_to_start_in_production_without_a_secret(tmp_path):
         [str(passport), "keys", "list"], env=environ, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_retention_settings_are_checked(tmp_path):
+    environ = {"PASSPORT_INSTANCE_DIR": str(tmp_path / "instance")}
+    config = load_config(SECRET, environ=environ)
+    assert config["RETENTION_INTERVAL"] == 60 and config["AUDIT_RETENTION_DAYS"] == 365
+    with pytest.raises(ConfigError, match="RETENTION_BATCH must be at least 1"):
+        load_config({**SECRET, "RETENTION_BATCH": 0}, environ=environ)
+    with pytest.raises(ConfigError, match="AUDIT_RETENTION_DAYS cannot be negative"):
+        load_config(SECRET, environ={**environ, "PASSPORT_AUDIT_RETENTION_DAYS": "-1"})

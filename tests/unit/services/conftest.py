@@ -6,23 +6,8 @@ import pytest
 
 from server.extensions import db
 
-from ...conftest import TEST_SETTINGS, build_app
-
-
-def unit_settings(root, **overrides) -> dict:
-    return dict(
-        TEST_SETTINGS,
-        INSTANCE_DIR=str(root / "instance"),
-        KEYS_DIR=str(root / "keys"),
-        DATABASE_URL=f"sqlite:///{root / 'passport.db'}",
-        **overrides,
-    )
-
-
-def dispose(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+from ...conftest import build_app
+from ..conftest import dispose, unit_settings
 
 
 @pytest.fixture(scope="module")

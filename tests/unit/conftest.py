@@ -1,0 +1,50 @@
+"""Unit tests' apps: the schema from the migrations, no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.extensions import db
+
+from ..conftest import (
+    TEST_SETTINGS,
+    build_app,
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+
+def unit_settings(root, **overrides) -> dict:
+    settings = dict(
+        TEST_SETTINGS,
+        INSTANCE_DIR=str(root / "instance"),
+        KEYS_DIR=str(root / "keys"),
+        DATABASE_URL=f"sqlite:///{root / 'passport.db'}",
+    )
+    settings.update(overrides)
+    return settings
+
+
+def dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend_app(request, tmp_path_factory):
+    """The module's app on an SQLite file, then on a fresh PostgreSQL database."""
+    root = tmp_path_factory.mktemp(f"passport-unit-{request.param}")
+    overrides = {}
+    if request.param == "postgresql":
+        overrides["DATABASE_URL"] = create_postgres_database()
+    app = build_app(unit_settings(root, **overrides))
+    yield app
+    dispose(app)
+    if request.param == "postgresql":
+        drop_postgres_database(overrides["DATABASE_URL"])
+
+
+@pytest.fixture
+def backend(backend_app) -> str:
+    return backend_app.config["DATABASE_URL"].split(":", 1)[0].split("+", 1)[0]
