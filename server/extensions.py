@@ -52,6 +52,18 @@ def _autocommit_engine() -> Engine:
     return engine
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a use case that reads its own
+    rows right after (a sign-in's new session, the code a token response quotes): they are
+    what was just written, and reloading them would cost a SELECT each."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def note_write() -> None:
     """Mark this request as having (maybe) changed the database: it is not retried."""
     g._database_written = True

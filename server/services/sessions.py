@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..models import Account, Grant, LoginSession
 from ..security import random_token
 from . import audit, logouts, two_factor
@@ -60,7 +60,7 @@ def start_session(
         amr=amr,
         new_device=known_device is None,
     )
-    db.session.commit()
+    commit_keeping_loaded()  # signing in reads the new row at once
     return session
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
 from ..security import random_token, sha256_hex
 from . import audit, clients, sessions, token_store
@@ -79,9 +79,14 @@ def find_authorization_code(code: str, client: Client) -> AuthorizationCode | No
     """
     if not code or len(code) > 512:
         return None
-    row = db.session.execute(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == sha256_hex(code))
-    ).scalar_one_or_none()
+    # The login session (and its person, joined) comes in the same query: the identity
+    # map then answers subject_for_code without another round trip.
+    found = db.session.execute(
+        select(AuthorizationCode, LoginSession)
+        .outerjoin(LoginSession, LoginSession.id == AuthorizationCode.session_id)
+        .where(AuthorizationCode.code_hash == sha256_hex(code))
+    ).first()
+    row = found[0] if found else None
     if row is None or row.client_id != client.id:
         return None
     if row.used_at is not None:
@@ -120,8 +125,7 @@ def redeem_authorization_code(row: AuthorizationCode, subject: Subject) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    db.session.expunge(row)  # keeps what it holds after the commit, for the ID token's claims
-    db.session.commit()
+    commit_keeping_loaded()  # the ID token, built after, reads the code's claims
     return True
 
 
@@ -142,11 +146,12 @@ def start_grant(client: Client, subject: Subject, scope: str, refresh_token: str
     db.session.add(grant)
     if refresh_token:
         add_refresh_token(grant.id, refresh_token)
-    db.session.execute(
-        update(Consent)
-        .where(Consent.account_id == subject.account.id, Consent.client_id == client.id)
-        .values(last_used_at=now())
-    )
+    if not client.first_party:  # a first-party portal is never asked, so has no consent row
+        db.session.execute(
+            update(Consent)
+            .where(Consent.account_id == subject.account.id, Consent.client_id == client.id)
+            .values(last_used_at=now())
+        )
 
 
 def add_refresh_token(grant_id: str, token: str) -> None:

@@ -103,8 +103,7 @@ def refresh(token: str) -> str:
     row = tokens.find_refresh_token(token)
     assert row is not None
     successor = random_token(32)
-    tokens.add_refresh_token(row.grant_id, successor)
-    assert tokens.rotate_refresh_token(row)
+    assert tokens.rotate_refresh_token(row, successor)
     return successor
 
 
