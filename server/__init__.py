@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from flask import Flask, redirect, url_for
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,6 +27,16 @@ class Passport(Flask):
         return super().dispatch_request()
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, which builds its signer only for a request that
+    brought a session cookie: the protocol endpoints' callers never do."""
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides every other source (tests use it)."""
     settings = load_config(config)
@@ -36,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=settings["INSTANCE_DIR"],
     )
     app.config.update(settings)
+    app.session_interface = CookieSessions()
     if app.config.get("PROXY_COUNT"):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
