@@ -6,10 +6,9 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Client
+from ..models import Client, ClientSnapshot
+from ..services import client_cache
 from ..services import tokens as token_service
 from .claims import SCOPES_SUPPORTED
 from .endpoints import (
@@ -31,12 +30,10 @@ from .logout import EndSessionEndpoint
 from .tokens import decode_access_token, generate_token
 
 
-def query_client(client_id: str) -> Client | None:
-    if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
-        return None
-    client = db.session.execute(
-        select(Client).where(Client.client_id == client_id)
-    ).scalar_one_or_none()
+def query_client(client_id: str) -> ClientSnapshot | None:
+    """The enabled client of a protocol request, from this process's cache: a read-only
+    copy shared between threads, so grants and endpoints pass on its id, never the object."""
+    client = client_cache.find(client_id)
     if client is None or client.is_disabled:
         return None
     return client
@@ -91,7 +88,7 @@ class AccessToken(dict):
     def scope(self) -> str:
         return self.get_scope()
 
-    def get_client(self) -> Client | None:
+    def get_client(self) -> Client | ClientSnapshot | None:
         return self.holder.client
 
     def get_user(self):

@@ -149,6 +149,8 @@ def delete_client(client: Client, *, actor_id: int | None = None, context=None) 
 
 
 def find_client(client_id: str) -> Client | None:
+    """The client's row, disabled or not, for code that changes it or follows its relations
+    (the console, RFC 7592, deliveries). Protocol requests read client_cache.find instead."""
     if not client_id or len(client_id) > 64:
         return None
     return db.session.execute(

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from ..clock import now
 from ..extensions import db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
+from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
-from . import audit, sessions
+from . import audit, client_cache, sessions
 
 
 @dataclass
@@ -244,7 +245,7 @@ def revoke_grant(grant_id: str, *, reason: str) -> None:
 class TokenHolder:
     """What a live access token stands for: its client and, unless client_credentials, its person."""
 
-    client: Client
+    client: Client | ClientSnapshot
     account: Account | None
 
 
@@ -254,9 +255,7 @@ def live_access_token(claims: dict) -> TokenHolder | None:
     grant_id = claims.get("gid")
     if not grant_id:
         # client_credentials tokens belong to no person; only the client must still be enabled.
-        client = db.session.execute(
-            select(Client).where(Client.client_id == claims.get("client_id"))
-        ).scalar_one_or_none()
+        client = client_cache.find(claims.get("client_id"))
         return TokenHolder(client, None) if client is not None and not client.is_disabled else None
     grant = db.session.get(Grant, grant_id)  # its client and account come joined
     if grant is None or grant.account is None:
