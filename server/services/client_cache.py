@@ -67,7 +67,7 @@ class ClientCache:
     def _load(self, client_id: str) -> ClientSnapshot | None:
         if self.listen_url and self.listener is None:
             self._start_listener()
-        generation = self._generation
+        generation, read_at = self._generation, monotonic()
         row = db.session.execute(
             select(*SNAPSHOT_COLUMNS).where(Client.client_id == client_id)
         ).one_or_none()
@@ -79,7 +79,8 @@ class ClientCache:
             return snapshot
         with self._lock:
             if generation == self._generation:
-                self._entries[client_id] = (snapshot, monotonic() + self._ttl)
+                # As old as the moment before the read, however long the read took.
+                self._entries[client_id] = (snapshot, read_at + self._ttl)
         return snapshot
 
     def invalidate(self, client_ids) -> None:
