@@ -54,6 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _init_keys(app)
+    from .services import client_cache
+
+    client_cache.init_app(app)
 
     from .oauth.server import init_oauth
 

@@ -107,8 +107,11 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
+        from server.services import client_cache
+
         self._server.shutdown()
         self._thread.join(timeout=5)
+        client_cache.stop(self.app)
 
     def app_context(self):
         return self.app.app_context()

@@ -2,7 +2,7 @@
 
 from .accounts import Account
 from .audit import AuditEvent
-from .clients import Client, Consent, InitialAccessToken
+from .clients import Client, ClientSnapshot, Consent, InitialAccessToken
 from .federation import UpstreamIdentity
 from .outbox import OutboxMessage
 from .sessions import LoginSession
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "AuthorizationCode",
     "Client",
+    "ClientSnapshot",
     "Consent",
     "Grant",
     "InitialAccessToken",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
@@ -16,32 +17,14 @@ from .accounts import Account
 from .types import UTCDateTime
 
 
-class Client(ClientMixin, db.Model):
-    __tablename__ = "clients"
+class ClientRules(ClientMixin):
+    """What a client is and allows, read from its registered fields. The row (Client) and
+    its read-only copy (ClientSnapshot, what the protocol endpoints are served from) both
+    use it, so the two cannot disagree on a rule.
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    # SHA-256 of a high-entropy random secret; NULL for public clients.
-    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
-    # After a rotation with a grace period the previous secret still works until it ends.
-    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
-    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    client_id_issued_at: Mapped[int] = mapped_column(default=0)
-    client_secret_expires_at: Mapped[int] = mapped_column(default=0)
-    # RFC 7591 metadata as registered (redirect_uris, grant_types, …).
-    client_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
-    first_party: Mapped[bool] = mapped_column(default=False)
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
-    )
-    # RFC 7592: SHA-256 of the registration access token.
-    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # An operator's hold: only an operator may enable the client again.
-    disabled_by_operator: Mapped[bool] = mapped_column(default=False)
-
-    owner: Mapped[Account | None] = relationship()
+    Expects: id, client_id, client_metadata, client_secret_hash, previous_secret_hash,
+    previous_secret_expires_at, client_secret_expires_at, first_party, disabled_at.
+    """
 
     # --- metadata accessors ---
     def _meta(self, name: str, default=None):
@@ -139,6 +122,84 @@ class Client(ClientMixin, db.Model):
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
+
+
+class Client(ClientRules, db.Model):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of a high-entropy random secret; NULL for public clients.
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # After a rotation with a grace period the previous secret still works until it ends.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_id_issued_at: Mapped[int] = mapped_column(default=0)
+    client_secret_expires_at: Mapped[int] = mapped_column(default=0)
+    # RFC 7591 metadata as registered (redirect_uris, grant_types, …).
+    client_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
+    first_party: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    # RFC 7592: SHA-256 of the registration access token.
+    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An operator's hold: only an operator may enable the client again.
+    disabled_by_operator: Mapped[bool] = mapped_column(default=False)
+
+    owner: Mapped[Account | None] = relationship()
+
+
+class FrozenMetadata(dict):
+    """A client's metadata that refuses changes: a cached client is shared by every thread
+    of the process, so one request changing it would change it for all of them."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a cached client is read-only: load the Client row to change it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return (FrozenMetadata, (dict(self),))
+
+
+def freeze(value):
+    """A deep read-only copy of JSON: objects become FrozenMetadata, arrays tuples."""
+    if isinstance(value, dict):
+        return FrozenMetadata({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ClientSnapshot(ClientRules):
+    """A read-only copy of a Client row, attached to no session: safe to share between
+    threads and requests. It has what the protocol reads (Authlib's ClientMixin and
+    Passport's rules); anything that changes a client, or follows its relationships,
+    loads the row instead."""
+
+    id: int
+    client_id: str
+    client_metadata: FrozenMetadata
+    client_secret_hash: str | None
+    previous_secret_hash: str | None
+    previous_secret_expires_at: datetime | None
+    client_secret_expires_at: int
+    first_party: bool
+    disabled_at: datetime | None
+
+    def __post_init__(self):
+        object.__setattr__(self, "client_metadata", freeze(self.client_metadata or {}))
+
+    def __repr__(self) -> str:
+        return f"<ClientSnapshot {self.client_id}>"
+
+
+SNAPSHOT_FIELDS = tuple(f.name for f in fields(ClientSnapshot))
 
 
 class Consent(db.Model):

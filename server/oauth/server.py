@@ -7,8 +7,8 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
 
-from ..models import Client
-from ..services import clients as client_service
+from ..models import Client, ClientSnapshot
+from ..services import client_cache
 from ..services import tokens as token_service
 from .claims import SCOPES_SUPPORTED
 from .endpoints import (
@@ -30,8 +30,13 @@ from .logout import EndSessionEndpoint
 from .tokens import decode_access_token, generate_token
 
 
-def query_client(client_id: str) -> Client | None:
-    return client_service.find_active_client(client_id)
+def query_client(client_id: str) -> ClientSnapshot | None:
+    """The enabled client of a protocol request, from this process's cache: a read-only
+    copy shared between threads, so grants and endpoints pass on its id, never the object."""
+    client = client_cache.find(client_id)
+    if client is None or client.is_disabled:
+        return None
+    return client
 
 
 def save_token(token: dict, request) -> None:
@@ -85,7 +90,7 @@ class AccessToken(dict):
     def scope(self) -> str:
         return self.get_scope()
 
-    def get_client(self) -> Client | None:
+    def get_client(self) -> Client | ClientSnapshot | None:
         return self.holder.client
 
     def get_user(self):

@@ -149,19 +149,13 @@ def delete_client(client: Client, *, actor_id: int | None = None, context=None) 
 
 
 def find_client(client_id: str) -> Client | None:
+    """The client's row, disabled or not, for code that changes it or follows its relations
+    (the console, RFC 7592, deliveries). Protocol requests read client_cache.find instead."""
     if not client_id or len(client_id) > 64:
         return None
     return db.session.execute(
         select(Client).where(Client.client_id == client_id)
     ).scalar_one_or_none()
-
-
-def find_active_client(client_id: str) -> Client | None:
-    """The enabled client with this id, as the protocol endpoints authenticate it."""
-    if not client_id or not isinstance(client_id, str):
-        return None
-    client = find_client(client_id)
-    return None if client is None or client.is_disabled else client
 
 
 def find_client_by_registration_token(token: str) -> Client | None:

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from ..clock import now
 from ..extensions import commit_keeping_loaded, db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
+from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
-from . import audit, clients, sessions, token_store
+from . import audit, client_cache, sessions, token_store
 from .token_store import AccountClaims, RefreshTokenRecord
 
 
@@ -225,6 +226,11 @@ def revoke_grant(grant_id: str, *, reason: str) -> None:
     db.session.commit()
 
 
+def _active_client(client_id) -> ClientSnapshot | None:
+    client = client_cache.find(client_id)
+    return None if client is None or client.is_disabled else client
+
+
 @dataclass
 class TokenHolder:
     """What a live access token stands for: its client and, unless client_credentials, its person."""
@@ -233,8 +239,8 @@ class TokenHolder:
     account: AccountClaims | None
 
     @property
-    def client(self) -> Client | None:
-        return clients.find_active_client(self.client_id)
+    def client(self) -> ClientSnapshot | None:
+        return _active_client(self.client_id)
 
 
 def live_access_token(claims: dict) -> TokenHolder | None:
@@ -244,7 +250,7 @@ def live_access_token(claims: dict) -> TokenHolder | None:
     client_id = claims.get("client_id")
     if not grant_id:
         # client_credentials tokens belong to no person; only the client must still be enabled.
-        if clients.find_active_client(client_id) is None:
+        if _active_client(client_id) is None:
             return None
         return TokenHolder(client_id, None)
     grant = token_store.load_grant(grant_id)
