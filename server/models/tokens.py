@@ -12,12 +12,13 @@ from datetime import datetime
 
 from authlib.oidc.core import AuthorizationCodeMixin
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
 from .accounts import Account
 from .clients import Client
+from .sessions import LoginSession
 from .types import UTCDateTime
 
 
@@ -47,6 +48,12 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
 
     client: Mapped[Client] = relationship()
     account: Mapped[Account] = relationship()
+    # The sign-in it was issued in (and its person), read with the code in one query.
+    login_session: Mapped[LoginSession | None] = relationship(
+        primaryjoin=lambda: LoginSession.id == foreign(AuthorizationCode.session_id),
+        viewonly=True,
+        lazy="joined",
+    )
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri

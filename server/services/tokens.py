@@ -80,14 +80,9 @@ def find_authorization_code(code: str, client: Client) -> AuthorizationCode | No
     """
     if not code or len(code) > 512:
         return None
-    # The login session (and its person, joined) comes in the same query: the identity
-    # map then answers subject_for_code without another round trip.
-    found = db.session.execute(
-        select(AuthorizationCode, LoginSession)
-        .outerjoin(LoginSession, LoginSession.id == AuthorizationCode.session_id)
-        .where(AuthorizationCode.code_hash == sha256_hex(code))
-    ).first()
-    row = found[0] if found else None
+    row = db.session.execute(
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == sha256_hex(code))
+    ).scalar_one_or_none()  # its login session and person come joined
     if row is None or row.client_id != client.id:
         return None
     if row.used_at is not None:
@@ -100,13 +95,13 @@ def find_authorization_code(code: str, client: Client) -> AuthorizationCode | No
 
 
 def subject_for_code(row: AuthorizationCode) -> Subject | None:
-    session = db.session.get(LoginSession, row.session_id) if row.session_id else None
+    session = row.login_session
     if session is None or not sessions.is_alive(session):
         return None
     return Subject(
         # A snapshot: the ID token is built after the redemption commits, and must not
         # reload the person (nor the code, see redeem_authorization_code).
-        account=token_store.account_claims(row.account),
+        account=token_store.account_claims(session.account),
         grant_id=random_token(18),
         session_id=row.session_id,
         auth_time=row.auth_time,
