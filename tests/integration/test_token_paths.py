@@ -7,7 +7,10 @@ import threading
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+
+from server.extensions import db
 
 from ..support.browser import Browser
 from ..support.relying_party import RelyingParty
@@ -94,3 +97,61 @@ def test_dropped_connections_cost_no_request(live_server, server_settings, porta
 
     drop_connections(server_settings["DATABASE_URL"])
     assert portal.introspect(refreshed.json()["access_token"])["active"] is True
+
+
+class RoundTrips:
+    """The statements the server sends while a block runs: every statement on both engines,
+    and BEGIN, COMMIT and ROLLBACK of transactions (autocommit connections send none)."""
+
+    def __init__(self, live_server):
+        with live_server.app_context():
+            self.engines = [db.engine, live_server.app.extensions["passport.autocommit_engine"]]
+        self.sent: list[str] = []
+
+    def statement(self, conn, cursor, statement, *args):
+        self.sent.append(statement.split()[0].upper())
+
+    def transaction(self, name):
+        def record(conn, *args):
+            if conn.get_isolation_level() != "AUTOCOMMIT":
+                self.sent.append(name)
+
+        return record
+
+    def __enter__(self):
+        self.hooks = [(e, "before_cursor_execute", self.statement) for e in self.engines]
+        self.hooks += [
+            (self.engines[0], n, self.transaction(n.upper()))
+            for n in ("begin", "commit", "rollback")
+        ]
+        for target, name, hook in self.hooks:
+            event.listen(target, name, hook)
+        return self
+
+    def __exit__(self, *exc):
+        for target, name, hook in self.hooks:
+            event.remove(target, name, hook)
+
+
+def test_the_hot_paths_keep_their_round_trip_budget(live_server, portal, person, backend):
+    """Invariant of the hot paths (DESIGN.md): userinfo and introspection one statement,
+    client_credentials none, a refresh three at most, a signed-in code flow fifteen."""
+    tokens = signed_in(live_server, portal, person)
+    assert portal.userinfo(tokens["access_token"]).status_code == 200  # warm: pools, cache
+    with RoundTrips(live_server) as trips:
+        assert portal.userinfo(tokens["access_token"]).status_code == 200
+    assert trips.sent == ["SELECT"]
+    with RoundTrips(live_server) as trips:
+        assert portal.introspect(tokens["access_token"])["active"] is True
+    assert trips.sent == ["SELECT"]
+    with RoundTrips(live_server) as trips:
+        assert portal.refresh(tokens["refresh_token"]).status_code == 200
+    if backend == "postgresql":
+        assert trips.sent == ["SELECT", "WITH"]  # the rotation is one statement
+    else:
+        assert trips.sent.count("SELECT") == 1 and len(trips.sent) <= 5
+    with Browser(live_server.url) as browser:
+        portal.sign_in(browser, person.email, person.password)
+        with RoundTrips(live_server) as trips:
+            portal.sign_in(browser, person.email, person.password)  # signed in already
+    assert len(trips.sent) <= 15, trips.sent
