@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..clock import now
 from ..extensions import autocommit_connection, db, note_write
 from ..models import Account, Client, Grant, LoginSession, RefreshToken
 from ..models.sessions import session_is_active
 from ..security import sha256_hex
+from .driver_sql import DriverStatement
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,24 +149,26 @@ def _joined(statement):
     )
 
 
-_REFRESH_QUERY = _joined(
-    select(
-        *_GRANT_COLUMNS,
-        RefreshToken.id,
-        RefreshToken.created_at,
-        RefreshToken.expires_at,
-        RefreshToken.rotated_at,
-    )
-    .select_from(RefreshToken)
-    .join(Grant, Grant.id == RefreshToken.grant_id)
-).where(RefreshToken.token_hash == bindparam("token_hash"))
+_REFRESH_QUERY = DriverStatement(
+    _joined(
+        select(
+            *_GRANT_COLUMNS,
+            RefreshToken.id,
+            RefreshToken.created_at,
+            RefreshToken.expires_at,
+            RefreshToken.rotated_at,
+        )
+        .select_from(RefreshToken)
+        .join(Grant, Grant.id == RefreshToken.grant_id)
+    ).where(RefreshToken.token_hash == bindparam("token_hash"))
+)
 
-_GRANT_QUERY = _joined(select(*_GRANT_COLUMNS).select_from(Grant)).where(
-    Grant.id == bindparam("grant_id")
+_GRANT_QUERY = DriverStatement(
+    _joined(select(*_GRANT_COLUMNS).select_from(Grant)).where(Grant.id == bindparam("grant_id"))
 )
 
 
-def _grant_state(row: Row) -> GrantState:
+def _grant_state(row: tuple) -> GrantState:
     (
         grant_id,
         client_pk,
@@ -208,7 +211,7 @@ def load_refresh_token(token: str) -> RefreshTokenRecord | None:
     """The stored refresh token with its grant, live or not; one SELECT, no side effects."""
     if not token or not isinstance(token, str) or len(token) > 512:
         return None
-    row = autocommit_connection().execute(_REFRESH_QUERY, {"token_hash": sha256_hex(token)}).first()
+    row = _REFRESH_QUERY.first(autocommit_connection(), {"token_hash": sha256_hex(token)})
     if row is None:
         return None
     token_id, created_at, expires_at, rotated_at = row[_GRANT_WIDTH:]
@@ -225,7 +228,7 @@ def load_grant(grant_id: str) -> GrantState | None:
     """A grant with its client, person and login session; one SELECT, no side effects."""
     if not grant_id or not isinstance(grant_id, str) or len(grant_id) > 64:
         return None
-    row = autocommit_connection().execute(_GRANT_QUERY, {"grant_id": grant_id}).first()
+    row = _GRANT_QUERY.first(autocommit_connection(), {"grant_id": grant_id})
     return _grant_state(row) if row is not None else None
 
 
@@ -244,7 +247,7 @@ _STORE_SUCCESSOR = insert(RefreshToken).values(_SUCCESSOR)
 # PostgreSQL: retire and store in ONE statement, atomic by itself: the successor exists
 # only if this request's retirement won.
 _retired = _RETIRE.returning(RefreshToken.grant_id).cte("retired")
-_ROTATE = (
+_ROTATE = DriverStatement(
     insert(RefreshToken)
     .from_select(
         list(_SUCCESSOR),
@@ -270,7 +273,7 @@ def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
     note_write()
     connection = autocommit_connection()
     if connection.dialect.name == "postgresql":
-        return connection.execute(_ROTATE, values).first() is not None
+        return _ROTATE.first(connection, values) is not None
     # SQLite has no data-modifying CTE: the two statements in one short transaction.
     with db.engine.begin() as transaction:
         if transaction.execute(_RETIRE, values).rowcount != 1:
