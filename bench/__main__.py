@@ -166,6 +166,8 @@ class Bench:
             time.sleep(0.3)
             end = log.offset() if log else None
             counts.add_endpoint(endpoint.name, log, start, middle, end, n)
+        if log and log.problem:  # the log may have become unreadable on the way
+            counts.problem = log.problem
         self.stop_server()
         if self.database is not None:
             self.database.set_statement_logging(False)

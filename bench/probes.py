@@ -138,32 +138,34 @@ class StatementLog:
     def offset(self) -> int | None:
         if self.problem:
             return None
-        return self.path.stat().st_size
+        try:
+            return self.path.stat().st_size
+        except OSError as error:  # rotated away mid-run, say
+            self.problem = f"the PostgreSQL log {self.path} went away: {error.strerror}"
+            return None
 
     def count(self, start: int | None, end: int | None) -> int | None:
         """Statements logged for the database between two offsets."""
         if self.problem or start is None or end is None:
             return None
-        counted = 0
-        with self.path.open("rb") as log:
-            log.seek(start)
-            for raw in log.read(end - start).splitlines():
-                line = raw.decode("utf-8", "replace")
-                match = self.STATEMENT.search(line)
-                if match and self.database in line[: match.start()]:
-                    counted += 1
-        return counted
+        found = self.statements(start, end)
+        return None if self.problem else len(found)
 
     def statements(self, start: int | None, end: int | None) -> list[str]:
         """The statements themselves, parameters left out, for the report of what runs."""
         if self.problem or start is None or end is None:
             return []
+        try:
+            with self.path.open("rb") as log:
+                log.seek(start)
+                chunk = log.read(max(0, end - start))
+        except OSError as error:
+            self.problem = f"cannot read the PostgreSQL log {self.path}: {error.strerror}"
+            return []
         found = []
-        with self.path.open("rb") as log:
-            log.seek(start)
-            for raw in log.read(end - start).splitlines():
-                line = raw.decode("utf-8", "replace")
-                match = self.STATEMENT.search(line)
-                if match and self.database in line[: match.start()]:
-                    found.append(line[match.end() :].strip())
+        for raw in chunk.splitlines():
+            line = raw.decode("utf-8", "replace")
+            match = self.STATEMENT.search(line)
+            if match and self.database in line[: match.start()]:
+                found.append(line[match.end() :].strip())
         return found
