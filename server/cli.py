@@ -100,10 +100,7 @@ def _gunicorn_argv(bind: str, workers: int, threads: int, access_log: bool) -> l
 
 
 def _granian_argv(host: str, port: str, workers: int, threads: int, access_log: bool) -> list[str]:
-    import importlib.util
-
-    if importlib.util.find_spec("granian") is None:
-        raise click.ClickException("granian is not installed: pip install granian")
+    # WSGI runs on granian's blocking threads; its own Rust runtime does the HTTP.
     argv = ["granian", "--interface", "wsgi", "--host", host.strip("[]"), "--port", port]
     argv += ["--workers", str(workers), "--blocking-threads", str(threads)]
     argv += ["--access-log" if access_log else "--no-access-log"]

@@ -135,8 +135,6 @@ def _free_port() -> int:
 
 @pytest.mark.parametrize(("server", "access_log"), [("gunicorn", "true"), ("granian", "false")])
 def test_serve_starts_the_chosen_server(run, server, access_log):
-    if server == "granian":
-        pytest.importorskip("granian")
     port = _free_port()
     served = subprocess.Popen(
         [PASSPORT, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--server", server],
