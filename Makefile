@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench translations setup clean
+.PHONY: run test lint format bench bench-big translations setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## make bench: the hot endpoints on a fresh PostgreSQL database (BENCH_ARGS="--server granian", …)
 bench: setup
-	$(BIN)/python bench/token_endpoint.py
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## make bench-big: the same, and the flat-with-data pass with a million stored refresh tokens too
+bench-big: setup
+	$(BIN)/python -m bench --big $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

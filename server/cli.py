@@ -46,29 +46,65 @@ def run_command(host: str, port: int):
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+def _default_workers() -> int:
+    # The cores this process may run on: fewer than the machine's under taskset or a
+    # container's CPU set, and a worker per core is what keeps each core busy.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 @main.command("serve")
-@click.option("--bind", default="127.0.0.1:5000", show_default=True)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--bind", default="127.0.0.1:5000", show_default=True, help="HOST:PORT")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes  [default: one per core]",
+)
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-def serve_command(bind: str, workers: int, threads: int):
-    """Serve for production with gunicorn."""
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--access-logfile",
-            "-",
-            "server.wsgi:app",
-        ],
-    )
+@click.option(
+    "--server",
+    "server_name",
+    type=click.Choice(["gunicorn", "granian"]),
+    default="gunicorn",
+    show_default=True,
+    help="The WSGI server underneath.",
+)
+def serve_command(bind: str, workers: int | None, threads: int, server_name: str):
+    """Serve for production: one command, whichever WSGI server runs underneath."""
+    from .config import load_config
+
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise click.BadParameter("expected HOST:PORT", param_hint="--bind")
+    try:
+        # Checked here, before the server forks workers that would each fail the same way.
+        access_log = load_config()["ACCESS_LOG"]
+    except ConfigError as error:
+        click.echo(f"Configuration error: {error}", err=True)
+        sys.exit(2)
+    workers = workers or _default_workers()
+    if server_name == "granian":
+        argv = _granian_argv(host, port, workers, threads, access_log)
+    else:
+        argv = _gunicorn_argv(bind, workers, threads, access_log)
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+
+
+def _gunicorn_argv(bind: str, workers: int, threads: int, access_log: bool) -> list[str]:
+    argv = ["gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads)]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return [*argv, "server.wsgi:app"]
+
+
+def _granian_argv(host: str, port: str, workers: int, threads: int, access_log: bool) -> list[str]:
+    # WSGI runs on granian's blocking threads; its own Rust runtime does the HTTP.
+    argv = ["granian", "--interface", "wsgi", "--host", host.strip("[]"), "--port", port]
+    argv += ["--workers", str(workers), "--blocking-threads", str(threads)]
+    argv += ["--access-log" if access_log else "--no-access-log"]
+    return [*argv, "server.wsgi:app"]
 
 
 @main.group("users")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,7 @@ def run(tmp_path):
 
     assert passport("db", "upgrade").returncode == 0
     passport.tmp_path = tmp_path
+    passport.environ = environ
     return passport
 
 
@@ -147,3 +151,39 @@ def test_prune_prints_what_it_deleted(run):
     assert left == 1
     again = run("prune")
     assert again.returncode == 0 and again.stdout.splitlines()[-1] == "total: 0"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("server", "access_log"), [("gunicorn", "true"), ("granian", "false")])
+def test_serve_starts_the_chosen_server(run, server, access_log):
+    port = _free_port()
+    served = subprocess.Popen(
+        [PASSPORT, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--server", server],
+        env={**run.environ, "PASSPORT_ACCESS_LOG": access_log},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, status = time.monotonic() + 60, None
+        while status is None and time.monotonic() < deadline and served.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/jwks.json", timeout=2) as r:
+                    status, body = r.status, json.load(r)
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200 and body["keys"]
+    finally:
+        served.terminate()
+        output = served.communicate(timeout=30)[0]
+    assert ("/jwks.json" in output) == (access_log == "true")
+
+
+def test_serve_refuses_a_bind_without_a_port(run):
+    refused = run("serve", "--bind", "127.0.0.1")
+    assert refused.returncode == 2 and "HOST:PORT" in refused.stderr
