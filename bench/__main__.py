@@ -36,7 +36,7 @@ DATA_ENDPOINTS = ("refresh", "userinfo")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument(
         "--requests", type=int, default=1500, help="per cell, endpoints other than refresh"
     )

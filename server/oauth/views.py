@@ -54,7 +54,7 @@ def refuse_non_ascii_tokens():
         return None
     for name in ASCII_TOKEN_PARAMETERS:
         for value in request.values.getlist(name):
-            if not all(" " <= c <= "~" for c in value):
+            if not (value.isascii() and value.isprintable()):  # %x20-7E, in C
                 description = f"'{name}' must be printable ASCII."
                 if request.endpoint == "oauth.authorize":
                     return render_template(
