@@ -7,6 +7,10 @@ the three ends — without storing access tokens.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from flask import current_app
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -14,6 +18,7 @@ from joserfc.errors import JoseError
 from ..clock import timestamp
 from ..security import random_token
 from ..services import tokens as token_service
+from .keys import KeyView
 
 
 def keystore():
@@ -63,17 +68,11 @@ def generate_token(
 
 def decode_access_token(token_string: str) -> tuple[dict, token_service.TokenHolder] | None:
     """The claims of a live access token signed by us, with its client and person; or None."""
-    if not token_string or len(token_string) > 8192:
+    if not token_string or not isinstance(token_string, str) or len(token_string) > 8192:
         return None
-    try:
-        token = jwt.decode(
-            token_string, keystore().verification_keys(), algorithms=["RS256", "ES256"]
-        )
-    except (JoseError, ValueError, TypeError):
+    claims = _signed_claims(token_string, keystore().view())
+    if claims is None:
         return None
-    if token.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
-        return None
-    claims = token.claims
     registry = jwt.JWTClaimsRegistry(
         now=timestamp(),
         iss={"essential": True, "value": current_app.config["ISSUER"]},
@@ -89,3 +88,21 @@ def decode_access_token(token_string: str) -> tuple[dict, token_service.TokenHol
     if holder is None:
         return None
     return claims, holder
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed_claims(token_string: str, keys: KeyView) -> Mapping | None:
+    """The claims of an access token whose signature one of the published keys verifies.
+
+    A portal or resource server presents the same token many times (userinfo, introspection)
+    and an ES256 verification costs a few hundred µs here: the answer for a token string is
+    kept per view of the keys (a rotation, or a key's expiry, starts afresh). Only the signature's verdict
+    is kept: expiry, issuer and the grant's liveness are checked on every use.
+    """
+    try:
+        token = jwt.decode(token_string, keys.key_set, algorithms=["RS256", "ES256"])
+    except (JoseError, ValueError, TypeError):
+        return None
+    if token.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
+        return None
+    return MappingProxyType(token.claims)
