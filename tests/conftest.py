@@ -180,6 +180,9 @@ def live_server(server_settings):
     server.stop()
     with server.app_context():
         db.engine.dispose()
+        autocommit = server.app.extensions.get("passport.autocommit_engine")
+        if autocommit is not None:
+            autocommit.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from server.extensions import db
@@ -29,6 +31,20 @@ def dispose(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+        autocommit = app.extensions.get("passport.autocommit_engine")
+        if autocommit is not None:
+            autocommit.dispose()
+
+
+@contextmanager
+def within(app):
+    """The app inside an app context; configuration changes end with the block."""
+    saved = dict(app.config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+    app.config.clear()
+    app.config.update(saved)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -13,17 +13,15 @@ from server.extensions import db
 from server.models import AuditEvent
 from server.services import audit
 
+from ..conftest import within
+
 DAY = 86400
 
 
 @pytest.fixture
 def app(backend_app):
-    saved = dict(backend_app.config)
-    with backend_app.app_context():
-        yield backend_app
-        db.session.remove()
-    backend_app.config.clear()
-    backend_app.config.update(saved)
+    with within(backend_app) as app:
+        yield app
 
 
 def old_event() -> int:

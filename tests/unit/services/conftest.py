@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.extensions import db
-
 from ...conftest import build_app
-from ..conftest import dispose, unit_settings
+from ..conftest import dispose, unit_settings, within
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +18,8 @@ def shared_app(tmp_path_factory):
 @pytest.fixture
 def app(shared_app):
     """The module's app inside an app context; configuration changes end with the test."""
-    saved = dict(shared_app.config)
-    with shared_app.app_context():
-        yield shared_app
-        db.session.remove()
-    shared_app.config.clear()
-    shared_app.config.update(saved)
+    with within(shared_app) as app:
+        yield app
 
 
 @pytest.fixture

@@ -28,17 +28,15 @@ from server.services import audit, clients, outbox, sessions, tokens, two_factor
 from server.services.accounts import create_account
 from server.services.retention import prune
 
+from ..conftest import within
+
 DAY = 86400
 
 
 @pytest.fixture
 def app(backend_app):
-    saved = dict(backend_app.config)
-    with backend_app.app_context():
-        yield backend_app
-        db.session.remove()
-    backend_app.config.clear()
-    backend_app.config.update(saved)
+    with within(backend_app) as app:
+        yield app
 
 
 @pytest.fixture
