@@ -72,3 +72,14 @@ def test_rotation_keeps_earlier_tokens_verifiable(live_server, factories):
         with live_server.app_context():
             store.rotate("RS256", delay_seconds=0)
             store.rotate("ES256", delay_seconds=0)
+
+
+def test_jwks_and_discovery_answer_a_cached_copy_with_304(live_server):
+    for path in ("/jwks.json", "/.well-known/openid-configuration"):
+        first = requests.get(live_server.url + path, timeout=10)
+        tag = first.headers["ETag"]
+        assert first.status_code == 200 and first.json() and tag
+        again = requests.get(live_server.url + path, headers={"If-None-Match": tag}, timeout=10)
+        assert again.status_code == 304 and not again.content
+        other = requests.get(live_server.url + path, headers={"If-None-Match": '"x"'}, timeout=10)
+        assert other.status_code == 200 and other.json() == first.json()
