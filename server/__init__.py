@@ -14,6 +14,18 @@ from .config import PROJECT_ROOT, load_config
 
 
 class Passport(Flask):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        # Flask asks inspect whether each hook and view is a coroutine on every request; the
+        # answer never changes, so it is asked once per function.
+        sync = self._sync_functions.get(func)
+        if sync is None:
+            sync = self._sync_functions[func] = super().ensure_sync(func)
+        return sync
+
     def dispatch_request(self):
         try:
             return super().dispatch_request()
@@ -35,6 +47,11 @@ class CookieSessions(SecureCookieSessionInterface):
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified and not session.accessed:
+            return  # nothing to write, delete or vary on
+        super().save_session(app, session, response)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -16,6 +16,7 @@ only when keys.json changes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -202,6 +203,7 @@ class KeyView:
         self.jwks_json = json.dumps(
             {"keys": [k.public_jwk() for k in self.published]}, separators=(",", ":")
         ).encode()
+        self.jwks_etag = etag_of(self.jwks_json)
         changes = [k.activate_at for k in keys] + [
             k.retired_at + retention for k in keys if k.retired_at is not None
         ]
@@ -210,6 +212,10 @@ class KeyView:
 
     def valid_at(self, moment: datetime) -> bool:
         return moment >= self.since and (self.until is None or moment < self.until)
+
+
+def etag_of(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
 
 
 def _set_retirement(keys: list[SigningKey]) -> None:
