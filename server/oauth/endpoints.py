@@ -49,21 +49,19 @@ class PresentedToken:
         return self.payload is None
 
 
-def find_presented_token(token_string: str, hint: str | None) -> PresentedToken | None:
-    if not token_string or len(token_string) > 8192:
+def find_presented_token(token_string: str) -> PresentedToken | None:
+    """The token presented to revocation or introspection, of whichever kind it is.
+
+    RFC 7009 §2.1 and RFC 7662 §2.1 let the server search every kind whatever the
+    token_type_hint says. The token's own shape tells the kind here, so no lookup is
+    wasted: an access token is a JWT (two dots), a refresh token a random URL-safe string
+    (none).
+    """
+    if not token_string or not isinstance(token_string, str) or len(token_string) > 8192:
         return None
-    kinds = ["refresh_token", "access_token"]
-    if hint == "access_token":
-        kinds.reverse()
-    for kind in kinds:
-        token = (
-            _find_access_token(token_string)
-            if kind == "access_token"
-            else _find_refresh_token(token_string)
-        )
-        if token is not None:
-            return token
-    return None
+    if token_string.count(".") == 2:
+        return _find_access_token(token_string)
+    return _find_refresh_token(token_string)
 
 
 def _find_access_token(token_string: str) -> PresentedToken | None:
@@ -114,7 +112,7 @@ class RevocationEndpoint(_RevocationEndpoint):
     CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
-        return find_presented_token(token_string, token_type_hint)
+        return find_presented_token(token_string)
 
     def revoke_token(self, token, request):
         # RFC 7009 §2.1: revoking either token of a grant invalidates the whole grant.
@@ -126,7 +124,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
-        return find_presented_token(token_string, token_type_hint)
+        return find_presented_token(token_string)
 
     def check_permission(self, token, client, request):
         return token.check_client(client)

@@ -66,6 +66,10 @@ def test_a_rotation_keeps_the_grant(live_server, portal, person):
     introspected = portal.introspect(second["refresh_token"])
     assert introspected["active"] is True and introspected["sub"] == person.sub
     assert portal.introspect(first["refresh_token"])["active"] is False
+    # RFC 7662 §2.1: a wrong token_type_hint does not hide a token.
+    assert portal.introspect(second["refresh_token"], hint="access_token")["active"] is True
+    assert portal.introspect(second["access_token"], hint="refresh_token")["active"] is True
+    assert portal.introspect("not.a.token")["active"] is False
 
 
 def drop_connections(database_url: str) -> int:
