@@ -203,10 +203,6 @@ def _grant_state(row: tuple) -> GrantState:
     )
 
 
-def idle_timeout() -> timedelta:
-    return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
-
-
 def load_refresh_token(token: str) -> RefreshTokenRecord | None:
     """The stored refresh token with its grant, live or not; one SELECT, no side effects."""
     if not token or not isinstance(token, str) or len(token) > 512:

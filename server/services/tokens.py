@@ -169,7 +169,7 @@ def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:
 
 
 def refresh_token_is_live(record: RefreshTokenRecord) -> bool:
-    return record.is_live(now(), token_store.idle_timeout())
+    return record.is_live(now(), sessions.idle_timeout())
 
 
 def find_refresh_token(token: str) -> RefreshTokenRecord | None:
@@ -255,6 +255,6 @@ def live_access_token(claims: dict) -> TokenHolder | None:
         return None
     if grant.account.credential_epoch != claims.get("epoch"):
         return None
-    if not grant.is_live(now(), token_store.idle_timeout()):
+    if not grant.is_live(now(), sessions.idle_timeout()):
         return None
     return TokenHolder(client_id, grant.account)
