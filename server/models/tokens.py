@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from authlib.oidc.core import AuthorizationCodeMixin
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
 from .accounts import Account
 from .clients import Client
-from .sessions import LoginSession
 from .types import UTCDateTime
 
 
-class AuthorizationCode(AuthorizationCodeMixin, db.Model):
+class AuthorizationCode(db.Model):
     __tablename__ = "authorization_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,30 +46,6 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
 
     client: Mapped[Client] = relationship()
     account: Mapped[Account] = relationship()
-    # The sign-in it was issued in (and its person), read with the code in one query.
-    login_session: Mapped[LoginSession | None] = relationship(
-        primaryjoin=lambda: LoginSession.id == foreign(AuthorizationCode.session_id),
-        viewonly=True,
-        lazy="joined",
-    )
-
-    def get_redirect_uri(self) -> str | None:
-        return self.redirect_uri
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def get_nonce(self) -> str | None:
-        return self.nonce
-
-    def get_auth_time(self) -> int:
-        return self.auth_time
-
-    def get_acr(self) -> str | None:
-        return self.acr
-
-    def get_amr(self) -> list[str]:
-        return list(self.amr or [])
 
 
 class Grant(db.Model):
@@ -117,10 +91,3 @@ class RefreshToken(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     grant: Mapped[Grant] = relationship(lazy="joined")
-
-    # --- what Authlib's RefreshTokenGrant asks of a token ---
-    def check_client(self, client: Client) -> bool:
-        return self.grant.client_id == client.id
-
-    def get_scope(self) -> str:
-        return self.grant.scope

@@ -41,7 +41,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def delete_authorization_code(self, authorization_code):
         # RFC 6749 §4.1.2: single use. Two concurrent redemptions: one wins, one is refused.
-        if not token_service.redeem_authorization_code(authorization_code, self.request.user):
+        request = self.request
+        issued = request.issued_token
+        if not token_service.redeem_authorization_code(
+            authorization_code,
+            request.user,
+            request.client,
+            issued.get("scope", ""),
+            issued.get("refresh_token"),
+        ):
             raise InvalidGrantError("The code was already used.")
 
 
@@ -56,7 +64,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token_service.subject_for_refresh(refresh_token)
 
     def revoke_old_credential(self, refresh_token):
-        successor = self.request.successor_refresh_token
+        successor = self.request.issued_token["refresh_token"]
         if not token_service.rotate_refresh_token(refresh_token, successor):
             raise InvalidGrantError("The refresh token was already used.")
 

@@ -9,7 +9,6 @@ from flask import Flask, current_app
 
 from ..models import Client, ClientSnapshot
 from ..services import client_cache
-from ..services import tokens as token_service
 from .claims import SCOPES_SUPPORTED
 from .endpoints import (
     ClientConfigurationEndpoint,
@@ -44,14 +43,11 @@ def save_token(token: dict, request) -> None:
     subject = request.user
     if subject is None:
         return  # client_credentials: nothing to store, access tokens are self-contained
-    if request.payload.grant_type == "authorization_code":
-        token_service.start_grant(
-            request.client, subject, token.get("scope", ""), token.get("refresh_token")
-        )
-    elif request.payload.grant_type == "refresh_token":
-        # Stored by the rotation itself (RefreshTokenGrant.revoke_old_credential), in the
-        # same statement that retires its predecessor.
-        request.successor_refresh_token = token["refresh_token"]
+    # Both are stored by the statement that spends what the client presented, so nothing
+    # exists unless that request won: the code's redemption starts the grant with its first
+    # refresh token (AuthorizationCodeGrant.delete_authorization_code), the rotation stores
+    # the successor (RefreshTokenGrant.revoke_old_credential).
+    request.issued_token = token
 
 
 class Issuer(IssuerParameter):

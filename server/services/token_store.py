@@ -4,7 +4,9 @@ A refresh, a userinfo call and an introspection each ask the database one thing:
 presented refresh token, or the grant an access token names, joined with its client,
 person and login session. A rotation is one conditional UPDATE … RETURNING feeding the
 INSERT of the successor (one statement on PostgreSQL), so of two concurrent uses of one
-refresh token exactly one wins (invariant 6).
+refresh token exactly one wins (invariant 6). A code exchange is the same shape: the code
+with its sign-in in one SELECT, then marking it used and storing the grant it starts in
+one statement, so of two concurrent redemptions exactly one starts a grant.
 
 Reads run on a connection in autocommit, checked out once per request: a single SELECT
 needs no BEGIN, COMMIT or ROLLBACK round trip.
@@ -16,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
 from ..clock import now
 from ..extensions import autocommit_connection, db, note_write
-from ..models import Account, Client, Grant, LoginSession, RefreshToken
+from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
 from ..models.sessions import session_is_active
 from ..security import sha256_hex
 from .driver_sql import DriverStatement
@@ -160,7 +162,7 @@ _REFRESH_QUERY = DriverStatement(
         )
         .select_from(RefreshToken)
         .join(Grant, Grant.id == RefreshToken.grant_id)
-    ).where(RefreshToken.token_hash == bindparam("token_hash"))
+    ).where(RefreshToken.token_hash == bindparam("secret_hash"))
 )
 
 _GRANT_QUERY = DriverStatement(
@@ -203,11 +205,17 @@ def _grant_state(row: tuple) -> GrantState:
     )
 
 
+def _row_of_secret(query: DriverStatement, secret: str) -> tuple | None:
+    """The row a presented secret (a refresh token, a code) names through its stored hash;
+    None at once for anything that cannot be one."""
+    if not secret or not isinstance(secret, str) or len(secret) > 512:
+        return None
+    return query.first(autocommit_connection(), {"secret_hash": sha256_hex(secret)})
+
+
 def load_refresh_token(token: str) -> RefreshTokenRecord | None:
     """The stored refresh token with its grant, live or not; one SELECT, no side effects."""
-    if not token or not isinstance(token, str) or len(token) > 512:
-        return None
-    row = _REFRESH_QUERY.first(autocommit_connection(), {"token_hash": sha256_hex(token)})
+    row = _row_of_secret(_REFRESH_QUERY, token)
     if row is None:
         return None
     token_id, created_at, expires_at, rotated_at = row[_GRANT_WIDTH:]
@@ -275,4 +283,232 @@ def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
         if transaction.execute(_RETIRE, values).rowcount != 1:
             return False
         transaction.execute(_STORE_SUCCESSOR, values)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    """A stored authorization code with its person and the sign-in it was issued in; what
+    Authlib's AuthorizationCodeGrant and its OpenID and PKCE extensions ask of a code."""
+
+    id: int
+    client_pk: int
+    session_id: str | None
+    redirect_uri: str | None
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: int
+    amr: list
+    acr: str | None
+    offline: bool
+    expires_at: datetime
+    used: bool
+    grant_id: str | None
+    account: AccountClaims | None
+    # The login session's state, as in GrantState.
+    session: tuple | None
+
+    def get_redirect_uri(self) -> str | None:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str | None:
+        return self.acr
+
+    def get_amr(self) -> list[str]:
+        return list(self.amr)
+
+    def session_is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
+        return self.session is not None and session_is_active(*self.session, moment, idle_timeout)
+
+
+_CODE_COLUMNS = (
+    AuthorizationCode.id,
+    AuthorizationCode.client_id,
+    AuthorizationCode.session_id,
+    AuthorizationCode.redirect_uri,
+    AuthorizationCode.scope,
+    AuthorizationCode.nonce,
+    AuthorizationCode.code_challenge,
+    AuthorizationCode.code_challenge_method,
+    AuthorizationCode.auth_time,
+    AuthorizationCode.amr,
+    AuthorizationCode.acr,
+    AuthorizationCode.offline,
+    AuthorizationCode.expires_at,
+    AuthorizationCode.used_at,
+    AuthorizationCode.grant_id,
+    *_ACCOUNT_COLUMNS,
+    LoginSession.ended_at,
+    LoginSession.expires_at,
+    LoginSession.remember,
+    LoginSession.last_seen_at,
+)
+_CODE_QUERY = DriverStatement(
+    select(*_CODE_COLUMNS)
+    .select_from(AuthorizationCode)
+    .outerjoin(Account, Account.id == AuthorizationCode.account_id)
+    .outerjoin(LoginSession, LoginSession.id == AuthorizationCode.session_id)
+    .where(AuthorizationCode.code_hash == bindparam("secret_hash"))
+)
+
+
+def load_authorization_code(code: str) -> CodeRecord | None:
+    """The stored code with its person and sign-in, used or not; one SELECT, no side effects."""
+    row = _row_of_secret(_CODE_QUERY, code)
+    if row is None:
+        return None
+    account_fields = row[15:25]
+    session_fields = row[25:29]
+    return CodeRecord(
+        *row[:12],
+        expires_at=row[12],
+        used=row[13] is not None,
+        grant_id=row[14],
+        account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
+        session=tuple(session_fields) if session_fields[1] is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewGrant:
+    """The grant a code redemption starts, and its first refresh token if it has one."""
+
+    id: str
+    client_pk: int
+    account_id: int
+    session_id: str | None
+    scope: str
+    offline: bool
+    credential_epoch: int
+    auth_time: int | None
+    amr: list
+    acr: str | None
+    refresh_token: str | None
+    # A portal that was asked for consent: the consent's last use is this redemption.
+    touches_consent: bool
+
+
+def _named(table, prefix: str, columns: tuple[str, ...]) -> dict:
+    # Parameters are named apart from the columns, which SQLAlchemy reserves for VALUES.
+    return {name: bindparam(prefix + name, type_=table.c[name].type) for name in columns}
+
+
+_CODE_USED = (
+    update(AuthorizationCode)
+    .where(AuthorizationCode.id == bindparam("code_id"), AuthorizationCode.used_at.is_(None))
+    .values(
+        used_at=bindparam("moment", type_=AuthorizationCode.used_at.type),
+        grant_id=bindparam("new_grant_id", type_=AuthorizationCode.grant_id.type),
+    )
+)
+_GRANT_VALUES = _named(
+    Grant.__table__,
+    "new_grant_",
+    (
+        "id",
+        "client_id",
+        "account_id",
+        "session_id",
+        "scope",
+        "offline",
+        "credential_epoch",
+        "auth_time",
+        "amr",
+        "acr",
+        "created_at",
+    ),
+)
+_FIRST_TOKEN = _named(RefreshToken.__table__, "first_", ("token_hash", "created_at", "expires_at"))
+_CONSENT_USED = (
+    update(Consent)
+    .where(
+        Consent.account_id == bindparam("new_grant_account_id"),
+        Consent.client_id == bindparam("new_grant_client_id"),
+    )
+    .values(last_used_at=bindparam("moment", type_=Consent.last_used_at.type))
+)
+
+
+def _redemption(with_token: bool, with_consent: bool) -> DriverStatement:
+    """PostgreSQL: mark the code used, start the grant, store its first refresh token and
+    touch the consent in ONE statement; the grant exists only if this redemption won."""
+    used = _CODE_USED.returning(AuthorizationCode.id).cte("used")
+    started = (
+        insert(Grant)
+        .from_select(list(_GRANT_VALUES), select(*_GRANT_VALUES.values()).select_from(used))
+        .returning(Grant.id)
+        .cte("started")
+    )
+    statement = select(started.c.id)
+    if with_token:
+        first_token = insert(RefreshToken).from_select(
+            ["grant_id", *_FIRST_TOKEN],
+            select(started.c.id, *_FIRST_TOKEN.values()),
+        )
+        statement = statement.add_cte(first_token.cte("first_token"))
+    if with_consent:
+        touched = _CONSENT_USED.where(exists(select(started.c.id)))
+        statement = statement.add_cte(touched.cte("consent_used"))
+    return DriverStatement(statement)
+
+
+_REDEMPTIONS = {
+    (with_token, with_consent): _redemption(with_token, with_consent)
+    for with_token in (False, True)
+    for with_consent in (False, True)
+}
+
+
+def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
+    """Mark `code` used and store the grant it starts; False if another request redeemed it
+    first (RFC 6749 §4.1.2: a code is used once)."""
+    moment = now()
+    values = {
+        "code_id": code.id,
+        "moment": moment,
+        "new_grant_id": grant.id,
+        "new_grant_client_id": grant.client_pk,
+        "new_grant_account_id": grant.account_id,
+        "new_grant_session_id": grant.session_id,
+        "new_grant_scope": grant.scope,
+        "new_grant_offline": grant.offline,
+        "new_grant_credential_epoch": grant.credential_epoch,
+        "new_grant_auth_time": grant.auth_time,
+        "new_grant_amr": list(grant.amr),
+        "new_grant_acr": grant.acr,
+        "new_grant_created_at": moment,
+    }
+    if grant.refresh_token:
+        values.update(
+            first_token_hash=sha256_hex(grant.refresh_token),
+            first_created_at=moment,
+            first_expires_at=moment
+            + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
+        )
+    note_write()
+    connection = autocommit_connection()
+    if connection.dialect.name == "postgresql":
+        statement = _REDEMPTIONS[bool(grant.refresh_token), grant.touches_consent]
+        return statement.first(connection, values) is not None
+    # SQLite has no data-modifying CTE: the same writes in one short transaction.
+    with db.engine.begin() as transaction:
+        if transaction.execute(_CODE_USED, values).rowcount != 1:
+            return False
+        transaction.execute(insert(Grant).values(_GRANT_VALUES), values)
+        if grant.refresh_token:
+            first_token = insert(RefreshToken).values(grant_id=_GRANT_VALUES["id"], **_FIRST_TOKEN)
+            transaction.execute(first_token, values)
+        if grant.touches_consent:
+            transaction.execute(_CONSENT_USED, values)
     return True

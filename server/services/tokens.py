@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
 
 from ..clock import now
-from ..extensions import commit_keeping_loaded, db
-from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
+from ..extensions import db
+from ..models import Account, AuthorizationCode, Client, Grant, LoginSession
 from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
 from . import audit, client_cache, sessions, token_store
@@ -72,64 +71,51 @@ def save_authorization_code(
     return row
 
 
-def find_authorization_code(code: str, client: Client) -> AuthorizationCode | None:
+def find_authorization_code(code: str, client: Client) -> token_store.CodeRecord | None:
     """The unused, unexpired code issued to this client, or None.
 
     RFC 6749 §4.1.2: a code presented a second time is refused and the grant its first
     redemption started is revoked.
     """
-    if not code or len(code) > 512:
+    record = token_store.load_authorization_code(code)  # its person and sign-in joined
+    if record is None or record.client_pk != client.id:
         return None
-    row = db.session.execute(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == sha256_hex(code))
-    ).scalar_one_or_none()  # its login session and person come joined
-    if row is None or row.client_id != client.id:
+    if record.used:
+        if record.grant_id:
+            revoke_grant(record.grant_id, reason="code_reused")
         return None
-    if row.used_at is not None:
-        if row.grant_id:
-            revoke_grant(row.grant_id, reason="code_reused")
+    if record.expires_at <= now():
         return None
-    if row.expires_at <= now():
-        return None
-    return row
+    return record
 
 
-def subject_for_code(row: AuthorizationCode) -> Subject | None:
-    session = row.login_session
-    if session is None or not sessions.is_alive(session):
+def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
+    """The person of a code whose sign-in is still alive; the grant it will start is named now."""
+    if record.account is None or not record.session_is_live(now(), sessions.idle_timeout()):
         return None
     return Subject(
-        # A snapshot: the ID token is built after the redemption commits, and must not
-        # reload the person (nor the code, see redeem_authorization_code).
-        account=token_store.account_claims(session.account),
+        account=record.account,
         grant_id=random_token(18),
-        session_id=row.session_id,
-        auth_time=row.auth_time,
-        amr=list(row.amr or []),
-        acr=row.acr,
-        offline=row.offline,
+        session_id=record.session_id,
+        auth_time=record.auth_time,
+        amr=list(record.amr),
+        acr=record.acr,
+        offline=record.offline,
     )
 
 
-def redeem_authorization_code(row: AuthorizationCode, subject: Subject) -> bool:
-    """Mark the code used, tied to the grant it started; False if another request won the race."""
-    result = db.session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now(), grant_id=subject.grant_id)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        return False
-    commit_keeping_loaded()  # the ID token, built after, reads the code's claims
-    return True
-
-
-def start_grant(client: Client, subject: Subject, scope: str, refresh_token: str | None) -> None:
-    """Store the grant a code redemption starts, and its first refresh token (not committed)."""
-    grant = Grant(
+def redeem_authorization_code(
+    record: token_store.CodeRecord,
+    subject: Subject,
+    client: Client,
+    scope: str,
+    refresh_token: str | None,
+) -> bool:
+    """Mark the code used and start its grant (with its first refresh token), in one step;
+    False if another request redeemed the code first."""
+    grant = token_store.NewGrant(
         id=subject.grant_id,
-        client_id=client.id,
+        client_pk=client.id,
         account_id=subject.account.id,
         session_id=subject.session_id,
         scope=scope,
@@ -138,29 +124,11 @@ def start_grant(client: Client, subject: Subject, scope: str, refresh_token: str
         auth_time=subject.auth_time,
         amr=subject.amr,
         acr=subject.acr,
+        refresh_token=refresh_token,
+        # A first-party portal is never asked, so it has no consent row to touch.
+        touches_consent=not client.first_party,
     )
-    db.session.add(grant)
-    if refresh_token:
-        add_refresh_token(grant.id, refresh_token)
-    if not client.first_party:  # a first-party portal is never asked, so has no consent row
-        db.session.execute(
-            update(Consent)
-            .where(Consent.account_id == subject.account.id, Consent.client_id == client.id)
-            .values(last_used_at=now())
-        )
-
-
-def add_refresh_token(grant_id: str, token: str) -> None:
-    moment = now()
-    lifetime = timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"])
-    db.session.add(
-        RefreshToken(
-            token_hash=sha256_hex(token),
-            grant_id=grant_id,
-            created_at=moment,
-            expires_at=moment + lifetime,
-        )
-    )
+    return token_store.redeem_authorization_code(record, grant)
 
 
 def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:

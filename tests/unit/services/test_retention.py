@@ -91,8 +91,7 @@ def redeem(code, client) -> tuple[str, str]:
     row = tokens.find_authorization_code(code, client)
     subject = tokens.subject_for_code(row)
     refresh_token = random_token(32)
-    tokens.start_grant(client, subject, "openid", refresh_token)
-    assert tokens.redeem_authorization_code(row, subject)
+    assert tokens.redeem_authorization_code(row, subject, client, "openid", refresh_token)
     return subject.grant_id, refresh_token
 
 
