@@ -9,9 +9,13 @@ one core, the load generator pinned to the other. Three passes:
    second, latency, and CPU per request of the server worker and of PostgreSQL;
 3. flat with data: refresh and userinfo with 10k stored refresh tokens, and with 1M (--big).
 
+With --node, node's oidc-provider runs pinned to the same core, and every cell of the grid
+is measured on it right after Passport's, for the issue's Passport-to-node ratios.
+
 Everything runs on 127.0.0.1, is bounded in requests, and is removed at the end.
 
-    python -m bench [--server gunicorn|granian] [--big] [--requests N] [--refresh-requests N]
+    python -m bench [--server gunicorn|granian] [--big] [--node] [--requests N]
+                    [--refresh-requests N]
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import cells, data, flows, report
+from . import cells, data, flows, nodeside, report
 from .probes import CpuMeter, StatementLog, backend_pids
 from .stack import BenchError, Database, Project, Server, cores, free_port, production_env
 
@@ -64,6 +68,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--show-statements", action="store_true", help="print the statements of one request"
     )
+    parser.add_argument(
+        "--node",
+        action="store_true",
+        help="measure node oidc-provider (bench/node) too, cell by cell, on the same core",
+    )
     return parser.parse_args(argv)
 
 
@@ -83,6 +92,8 @@ class Bench:
         self.server_core, self.generator_core = cores()
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # Before the database: a missing node stops the run with nothing left to drop.
+        self.node = nodeside.Node(folder, self.server_core) if args.node else None
         self.database: Database | None = None
         if args.database_url == "sqlite":
             url = f"sqlite:///{folder / 'passport.db'}"
@@ -199,6 +210,7 @@ class Bench:
         prepared = flows.prepare_tokens(self.base, self.browser, self.portal, needed)
         progress(f"  {needed / (time.perf_counter() - started):.0f} code flows per second")
         self.refresh_tokens = iter([t["refresh_token"] for t in prepared])
+        rivals = self.start_node(per_refresh_cell * len(CONNECTIONS))
         measured = []
         for endpoint in self.endpoints(self.refresh_tokens):
             for connections in CONNECTIONS:
@@ -210,7 +222,25 @@ class Bench:
                         self.port, endpoint, connections, total, warmup_for(total), app, db
                     )
                 )
+                if self.node:
+                    progress(f"  node: {endpoint.name} at {connections} connections")
+                    rival = rivals[endpoint.name]
+                    self.node.measure(rival, connections, total, warmup_for(total))
+        if self.node:
+            self.node.stop()
         return measured
+
+    def start_node(self, needed: int) -> dict[str, cells.Endpoint]:
+        """node's server beside Passport's (idle while Passport is measured), tokens ready."""
+        if self.node is None:
+            return {}
+        progress(f"starting {self.node.version} on core {self.server_core}")
+        self.node.start()
+        progress(f"node: preparing {needed} unused refresh tokens through code flows")
+        started = time.perf_counter()
+        prepared = self.node.prepare_tokens(needed)
+        progress(f"  {needed / (time.perf_counter() - started):.0f} code flows per second")
+        return self.node.endpoints(iter(prepared))
 
     def flat_with_data(self) -> list[tuple[int, cells.Cell]]:
         """Pass 3: refresh and userinfo, the same requests, with more rows stored."""
@@ -237,6 +267,8 @@ class Bench:
 
     def close(self) -> None:
         self.stop_server()
+        if self.node is not None:
+            self.node.stop()
         if self.database is not None:
             self.database.drop()
 
@@ -258,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         report.grid(measured, counts)
         report.flows(counts)
         report.with_data(with_data)
+        if bench.node is not None:
+            report.node(bench, measured, bench.node.cells)
         if args.show_statements:
             report.statements(counts)
         progress(f"done in {time.perf_counter() - started:.0f} s")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import time
 from dataclasses import dataclass, field
 
 from .cells import Cell
+from .nodeside import target
 from .probes import StatementLog
 
 
@@ -106,3 +108,72 @@ def statements(counts: StatementCounts) -> None:
         print(f"\n{name}: {len(sample)} statements")
         for statement in sample:
             print(f"  {statement[:160]}")
+
+
+def node(bench, measured: list[Cell], rivals: list[Cell]) -> None:
+    """node's own cells, then each cell's Passport-to-node ratios and the issue's targets.
+
+    "× node" is Passport's figure as a share of node's: requests per second, Passport's ÷
+    node's; CPU, node's µs per request ÷ Passport's app + db µs per request (requests per
+    CPU-second, Passport's ÷ node's). Above 1, Passport does better.
+    """
+    print()
+    print(f"node side by side: {bench.node.version}, one process on core {bench.server_core}")
+    print()
+    print("| endpoint | conns | requests | errors | req/s | p50 ms | p99 ms | app µs/req |")
+    print("|" + "---|" * 8)
+    for cell in rivals:
+        result = cell.result
+        print(
+            f"| {cell.endpoint} | {cell.connections} | {result.requests} | {result.errors} "
+            f"| {result.rate:.0f} | {result.percentile(0.5):.2f} | {result.percentile(0.99):.2f} "
+            f"| {number(cell.per_request(cell.app_cpu))} |"
+        )
+    pairs = [
+        (ours, theirs, _cpu_ratio(ours, theirs), _ratio(ours.result.rate, theirs.result.rate))
+        for ours in measured
+        for theirs in rivals
+        if (ours.endpoint, ours.connections) == (theirs.endpoint, theirs.connections)
+    ]
+    print()
+    print(
+        "| endpoint | conns | Passport req/s | node req/s | req/s × node "
+        "| Passport app+db µs/req | node µs/req | CPU × node |"
+    )
+    print("|" + "---|" * 8)
+    for ours, theirs, cpu, rate in pairs:
+        print(
+            f"| {ours.endpoint} | {ours.connections} | {ours.result.rate:.0f} "
+            f"| {theirs.result.rate:.0f} | {number(rate, 2)} | {number(_passport_cpu(ours))} "
+            f"| {number(theirs.per_request(theirs.app_cpu))} | {number(cpu, 2)} |"
+        )
+    print()
+    print("| endpoint | CPU × node, median | req/s × node, median | target (CPU) | met |")
+    print("|" + "---|" * 5)
+    for name in dict.fromkeys(ours.endpoint for ours, *_ in pairs):
+        cpu = _median([c for o, _, c, _ in pairs if o.endpoint == name and c is not None])
+        rate = _median([r for o, _, _, r in pairs if o.endpoint == name and r is not None])
+        goal = target(name)
+        met = "n/a" if cpu is None else ("yes" if cpu >= goal else "no")
+        # Three digits: "met" is decided on the exact figure, and 0.495 is not 0.50.
+        print(f"| {name} | {number(cpu, 3)} | {number(rate, 3)} | ≥ {goal} | {met} |")
+
+
+def _passport_cpu(cell: Cell) -> float | None:
+    """Passport's app + database µs per request (SQLite runs have no database figure)."""
+    app = cell.per_request(cell.app_cpu)
+    if app is None:
+        return None
+    return app + (cell.per_request(cell.db_cpu) or 0.0)
+
+
+def _cpu_ratio(ours: Cell, theirs: Cell) -> float | None:
+    return _ratio(theirs.per_request(theirs.app_cpu), _passport_cpu(ours))
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None

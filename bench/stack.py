@@ -148,6 +148,7 @@ class Server:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.core = core
+        self.cwd = project.root
 
     def command(self) -> list[str]:
         bind = f"127.0.0.1:{self.port}"
@@ -205,7 +206,7 @@ class Server:
             self.process = subprocess.Popen(
                 self.command(),
                 env=self.env,
-                cwd=self.project.root,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # Pinned before exec, so every process and thread it starts stays on the core.
