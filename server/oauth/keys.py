@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,8 +59,12 @@ class SigningKey:
 
 
 class KeyStore:
-    def __init__(self, directory: str | Path, *, retention_seconds: int):
+    def __init__(
+        self, directory: str | Path, *, retention_seconds: int, recheck_seconds: float = 1.0
+    ):
         self.directory = Path(directory)
+        self.recheck_seconds = recheck_seconds
+        self._checked_at = -math.inf
         self.retention = timedelta(seconds=retention_seconds)
         self._lock = threading.Lock()
         self._mtime: float | None = None
@@ -68,8 +74,13 @@ class KeyStore:
 
     # --- reading ---
     def keys(self) -> list[SigningKey]:
-        # One stat() a call (a few µs): `passport keys rotate` in another process is seen
-        # by the next request.
+        # keys.json is looked at (one stat()) at most once a `recheck_seconds`: a request
+        # asks for keys several times, and each stat lets another thread take the GIL.
+        # `passport keys rotate` in another process is seen within that time, long before
+        # its publish-before-sign delay ends; a rotation in this process at once.
+        moment = time.monotonic()
+        if moment - self._checked_at < self.recheck_seconds:
+            return self._keys
         try:
             mtime = os.stat(self._manifest_path).st_mtime_ns
         except FileNotFoundError:
@@ -78,6 +89,7 @@ class KeyStore:
             with self._lock:
                 self._keys = self._load() if mtime is not None else []
                 self._mtime = mtime
+        self._checked_at = moment  # only now: until the first load, every caller looks
         return self._keys
 
     def _load(self) -> list[SigningKey]:
@@ -187,6 +199,7 @@ class KeyStore:
         temporary.write_text(json.dumps({"keys": entries}, indent=2))
         os.replace(temporary, path)
         self._mtime = None
+        self._checked_at = -math.inf
 
 
 class KeyView:

@@ -57,7 +57,7 @@ def test_rotation_publishes_first_signs_later_and_retires(store):
 
 
 def test_another_process_sees_a_rotation(store, tmp_path):
-    other = KeyStore(tmp_path / "keys", retention_seconds=3600)
+    other = KeyStore(tmp_path / "keys", retention_seconds=3600, recheck_seconds=0)
     before = {k.kid for k in other.keys()}
     new = store.rotate("ES256", delay_seconds=0)
     assert new.kid not in before and new.kid in {k.kid for k in other.keys()}
