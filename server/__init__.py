@@ -108,7 +108,6 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    _skip_limiter_on_protocol_endpoints(app, limiter)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -119,34 +118,51 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = None  # the server-side session row is the protection
     login_manager.user_loader(load_active_session)
+    _hooks_stand_aside_on_protocol_endpoints(app, limiter, login_manager)
 
 
-def _skip_limiter_on_protocol_endpoints(app: Flask, limiter) -> None:
-    """Flask-Limiter checks every request against its limits; the protocol endpoints have
-    none (their limits are the cost of their work), so its hooks stand aside for them."""
+def _hooks_stand_aside_on_protocol_endpoints(app: Flask, limiter, login_manager) -> None:
+    """Two extensions hook every request. Flask-Limiter checks it against its limits: the
+    protocol endpoints have none (their limit is the cost of their work). Flask-Login may
+    refresh the remember-me cookie after it: the endpoints that programs call carry no
+    browser session. So these hooks stand aside there, and save their cost on the hot paths."""
     from flask import request
 
-    def is_limiter_hook(function) -> bool:
+    from .oauth.views import PROGRAM_ENDPOINTS
+
+    def belongs_to(extension, function) -> bool:
         if isinstance(function, functools.partial):
-            return bool(function.args) and function.args[0] is limiter
-        return getattr(function, "__self__", None) is limiter
+            return bool(function.args) and function.args[0] is extension
+        return getattr(function, "__self__", None) is extension
 
-    def before(hook):
-        return lambda: None if request.blueprint == "oauth" else hook()
+    def on_protocol() -> bool:
+        return request.blueprint == "oauth"
 
-    def after(hook):
-        return lambda response: response if request.blueprint == "oauth" else hook(response)
+    def on_program() -> bool:
+        return request.endpoint in PROGRAM_ENDPOINTS
 
-    def teardown(hook):
-        return lambda error=None: None if request.blueprint == "oauth" else hook(error)
+    def before(hook, aside):
+        return lambda: None if aside() else hook()
+
+    def after(hook, aside):
+        return lambda response: response if aside() else hook(response)
+
+    def teardown(hook, aside):
+        return lambda error=None: None if aside() else hook(error)
 
     for registry, wrap in (
         (app.before_request_funcs, before),
         (app.after_request_funcs, after),
         (app.teardown_request_funcs, teardown),
     ):
-        hooks = registry.get(None, [])
-        registry[None] = [wrap(h) if is_limiter_hook(h) else h for h in hooks]
+        hooks = []
+        for hook in registry.get(None, []):
+            if belongs_to(limiter, hook):
+                hook = wrap(hook, on_protocol)
+            elif belongs_to(login_manager, hook):
+                hook = wrap(hook, on_program)
+            hooks.append(hook)
+        registry[None] = hooks
 
 
 @event.listens_for(Engine, "connect")

@@ -33,6 +33,22 @@ from .server import authorization_server
 
 bp = Blueprint("oauth", __name__)
 
+# The endpoints that programs call (portals, resource servers, caches of the keys), never a
+# person's browser with its session: no cookie is read or written on them.
+PROGRAM_ENDPOINTS = frozenset(
+    f"oauth.{name}"
+    for name in (
+        "token",
+        "revoke",
+        "introspect",
+        "userinfo",
+        "register",
+        "client_configuration",
+        "jwks",
+        "discovery",
+    )
+)
+
 # RFC 6749 Appendix A: these parameters are ASCII tokens. Authlib echoes some of them in
 # error descriptions, which may hold only printable ASCII (§5.2), so anything else is
 # refused here, before it can reach an error message.

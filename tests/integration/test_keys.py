@@ -79,6 +79,9 @@ def test_jwks_and_discovery_answer_a_cached_copy_with_304(live_server):
         first = requests.get(live_server.url + path, timeout=10)
         tag = first.headers["ETag"]
         assert first.status_code == 200 and first.json() and tag
+        # One copy serves everyone: no cookie is read or set, so a shared cache keeps it.
+        assert "cookie" not in first.headers.get("Vary", "").lower()
+        assert "Set-Cookie" not in first.headers
         again = requests.get(live_server.url + path, headers={"If-None-Match": tag}, timeout=10)
         assert again.status_code == 304 and not again.content
         other = requests.get(live_server.url + path, headers={"If-None-Match": '"x"'}, timeout=10)
