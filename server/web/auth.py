@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -38,11 +39,38 @@ def request_context() -> accounts.RequestContext:
     )
 
 
+# What a browser does to a URL before it reads it (WHATWG URL Standard, "basic URL
+# parser"): tabs and newlines vanish wherever they are, C0 controls and spaces are cut from
+# both ends, and in an http(s) URL a backslash is a slash. So "/\t/evil.example" and
+# "/\\evil.example" are "//evil.example", another host.
+_VANISHING = str.maketrans("", "", "\t\n\r")
+_TRIMMED = "".join(chr(code) for code in range(0x21))
+
+
+def local_target(target: object) -> str | None:
+    """`target` as the browser will read it, if that is a path on this server; else None.
+
+    Parsed after the browser's own clean-up, it must have no scheme and no host, and a path
+    that starts with exactly one slash; what is left holds no control character, so it can
+    go in a Location header as it is.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    read = target.translate(_VANISHING).strip(_TRIMMED).replace("\\", "/")
+    if not read.startswith("/") or read.startswith("//"):
+        return None
+    if any(ord(character) < 0x20 or character == "\x7f" for character in read):
+        return None
+    parts = urlsplit(read)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return read
+
+
 def safe_next(target: str | None) -> str:
-    """Only paths on this server: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("account.index")
+    """Where to send the person on to: a path on this server, else the Passport page; never
+    an open redirect. Every `next` and return path goes through here."""
+    return local_target(target) or url_for("account.index")
 
 
 def _login_key() -> str:

@@ -7,6 +7,7 @@ import re
 import secrets
 import statistics
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -190,6 +191,31 @@ def sign_in_attempt(browser: Browser, login: str, password: str) -> tuple[Page, 
     started = time.perf_counter()
     response = post_form(browser, "/login", data)
     return Page(response), time.perf_counter() - started
+
+
+HOSTILE_NEXT = ["/\t/evil.example", "/\\evil.example", "/\r\n/evil.example", " //evil.example"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_next_never_leads_off_this_server(live_server, factories, target):
+    """An attack run found `/login?next=/%09/evil.example` answered `Location: //evil.example`
+    (the browser drops the tab), and CR/LF a 500 after the sign-in had happened."""
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        page = browser.get("/login", params={"next": target})
+        form = page.form("login")
+        data = dict(form.fields, login=person.email, password=person.password)
+        signed = browser.session.post(
+            live_server.url + "/login", data=data, timeout=15, allow_redirects=False
+        )
+        again = browser.session.get(
+            live_server.url + "/login", params={"next": target}, timeout=15, allow_redirects=False
+        )
+    for answer in (signed, again):  # after the form, and when already signed in
+        assert answer.status_code == 302, answer.text[:300]
+        location = answer.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        assert "evil.example" not in urlsplit(location).netloc
 
 
 def test_unknown_login_and_wrong_password_look_the_same(live_server, browser, factories):
