@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request, session
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 
 def _supported(candidates: str | None) -> str | None:
@@ -15,8 +16,16 @@ def _supported(candidates: str | None) -> str | None:
     return None
 
 
+def _requested() -> str | None:
+    try:
+        return request.values.get("ui_locales")
+    except HTTPException:
+        # The body itself was refused (too large): the page saying so asks the query only.
+        return request.args.get("ui_locales")
+
+
 def select_locale() -> str | None:
-    requested = _supported(request.values.get("ui_locales")) if request else None
+    requested = _supported(_requested()) if request else None
     if requested:
         session["ui_locales"] = requested
         return requested

@@ -194,7 +194,10 @@ class RegistrationMixin:
         return server_metadata()
 
     def extract_client_metadata(self, request):
-        data = request.payload.data
+        try:
+            data = request.payload.data
+        except RecursionError as error:  # within the size limit, "[[[[…" still nests too deep
+            raise InvalidClientMetadataError("The body is nested too deeply.") from error
         if not isinstance(data, dict) or not data:
             raise InvalidClientMetadataError("The body must be a JSON object of client metadata.")
         # Passport's policy first, on what was sent: the same rules and messages as the

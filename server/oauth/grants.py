@@ -19,6 +19,15 @@ CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        # Authlib names an unknown redirect_uri in its error description, where a '"', a '\'
+        # or a non-ASCII character may not go (RFC 6749 §5.2): building the error raised.
+        uri = request.payload.redirect_uri
+        if uri and not client.check_redirect_uri(uri):
+            raise InvalidRequestError("The redirect_uri is not registered for this client.")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+
     def save_authorization_code(self, code, request):
         payload = request.payload.data
         token_service.save_authorization_code(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 
 from authlib.oauth2 import OAuth2Error
@@ -64,8 +66,26 @@ ASCII_TOKEN_PARAMETERS = (
 )
 
 
+def undecodable_basic_credentials() -> bool:
+    """HTTP Basic credentials that are base64 but not UTF-8 (RFC 7617 §2.1), which Authlib's
+    client authentication does not expect: it raised instead of refusing the client."""
+    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() != "basic":
+        return False
+    try:
+        base64.b64decode(encoded.strip()).decode("utf-8")
+    except binascii.Error:
+        return False  # not base64 at all: Authlib refuses that itself
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 @bp.before_request
 def refuse_non_ascii_tokens():
+    if undecodable_basic_credentials():
+        error = {"error": "invalid_client", "error_description": "Malformed Basic credentials."}
+        return jsonify(error), 401, {"WWW-Authenticate": 'Basic realm="passport"'}
     if request.method == "GET" and not request.query_string:
         return None
     for name in ASCII_TOKEN_PARAMETERS:

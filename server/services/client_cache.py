@@ -147,6 +147,10 @@ def find(client_id) -> ClientSnapshot | None:
     """The client as the protocol reads it, disabled or not; None if there is no such client."""
     if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
         return None
+    if not (client_id.isascii() and client_id.isprintable()):
+        return (
+            None  # RFC 6749 A.1: %x20-7E; a NUL would reach the database driver, which refuses it
+        )
     return current_app.extensions[EXTENSION].get(client_id)
 
 

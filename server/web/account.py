@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from ..services import audit, federation, login_change, portals, sessions, two_factor
 from .auth import request_context
@@ -24,7 +25,8 @@ class EndAllSessionsForm(FlaskForm):
 
 
 class RevokePortalForm(FlaskForm):
-    client_id = HiddenField()
+    # RFC 6749 A.1: a client_id is printable ASCII; anything else (a NUL) never reaches SQL.
+    client_id = HiddenField(validators=[DataRequired(), Length(max=64), Regexp(r"[\x20-\x7e]+\Z")])
 
 
 @bp.context_processor

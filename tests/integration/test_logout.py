@@ -238,6 +238,19 @@ def test_revoking_a_portal_touches_only_that_portal(live_server, person, factori
         assert again.status == 200 and again.form("decision")
 
 
+@pytest.mark.parametrize("client_id", ["portal\x00", "x" * 500, ""])
+def test_revoking_a_portal_that_cannot_exist_changes_nothing(
+    live_server, person, portal, browser, client_id
+):
+    """A NUL in the form's client_id reached the database driver: a 500 (hardening round two)."""
+    tokens = sign_in_to_portal(browser, portal, person)
+    page = browser.get("/account/portals")
+    page = browser.submit(page, "client_id", client_id=client_id)
+    assert page.status == 200 and "Access has been revoked." not in page.text
+    assert portal.client.client_id in {f.fields.get("client_id") for f in page.forms}
+    assert tokens.refresh_works()
+
+
 def test_revoking_a_portal_logs_out_only_sessions_still_open(
     live_server, person, portal, receiver, browser
 ):

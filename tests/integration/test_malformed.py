@@ -191,6 +191,29 @@ def cases(client_id: str, secret: str):
     )
     yield "DELETE", "/jwks.json", {}
     yield "GET", "/account/email/confirm/" + "%ff" * 10, {}
+    yield from found_by_the_attack_run(client_id)
+
+
+def found_by_the_attack_run(client_id: str):
+    """Each of these answered 500 before (hardening round two)."""
+    nul = "portal\x00"
+    for path in ("/token", "/introspect", "/revoke"):
+        form = {"grant_type": "client_credentials", "token": "x"}
+        yield "POST", path, {"data": dict(form, client_id=nul, client_secret="x")}
+        # HTTP Basic credentials that are base64 but not UTF-8.
+        undecodable = "Basic " + base64.b64encode(b"\xff\xfe:\xc3\x28").decode()
+        yield "POST", path, {"data": form, "headers": {"Authorization": undecodable}}
+    yield "GET", "/authorize", {"params": {"client_id": nul, "response_type": "code"}}
+    yield "GET", "/end-session", {"params": {"client_id": nul}}
+    deep = "[" * 50_000 + "]" * 50_000  # within the size limit, too deep for a parser
+    json_body = {"Content-Type": "application/json"}
+    yield "POST", "/register", {"data": deep, "headers": json_body}
+    for uri in ('https://a.example/"cb', "https://a.example/\\cb", "https://a.example/é"):
+        params = {"client_id": client_id, "response_type": "code", "redirect_uri": uri}
+        yield "GET", "/authorize", {"params": params}
+    # A body over the limit on the pages' forms (the protocol endpoints were already right).
+    for path in ("/login", "/signup", "/recover", "/authorize"):
+        yield "POST", path, {"data": {"login": "x" * (2 * 1024 * 1024)}}
 
 
 @pytest.fixture
