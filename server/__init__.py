@@ -192,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
     from .web.developers import bp as developers_bp
+    from .web.health import bp as health_bp
     from .web.social import bp as social_bp
 
     app.register_blueprint(oauth_bp)
@@ -199,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(developers_bp)
     app.register_blueprint(social_bp)
+    app.register_blueprint(health_bp)
 
     @app.route("/")
     def home():

@@ -153,6 +153,11 @@ def _finish(config: dict, explicit: set[str]) -> None:
         "SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": config["DATABASE_POOL_RECYCLE"]}
     )
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if config.get("REDIS_URL"):
+        # An unreachable Redis answers within two seconds (a 503 page), not a hung request.
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2}
+        )
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]
     config["SESSION_COOKIE_NAME"] = "passport_session"

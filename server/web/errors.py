@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -31,6 +32,18 @@ def register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(error.code, error.description)
         return render_template("errors/http.html", code=error.code, message=message), error.code
+
+    @app.errorhandler(RedisError)
+    def rate_limits_unreachable(error: RedisError):
+        # Sign-in, sign-up and recovery are counted in Redis; without the count they are not
+        # answered (no guessing without a limit), and the person is told it will pass.
+        app.logger.error("the rate-limit store is unreachable on %s: %s", request.path, error)
+        message = _("Passport is temporarily unavailable. Please try again in a minute.")
+        retry = {"Retry-After": "30"}
+        if _wants_json():
+            body = {"error": "temporarily_unavailable", "error_description": "Try again later."}
+            return jsonify(body), 503, retry
+        return render_template("errors/http.html", code=503, message=message), 503, retry
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -1,0 +1,46 @@
+"""Liveness and readiness for a load balancer or an orchestrator.
+
+/health/live answers as long as the process serves requests. /health/ready also asks what
+a sign-in needs: the database, and the rate-limit store (Redis) when one is configured;
+503 names what is missing, so the node is taken out of rotation instead of answering
+people with errors.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from ..extensions import autocommit_connection, limiter
+
+bp = Blueprint("health", __name__, url_prefix="/health")
+
+
+@bp.route("/live")
+@limiter.exempt
+def live():
+    return jsonify(status="live")
+
+
+@bp.route("/ready")
+@limiter.exempt
+def ready():
+    checks = {"database": _database(), "rate_limits": _rate_limits()}
+    is_ready = all(state == "ok" for state in checks.values())
+    body = {"status": "ready" if is_ready else "unavailable", "checks": checks}
+    return jsonify(body), 200 if is_ready else 503
+
+
+def _database() -> str:
+    try:
+        autocommit_connection().execute(text("SELECT 1"))
+    except Exception:  # any failure of the driver or the pool means not ready
+        return "unreachable"
+    return "ok"
+
+
+def _rate_limits() -> str:
+    try:
+        return "ok" if limiter.storage.check() else "unreachable"
+    except Exception:  # a store that raises instead of answering False
+        return "unreachable"
