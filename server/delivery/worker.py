@@ -4,8 +4,10 @@ Several workers may run at once. A message is claimed by a lease (locked_by, loc
 set in a short transaction — on PostgreSQL the candidate rows are read with
 `FOR UPDATE SKIP LOCKED`, and on every database the lease is taken by a conditional UPDATE,
 so two workers never hold the same message. The network call happens outside any
-transaction. A worker killed mid-delivery leaves its lease to expire; the message is then
-delivered again (with the same jti, so the receiver can tell it is a retry).
+transaction. Each attempt is counted, and the next one scheduled, before it is made: a
+worker killed mid-delivery leaves its lease to expire, and the message is then delivered
+again (at least once, with the same jti, so the receiver can tell it is a retry) no
+sooner than the back-off says, and never beyond the give-up time.
 
 Between deliveries the worker also prunes (services/retention.py) once per
 RETENTION_INTERVAL, so rows do not grow without bound on any installation that runs one.
@@ -70,23 +72,44 @@ def claim(worker: str, limit: int) -> list[int]:
 
 
 def renew_lease(message_id: int, worker: str) -> bool:
-    """Take a fresh lease on a claimed message just before sending it; False if it was lost.
+    """Take a fresh lease on a claimed message just before sending it, and count the attempt
+    it is about to make; False if the lease was lost.
 
     The lease taken at claim time covers the whole batch, and one slow endpoint can outlast
     it; by then another worker may have taken (and even delivered) the rest of the batch.
+    The attempt is counted now, with the next one scheduled as if this one failed: a worker
+    killed while a portal hangs still spends an attempt and waits its back-off.
     """
     moment = now()
+    attempts = db.session.execute(
+        select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+    ).scalar_one_or_none()
+    if attempts is None:
+        db.session.rollback()
+        return False
     result = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.locked_by == worker,
             OutboxMessage.status == "pending",
+            OutboxMessage.attempts == attempts,
         )
-        .values(locked_until=moment + timedelta(seconds=current_app.config["DELIVERY_LEASE"]))
+        .values(
+            locked_until=moment + timedelta(seconds=current_app.config["DELIVERY_LEASE"]),
+            attempts=attempts + 1,
+            next_attempt_at=moment + _back_off(attempts + 1),
+        )
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def _back_off(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: doubling, capped."""
+    config = current_app.config
+    delay = config["DELIVERY_RETRY_BASE"] * 2 ** (attempts - 1)
+    return timedelta(seconds=min(delay, config["DELIVERY_RETRY_MAX"]))
 
 
 def deliver_one(message_id: int, worker: str) -> str | None:
@@ -117,8 +140,8 @@ def deliver_one(message_id: int, worker: str) -> str | None:
 def _record_outcome(message_id: int, worker: str, error: str | None, permanent: bool) -> str:
     moment = now()
     message = db.session.get(OutboxMessage, message_id)
-    attempts = message.attempts + 1
-    values: dict = {"attempts": attempts, "locked_by": None, "locked_until": None}
+    # The attempt was counted and its retry scheduled when it began (renew_lease).
+    values: dict = {"locked_by": None, "locked_until": None}
     finished = error is None or permanent or moment >= message.give_up_at
     if finished and "sealed" in (message.payload or {}):
         # A sent (or abandoned) message's link or code is of no use to anyone: drop it.
@@ -128,11 +151,7 @@ def _record_outcome(message_id: int, worker: str, error: str | None, permanent: 
     elif permanent or moment >= message.give_up_at:
         values.update(status="failed", last_error=error[:2000])
     else:
-        config = current_app.config
-        delay = min(
-            config["DELIVERY_RETRY_BASE"] * 2 ** (attempts - 1), config["DELIVERY_RETRY_MAX"]
-        )
-        values.update(next_attempt_at=moment + timedelta(seconds=delay), last_error=error[:2000])
+        values.update(next_attempt_at=moment + _back_off(message.attempts), last_error=error[:2000])
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
