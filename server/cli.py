@@ -34,16 +34,36 @@ def main():
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @with_appcontext
 def run_command(host: str, port: int):
-    """Serve for development (Werkzeug, threaded), with the delivery worker beside it."""
-    app = current_app._get_current_object()
-    click.echo(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
+    """Serve for development (Werkzeug, threaded), with the delivery worker beside it.
+
+    SIGTERM stops it as Ctrl+C does: the server stops taking requests, the worker finishes
+    the delivery under way and gives back what it had claimed."""
+    import signal
+
     from werkzeug.serving import run_simple
 
+    app = current_app._get_current_object()
+    click.echo(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
+    worker = None
     if app.config["RUN_WORKER_IN_PROCESS"]:
         from .delivery.worker import start_in_thread
 
-        start_in_thread(app)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+        worker = start_in_thread(app)
+
+    def interrupt(*_):
+        raise KeyboardInterrupt  # run_simple's own way out
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if worker is not None:
+            stop, thread = worker
+            stop.set()
+            thread.join(timeout=app.config["DELIVERY_TIMEOUT"] + 5)
+    click.echo("Passport stopped.")
 
 
 def _default_workers() -> int:

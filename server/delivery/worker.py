@@ -161,13 +161,30 @@ def _record_outcome(message_id: int, worker: str, error: str | None, permanent: 
     return values.get("status", "pending")
 
 
-def run_once(worker: str | None = None, limit: int = 20) -> int:
-    """Deliver what is due now; returns how many messages were tried."""
+def run_once(
+    worker: str | None = None, limit: int = 20, stop: threading.Event | None = None
+) -> int:
+    """Deliver what is due now; returns how many messages were tried. Once `stop` is set,
+    the delivery under way finishes and the claimed rest is released at once, for another
+    worker, instead of waiting out its lease."""
     worker = worker or worker_name()
     ids = claim(worker, limit)
-    for message_id in ids:
+    for index, message_id in enumerate(ids):
+        if stop is not None and stop.is_set():
+            release(ids[index:], worker)
+            return index
         deliver_one(message_id, worker)
     return len(ids)
+
+
+def release(message_ids: list[int], worker: str) -> None:
+    """Give back the leases of claimed messages this worker will not send."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.locked_by == worker)
+        .values(locked_by=None, locked_until=None)
+    )
+    db.session.commit()
 
 
 class PruneSchedule:
@@ -203,7 +220,7 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with app.app_context():
-                busy = run_once(worker)
+                busy = run_once(worker, stop=stop)
                 db.session.remove()
         except Exception:
             log.exception("delivery worker pass failed; retrying")
@@ -218,11 +235,12 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
             stop.wait(interval)
 
 
-def start_in_thread(app: Flask) -> threading.Event:
-    """Run a worker beside the development server; set the returned event to stop it."""
+def start_in_thread(app: Flask) -> tuple[threading.Event, threading.Thread]:
+    """Run a worker beside the development server; set the event, then join the thread,
+    to stop it."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run_forever, args=(app, stop), name="outbox-worker", daemon=True
     )
     thread.start()
-    return stop
+    return stop, thread

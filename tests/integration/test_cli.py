@@ -187,3 +187,52 @@ def test_serve_starts_the_chosen_server(run, server, access_log):
 def test_serve_refuses_a_bind_without_a_port(run):
     refused = run("serve", "--bind", "127.0.0.1")
     assert refused.returncode == 2 and "HOST:PORT" in refused.stderr
+
+
+def _wait_for_health(port: int, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["run", "--port", "{port}"], ["serve", "--bind", "127.0.0.1:{port}", "--workers", "1"]],
+)
+def test_servers_stop_on_sigterm(run, command):
+    """Hardening round two: `passport run` needed a SIGKILL. Each stops within seconds,
+    with status 0; `run` stops its delivery worker on the way out."""
+    port = _free_port()
+    argv = [PASSPORT, *(part.format(port=port) for part in command)]
+    served = subprocess.Popen(
+        argv, env=run.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert _wait_for_health(port, served)
+        served.terminate()
+        output = served.communicate(timeout=15)[0]
+    finally:
+        if served.poll() is None:
+            served.kill()
+    assert served.returncode == 0, output
+    if command[0] == "run":
+        assert "Passport stopped." in output
+
+
+def test_worker_stops_on_sigterm(run):
+    worker = subprocess.Popen(
+        [PASSPORT, "worker"], env=run.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert b"running" in worker.stdout.readline()
+        worker.terminate()
+        worker.wait(timeout=15)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0

@@ -176,6 +176,23 @@ def test_killed_worker_restarted_delivers_exactly_once(live_server, factories, p
     assert claims["sid"] == sid and claims["jti"] == row.jti
 
 
+def test_a_stopping_worker_gives_back_what_it_claimed(live_server, factories, portal, receiver):
+    """Stopped between deliveries (SIGTERM), a worker releases its claimed messages at once
+    instead of leaving them locked until the lease runs out; nothing is counted or lost."""
+    person = factories.account()
+    queue_logouts(live_server, portal, person, 3)
+    stop = threading.Event()
+    stop.set()
+    with live_server.app_context():
+        assert worker.run_once(stop=stop) == 0
+    rows = messages(live_server, portal)
+    assert [(r.status, r.attempts, r.locked_by) for r in rows] == [("pending", 0, None)] * 3
+    with live_server.app_context():
+        assert worker.run_once() == 3
+    assert {r.status for r in messages(live_server, portal)} == {"delivered"}
+    assert len(receiver.snapshot()) == 3
+
+
 def test_two_workers_deliver_each_message_once(live_server, factories, portal, receiver):
     person = factories.account()
     queue_logouts(live_server, portal, person, 50)
