@@ -10,7 +10,7 @@ one core, the load generator pinned to the other. Three passes:
 3. flat with data: refresh and userinfo with 10k stored refresh tokens, and with 1M (--big).
 
 With --node, node's oidc-provider runs pinned to the same core, and every cell of the grid
-is measured on it right after Passport's, for the issue's Passport-to-node ratios.
+is measured on it right after Passport's, for the Passport-to-node ratios of the targets.
 
 Everything runs on 127.0.0.1, is bounded in requests, and is removed at the end.
 

@@ -1,6 +1,6 @@
 """`--node`: node's oidc-provider measured beside Passport, on the same core, cell by cell.
 
-The open issue measures Passport against node `oidc-provider` 9.13 on this machine; the
+Passport's CPU targets are set against node `oidc-provider` 9.13 on the same machine; the
 bench runs that comparison itself so that it can be repeated. bench/node/server.mjs sets
 node up like the bench's Passport (one confidential client, rotation, PKCE S256, RS256 ID
 tokens), with its routes named as Passport's, so the endpoints of cells.py serve both.
@@ -31,7 +31,7 @@ NODE_DIR = Path(__file__).resolve().parent / "node"
 # the request asks for consent (prompt=consent; without it the scope is dropped).
 SCOPE = "openid email profile offline_access"
 ACCOUNT = "bench"
-# The issue's goal: Passport's requests per CPU-second at least this share of node's.
+# The targets: Passport's requests per CPU-second at least this share of node's.
 TARGETS = {"refresh": 0.5}
 DEFAULT_TARGET = 0.3
 

@@ -111,7 +111,7 @@ def statements(counts: StatementCounts) -> None:
 
 
 def node(bench, measured: list[Cell], rivals: list[Cell]) -> None:
-    """node's own cells, then each cell's Passport-to-node ratios and the issue's targets.
+    """node's own cells, then each cell's Passport-to-node ratios and the targets.
 
     "× node" is Passport's figure as a share of node's: requests per second, Passport's ÷
     node's; CPU, node's µs per request ÷ Passport's app + db µs per request (requests per

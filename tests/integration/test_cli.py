@@ -205,7 +205,7 @@ def _wait_for_health(port: int, process: subprocess.Popen) -> bool:
     [["run", "--port", "{port}"], ["serve", "--bind", "127.0.0.1:{port}", "--workers", "1"]],
 )
 def test_servers_stop_on_sigterm(run, command):
-    """Hardening round two: `passport run` needed a SIGKILL. Each stops within seconds,
+    """`passport run` used to need a SIGKILL. Each stops within seconds,
     with status 0; `run` stops its delivery worker on the way out."""
     port = _free_port()
     argv = [PASSPORT, *(part.format(port=port) for part in command)]

@@ -151,7 +151,7 @@ def test_killed_worker_restarted_delivers_exactly_once(live_server, factories, p
     finally:
         first.kill()
     [row] = messages(live_server, portal)
-    # The attempt the kill interrupted counts (hardening round two: it did not, so a portal
+    # The attempt the kill interrupted counts (it used not to, so a portal
     # that hangs could be tried without end by workers that get killed).
     assert row.status == "pending" and row.locked_by and row.attempts == 1
 

@@ -30,7 +30,7 @@ def without_redis(server_settings):
 
 
 def test_without_redis_sign_in_says_temporarily_unavailable(without_redis, factories):
-    """Hardening round two: this was a generic 'Something went wrong' 500."""
+    """This used to be a generic 'Something went wrong' 500."""
     ready = requests.get(without_redis.url + "/health/ready", timeout=10)
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "ok", "rate_limits": "unreachable"}

@@ -242,7 +242,7 @@ def test_revoking_a_portal_touches_only_that_portal(live_server, person, factori
 def test_revoking_a_portal_that_cannot_exist_changes_nothing(
     live_server, person, portal, browser, client_id
 ):
-    """A NUL in the form's client_id reached the database driver: a 500 (hardening round two)."""
+    """A NUL in the form's client_id used to reach the database driver: a 500."""
     tokens = sign_in_to_portal(browser, portal, person)
     page = browser.get("/account/portals")
     page = browser.submit(page, "client_id", client_id=client_id)

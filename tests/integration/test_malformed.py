@@ -195,7 +195,7 @@ def cases(client_id: str, secret: str):
 
 
 def found_by_the_attack_run(client_id: str):
-    """Each of these answered 500 before (hardening round two)."""
+    """Each of these used to answer 500 (found by an attack run)."""
     nul = "portal\x00"
     for path in ("/token", "/introspect", "/revoke"):
         form = {"grant_type": "client_credentials", "token": "x"}

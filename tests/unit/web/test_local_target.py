@@ -1,5 +1,5 @@
 """Where the person may be sent on to after signing in: only a path on this server, read the
-way a browser reads it (issue found by an attack run: `/%09/evil.example` left the server)."""
+way a browser reads it (an attack run found `/%09/evil.example` leading off the server)."""
 
 from __future__ import annotations
 

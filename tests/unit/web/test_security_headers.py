@@ -1,4 +1,4 @@
-"""Headers every answer carries; HSTS only where the issuer is https (hardening round two)."""
+"""Headers every answer carries; HSTS only where the issuer is https."""
 
 from __future__ import annotations
 
