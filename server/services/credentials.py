@@ -48,6 +48,18 @@ def check_owner(
         two_factor.verify(account, code)
 
 
+def confirm_owner(
+    account: Account,
+    password: str | None,
+    login_session: LoginSession | None,
+    code: str | None = None,
+) -> None:
+    """`check_owner` before a step that changes nothing yet (linking a network starts with
+    it); a second factor it takes is spent. Raises what check_owner raises."""
+    check_owner(account, password, login_session, code)
+    db.session.commit()
+
+
 def credential_changed(
     account: Account,
     *,

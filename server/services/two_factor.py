@@ -142,7 +142,9 @@ def verify(account: Account, code: str) -> str:
     """Check a second factor: a TOTP code or a recovery code. Returns "otp" or "recovery".
 
     Raises TooManyAttempts(retry_after) while the account waits out its delay, and
-    CodeInvalid for a wrong, replayed or spent code (counted). Commits the counters.
+    CodeInvalid for a wrong, replayed or spent code (counted, and the count committed).
+    A code that passes is spent in the caller's transaction, not committed here: a change
+    checked under a row lock keeps the lock until the change itself commits.
     """
     authenticator = _authenticator(account)
     if authenticator is None or authenticator.confirmed_at is None:
@@ -179,6 +181,12 @@ def verify(account: Account, code: str) -> str:
         and remaining_recovery_codes(account) <= current_app.config["RECOVERY_CODES_LOW"]
     ):
         notifications.notify(account, "recovery_codes_low")
+    return method
+
+
+def pass_second_step(account: Account, code: str) -> str:
+    """The second step of signing in: `verify`, and the code is spent. Returns the method."""
+    method = verify(account, code)
     db.session.commit()
     return method
 

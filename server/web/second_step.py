@@ -36,7 +36,7 @@ def second_step():
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
     if form.validate_on_submit():
         try:
-            method = two_factor.verify(account, form.code.data)
+            method = two_factor.pass_second_step(account, form.code.data)
         except PassportError as error:
             flash(message_for(error), "error")
         else:

@@ -21,7 +21,7 @@ from ..federation import flow
 from ..federation.profile import UpstreamProfile
 from ..services import federation as service
 from ..services import two_factor
-from ..services.credentials import check_owner
+from ..services.credentials import confirm_owner
 from ..services.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
 from .account_forms import ConfirmForm, SocialForm
 from .auth import after_first_factor, request_context, safe_next
@@ -235,7 +235,7 @@ def link(provider):
     form = SocialForm()
     if form.validate_on_submit():
         try:
-            check_owner(current_user.account, form.password.data, current_user, form.code.data)
+            confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
         except PassportError as error:
             flash(message_for(error), "error")
         else:
