@@ -123,8 +123,8 @@ def users_group():
 @with_appcontext
 def users_create(email, phone, name, password, password_stdin):
     """Create an account with an e-mail and/or a phone number."""
+    from .domain.errors import PassportError
     from .services.accounts import create_account
-    from .services.errors import PassportError
     from .web.messages import message_for
 
     if not email and not phone:
@@ -196,8 +196,8 @@ def clients_create(
     scope,
 ):
     """Register a client; prints it as JSON, with its secret (shown this once)."""
+    from .domain.errors import InvalidClientMetadata
     from .services.clients import client_registration_info, create_client
-    from .services.errors import InvalidClientMetadata
 
     metadata = {
         "client_name": name,

@@ -23,9 +23,10 @@ from flask import (
 )
 from flask_login import logout_user
 
+from ..context import request_context
+from ..domain import factors
 from ..extensions import csrf
-from ..services import consents, two_factor
-from ..web.auth import request_context
+from ..services import consents
 from . import authorize as flow
 from .keys import etag_of
 from .metadata import server_metadata
@@ -78,7 +79,7 @@ def authorize():
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant)
         if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
-            if not two_factor.is_enabled(login_session.account):
+            if not factors.is_enabled(login_session.account):
                 return flow.render_mfa_required(grant)
             if flow.prompts(grant) & {"none"}:
                 raise InteractionRequiredError(redirect_uri=grant.redirect_uri)

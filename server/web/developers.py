@@ -18,15 +18,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import developers
-from ..services.errors import (
+from ..context import request_context
+from ..domain.errors import (
     InvalidClientMetadata,
     NotADeveloper,
     OperatorsOnly,
     PassportError,
 )
+from ..services import developers
 from .account_forms import ConfirmForm
-from .auth import request_context
 from .developer_forms import ClientForm, RotateSecretForm, client_type, client_type_label
 from .messages import message_for
 

@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 
-from ..services.errors import (
+from ..domain.errors import (
     ClientHasNoSecret,
     CodeExpired,
     CodeInvalid,

@@ -6,12 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import logout_user
 
+from ..context import request_context
+from ..domain.errors import CodeInvalid, PassportError
+from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import recovery
-from ..services.errors import CodeInvalid, PassportError
-from ..services.identifiers import parse_login
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
-from .auth import bp, request_context, sign_in
+from .auth import bp, sign_in
 from .messages import message_for
 
 
@@ -21,6 +22,11 @@ def _identifier_key() -> str:
         return "recover:" + parse_login(raw)[1]
     except PassportError:
         return "recover:" + raw.strip().lower()
+
+
+def recovery_link(token: str) -> str:
+    """The link that opens the new-password page, as the mail shows it."""
+    return current_app.config["ISSUER"] + url_for("auth.recover_reset", token=token)
 
 
 @bp.route("/recover", methods=["GET", "POST"])
@@ -35,7 +41,7 @@ def recover():
     if form.validate_on_submit():
         try:
             kind, verification_id = recovery.request_recovery(
-                form.login.data, context=request_context()
+                form.login.data, link=recovery_link, context=request_context()
             )
         except PassportError as error:
             flash(message_for(error), "error")

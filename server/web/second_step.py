@@ -7,10 +7,11 @@ import time
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..domain import factors
+from ..domain.errors import PassportError
 from ..extensions import db
 from ..models import Account
 from ..services import two_factor
-from ..services.errors import PassportError
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
 from .messages import message_for
@@ -48,7 +49,7 @@ def second_step():
             )
             response = redirect(safe_next(pending["next"]))
             if method == "recovery":
-                left = two_factor.remaining_recovery_codes(account)
+                left = factors.remaining_recovery_codes(account)
                 flash(
                     _("Recovery code used. Codes left: %(count)d.", count=left),
                     "error" if left <= current_app.config["RECOVERY_CODES_LOW"] else "success",

@@ -16,15 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import clock, federation
+from ..context import request_context
+from ..domain import factors
+from ..domain.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
 from ..extensions import csrf
 from ..federation import flow
 from ..federation.profile import UpstreamProfile
 from ..services import federation as service
-from ..services import two_factor
-from ..services.credentials import confirm_owner
-from ..services.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
+from ..services.owner import confirm_owner
 from .account_forms import ConfirmForm, SocialForm
-from .auth import after_first_factor, request_context, safe_next
+from .auth import after_first_factor, safe_next
 from .messages import message_for
 
 bp = Blueprint("social", __name__)
@@ -223,7 +224,7 @@ def settings():
         account=account,
         linked=linked,
         networks=offered + [name for name in linked if name not in offered],
-        two_factor=two_factor.is_enabled(account),
+        two_factor=factors.is_enabled(account),
         form=SocialForm(),
     )
 

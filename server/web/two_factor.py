@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
+from ..context import request_context
+from ..domain import factors
+from ..domain.errors import PassportError
 from ..services import two_factor
-from ..services.errors import PassportError
 from .account import bp
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
-from .auth import request_context
 from .messages import message_for
 
 
@@ -22,8 +23,8 @@ def two_factor_page():
     account = current_user.account
     return render_template(
         "account/two_factor.html",
-        enabled=two_factor.is_enabled(account),
-        remaining=two_factor.remaining_recovery_codes(account),
+        enabled=factors.is_enabled(account),
+        remaining=factors.remaining_recovery_codes(account),
         setup_form=TwoFactorSetupForm(),
         manage_form=TwoFactorManageForm(),
         account=account,
@@ -50,7 +51,7 @@ def two_factor_setup():
 @login_required
 def two_factor_confirm():
     account = current_user.account
-    secret = two_factor.pending_secret(account)
+    secret = factors.pending_secret(account)
     if secret is None:
         return redirect(url_for("account.two_factor_page"))
     form = TwoFactorConfirmForm()
@@ -61,7 +62,7 @@ def two_factor_confirm():
             flash(message_for(error), "error")
         else:
             return render_template("account/recovery_codes.html", codes=codes)
-    uri = two_factor.provisioning_uri(account, secret)
+    uri = factors.provisioning_uri(account, secret)
     qr = Markup(
         segno.make(uri, error="m").svg_inline(
             scale=5, title=_("QR code for your authenticator app")

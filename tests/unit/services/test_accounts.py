@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from server.extensions import db
-from server.models import Account, AuditEvent
-from server.services.accounts import authenticate, create_account, find_by_login
-from server.services.errors import (
+from server.domain.errors import (
     IdentifierTaken,
     InvalidCredentials,
     InvalidIdentifier,
     WeakPassword,
 )
+from server.extensions import db
+from server.models import Account, AuditEvent
+from server.services.accounts import authenticate, create_account, find_by_login
 from server.web.messages import message_for
 
 PASSWORD = "correct horse battery"

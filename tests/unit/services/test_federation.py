@@ -10,6 +10,13 @@ import pyotp
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from server.domain import factors
+from server.domain.errors import (
+    IdentityLinkedElsewhere,
+    LastLoginMethod,
+    ProviderAlreadyLinked,
+    UpstreamEmailHeld,
+)
 from server.extensions import db
 from server.federation import init_federation
 from server.federation.profile import UpstreamProfile
@@ -17,12 +24,6 @@ from server.federation.registry import EXTENSION
 from server.models import Account, LoginSession, UpstreamIdentity
 from server.services import federation, sessions, two_factor
 from server.services.accounts import create_account
-from server.services.errors import (
-    IdentityLinkedElsewhere,
-    LastLoginMethod,
-    ProviderAlreadyLinked,
-    UpstreamEmailHeld,
-)
 
 from ..conftest import within
 
@@ -133,7 +134,7 @@ def test_two_unlinks_at_once_with_two_factor_leave_a_way_to_sign_in(offered, mon
 
     # Each unlink, once past the second factor, waits a moment for the other to get there
     # too: were the lock released by then, both would pass the last-way-to-sign-in check.
-    verify, arrived = two_factor.verify, threading.Barrier(2)
+    verify, arrived = factors.verify, threading.Barrier(2)
 
     def verify_then_wait(*args, **kwargs):
         method = verify(*args, **kwargs)
@@ -141,7 +142,7 @@ def test_two_unlinks_at_once_with_two_factor_leave_a_way_to_sign_in(offered, mon
             arrived.wait(timeout=1)
         return method
 
-    monkeypatch.setattr(two_factor, "verify", verify_then_wait)
+    monkeypatch.setattr(factors, "verify", verify_then_wait)
     start, outcomes = threading.Barrier(2), []
 
     def unlink(provider: str, session_id: str, code: str) -> None:
