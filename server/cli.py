@@ -125,7 +125,6 @@ def users_create(email, phone, name, password, password_stdin):
     """Create an account with an e-mail and/or a phone number."""
     from .domain.errors import PassportError
     from .services.accounts import create_account
-    from .web.messages import message_for
 
     if not email and not phone:
         raise click.UsageError("give --email or --phone (or both)")
@@ -143,7 +142,7 @@ def users_create(email, phone, name, password, password_stdin):
             phone_verified=bool(phone),
         )
     except PassportError as error:
-        raise click.ClickException(message_for(error)) from error
+        raise click.ClickException(error.message()) from error
     click.echo(json.dumps({"sub": account.sub, "email": account.email, "phone": account.phone}))
 
 

@@ -19,7 +19,6 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
-from .messages import message_for
 
 
 def _account_key() -> str:
@@ -47,7 +46,7 @@ def _request_change(kind: str, form) -> bool:
             context=request_context(),
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return False
     return True
 
@@ -93,7 +92,7 @@ def confirm_email(token):
             token, login_session=login_session, context=request_context()
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return render_template("account/confirm_email.html", form=None), 400
     _keep_signed_in(replacement)
     flash(_("Login confirmed"), "success")
@@ -137,7 +136,7 @@ def confirm_phone():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
@@ -161,7 +160,7 @@ def resend_login_change():
                 current_user.account, form.verification.data, link=confirmation_link
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             flash(_("Sent again."), "success")
             if verification.kind == "phone":
@@ -186,7 +185,7 @@ def change_password():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")

@@ -24,7 +24,6 @@ from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
 from .forms import LoginForm, LogoutForm, SignupForm
-from .messages import message_for
 
 bp = Blueprint("auth", __name__)
 
@@ -122,7 +121,7 @@ def login():
                 form.login.data, form.password.data, context=request_context()
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return after_first_factor(
                 account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
@@ -148,7 +147,7 @@ def signup():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             sign_in(account, amr=["pwd"])
             flash(_("Welcome! Your Passport is ready."), "success")

@@ -13,7 +13,6 @@ from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
 from .auth import bp, sign_in
-from .messages import message_for
 
 
 def _identifier_key() -> str:
@@ -44,7 +43,7 @@ def recover():
                 form.login.data, link=recovery_link, context=request_context()
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if kind == "phone":
                 # The same page whether or not the number has an account.
@@ -59,7 +58,7 @@ def recover_reset(token):
     try:
         verification = recovery.recovery_by_link(token)
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return render_template("auth/recover_reset.html", form=None), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -79,10 +78,10 @@ def recover_code():
         try:
             verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
         except CodeInvalid as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         except PassportError:
             # Unknown number and spent code read the same: nothing tells whether an account exists.
-            flash(message_for(CodeInvalid()), "error")
+            flash(CodeInvalid().message(), "error")
         else:
             done = _complete(verification, form)
             if done:
@@ -99,7 +98,7 @@ def _complete(verification, form):
             verification, form.new.data, form.repeat.data, context=request_context()
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return None
     logout_user()
     sign_in(account, amr=["pwd"])

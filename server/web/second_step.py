@@ -14,7 +14,7 @@ from ..models import Account
 from ..services import two_factor
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
-from .messages import message_for
+from .errors import refusal
 
 # How long the first step stays good while the person finds their phone.
 SECOND_STEP_WINDOW = 600
@@ -35,11 +35,13 @@ def second_step():
         return redirect(url_for("auth.login"))
     form = SecondStepForm()
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
+    status, headers = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
         try:
             method = two_factor.pass_second_step(account, form.code.data)
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
+            status, headers = refusal(error)
         else:
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
@@ -68,5 +70,5 @@ def second_step():
                         secure=current_app.config["SESSION_COOKIE_SECURE"],
                     )
             return response
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed), status
+    page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
+    return page, status, headers

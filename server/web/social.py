@@ -26,7 +26,6 @@ from ..services import federation as service
 from ..services.owner import confirm_owner
 from .account_forms import ConfirmForm, SocialForm
 from .auth import after_first_factor, safe_next
-from .messages import message_for
 
 bp = Blueprint("social", __name__)
 
@@ -121,7 +120,7 @@ def _link(found, profile: UpstreamProfile, intent: dict):
     try:
         service.link_social(current_user.account, profile, context=request_context())
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
     else:
         flash(_("%(network)s is linked to your Passport.", network=found.title), "success")
     return redirect(url_for("social.settings"))
@@ -133,7 +132,7 @@ def _reauthenticate(found, profile: UpstreamProfile, intent: dict):
     try:
         service.check_reauthentication(current_user.account, profile)
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return redirect(url_for("social.settings"))
     return after_first_factor(
         current_user.account,
@@ -148,7 +147,7 @@ def _failed(found, error: UpstreamFailed):
     again = error.intent.get("action") in ("link", "reauthenticate")
     return render_template(
         "auth/social_error.html",
-        message=message_for(error),
+        message=error.message(),
         network=found.title,
         back=url_for("social.settings") if again else url_for("auth.login"),
     ), FAILURE_STATUS.get(error.kind, 400)
@@ -199,7 +198,7 @@ def link_pending():
         try:
             service.link_social(current_user.account, profile, context=request_context())
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             title = federation.title_of(profile.provider)
             flash(_("%(network)s is linked to your Passport.", network=title), "success")
@@ -238,7 +237,7 @@ def link(provider):
         try:
             confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             intent = {"action": "link", "account_id": current_user.account_id}
             try:
@@ -264,7 +263,7 @@ def unlink(provider):
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if replacement is not None:  # the credential change re-issued this session
                 login_user(replacement)

@@ -14,7 +14,6 @@ from ..domain.errors import PassportError
 from ..services import two_factor
 from .account import bp
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
-from .messages import message_for
 
 
 @bp.route("/2fa")
@@ -41,7 +40,7 @@ def two_factor_setup():
                 current_user.account, form.password.data, login_session=current_user
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return redirect(url_for("account.two_factor_confirm"))
     return redirect(url_for("account.two_factor_page"))
@@ -59,7 +58,7 @@ def two_factor_confirm():
         try:
             codes = two_factor.confirm_setup(account, form.code.data, context=request_context())
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return render_template("account/recovery_codes.html", codes=codes)
     uri = factors.provisioning_uri(account, secret)
@@ -85,7 +84,7 @@ def two_factor_recovery_codes():
                 current_user.account, form.password.data, form.code.data, login_session=current_user
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return render_template("account/recovery_codes.html", codes=codes)
     return redirect(url_for("account.two_factor_page"))
@@ -123,7 +122,7 @@ def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
                 reason=reason,
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if replacement is not None:
                 login_user(replacement)
