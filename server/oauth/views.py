@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
@@ -193,8 +192,3 @@ def prepared_json(body: bytes, etag: str) -> Response:
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
     return Response(body, mimetype="application/json", headers=headers)
-
-
-@bp.errorhandler(InvalidRequestError)
-def invalid_request(error):  # pragma: no cover - Authlib renders its own errors
-    return render_template("errors/oauth.html", error=error), 400
