@@ -31,8 +31,9 @@ run: setup
 	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/passport run --host 127.0.0.1 --port 5000
 
-## make test: set up and run the whole suite
+## make test: set up, check the import contracts (pyproject.toml), run the whole suite
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

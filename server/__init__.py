@@ -71,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _init_keys(app)
-    from .services import client_cache
+    from .domain import client_cache
 
     client_cache.init_app(app)
 

@@ -143,9 +143,8 @@ def users_group():
 @with_appcontext
 def users_create(email, phone, name, password, password_stdin):
     """Create an account with an e-mail and/or a phone number."""
+    from .domain.errors import PassportError
     from .services.accounts import create_account
-    from .services.errors import PassportError
-    from .web.messages import message_for
 
     if not email and not phone:
         raise click.UsageError("give --email or --phone (or both)")
@@ -163,7 +162,7 @@ def users_create(email, phone, name, password, password_stdin):
             phone_verified=bool(phone),
         )
     except PassportError as error:
-        raise click.ClickException(message_for(error)) from error
+        raise click.ClickException(error.message()) from error
     click.echo(json.dumps({"sub": account.sub, "email": account.email, "phone": account.phone}))
 
 
@@ -216,8 +215,8 @@ def clients_create(
     scope,
 ):
     """Register a client; prints it as JSON, with its secret (shown this once)."""
+    from .domain.errors import InvalidClientMetadata
     from .services.clients import client_registration_info, create_client
-    from .services.errors import InvalidClientMetadata
 
     metadata = {
         "client_name": name,

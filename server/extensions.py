@@ -1,6 +1,6 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,10 +23,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
 
 
 def autocommit_connection() -> Connection:

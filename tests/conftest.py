@@ -107,7 +107,7 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
-        from server.services import client_cache
+        from server.domain import client_cache
 
         self._server.shutdown()
         self._thread.join(timeout=5)

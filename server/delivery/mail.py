@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..domain.notifications import unseal
 from ..models import OutboxMessage
-from ..services.notifications import unseal
 from .errors import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from flask import current_app, redirect, request, session, url_for
 from joserfc.errors import JoseError
 
 from .. import clock
-from ..services.errors import UpstreamFailed
+from ..domain.errors import UpstreamFailed
 from .profile import UpstreamProfile
 from .registry import Provider
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import scope_to_list
 from authlib.oidc.core import UserInfo
 
+from ..domain.client_metadata import SCOPES_SUPPORTED
 from ..models import Account
 
-SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
+__all__ = ["CLAIMS_SUPPORTED", "SCOPES_SUPPORTED", "user_info"]
 CLAIMS_SUPPORTED = [
     "sub",
     "iss",

@@ -19,10 +19,10 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClientMetadat
 from flask import current_app, url_for
 from joserfc.errors import InvalidClaimError, JoseError
 
+from ..domain.client_metadata import CheckedMetadata, check_client_metadata, has_secret
+from ..domain.errors import InvalidClientMetadata
 from ..services import clients as client_service
 from ..services import tokens as token_service
-from ..services.client_metadata import check_client_metadata
-from ..services.errors import InvalidClientMetadata
 from .claims import user_info
 from .metadata import server_metadata
 from .tokens import decode_access_token
@@ -201,13 +201,18 @@ class RegistrationMixin:
         if not isinstance(data, dict) or not data:
             raise InvalidClientMetadataError("The body must be a JSON object of client metadata.")
         # Passport's policy first, on what was sent: the same rules and messages as the
-        # developer console; then Authlib's checks of the remaining registered claims.
-        check_metadata(data)
+        # developer console; then Authlib's checks of the registered claims, whose names
+        # decide what is kept (with the values the policy settled, and its defaults).
+        checked = check_metadata(data)
         try:
-            metadata = super().extract_client_metadata(request)
+            registered = super().extract_client_metadata(request)
         except (ValueError, TypeError, AttributeError, LookupError, JoseError) as error:
             raise InvalidClientMetadataError(error_description(error)) from error
-        return check_metadata(metadata)
+        return CheckedMetadata(
+            (name, value)
+            for name, value in checked.items()
+            if name in registered or name not in data
+        )
 
     def generate_client_registration_info(self, client, request):
         token = getattr(request, "registration_access_token", None)
@@ -239,7 +244,7 @@ class ClientRegistrationEndpoint(RegistrationMixin, _RegistrationEndpoint):
     def generate_client_info(self, request):
         info = super().generate_client_info(request)
         data = request.payload.data if isinstance(request.payload.data, dict) else {}
-        if data.get("token_endpoint_auth_method") == "none":
+        if not has_secret(data):
             info.pop("client_secret", None)
             info.pop("client_secret_expires_at", None)
         return info

@@ -6,11 +6,7 @@ from flask import current_app
 from joserfc import jwt
 
 from ..clock import timestamp
-from .tokens import keystore
-
-# OpenID CAEP 1.0 §3.2 and RISC Profile 1.0 §2.3.
-CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
-IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
+from .keys import keystore
 
 
 def security_event_token(*, client, jti: str, event_type: str, event: dict) -> str:

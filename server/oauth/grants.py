@@ -11,7 +11,7 @@ from flask import current_app
 from ..clock import timestamp
 from ..services import tokens as token_service
 from .claims import user_info
-from .tokens import keystore
+from .keys import keystore
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from ..clock import now
@@ -225,6 +226,11 @@ class KeyView:
 
     def valid_at(self, moment: datetime) -> bool:
         return moment >= self.since and (self.until is None or moment < self.until)
+
+
+def keystore() -> KeyStore:
+    """This app's signing keys, loaded once per process (create_app puts them here)."""
+    return current_app.extensions["passport.keys"]
 
 
 def etag_of(body: bytes) -> str:

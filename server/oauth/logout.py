@@ -8,7 +8,7 @@ from joserfc import jwt
 
 from ..clock import timestamp
 from ..services import sessions
-from .tokens import keystore
+from .keys import keystore
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from ..services.client_metadata import (
+from ..domain.client_metadata import (
     ALGORITHMS,
     AUTH_METHODS,
     GRANT_TYPES,

@@ -7,8 +7,8 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
 
+from ..domain import client_cache
 from ..models import Client, ClientSnapshot
-from ..services import client_cache
 from .claims import SCOPES_SUPPORTED
 from .endpoints import (
     ClientConfigurationEndpoint,

@@ -18,11 +18,7 @@ from joserfc.errors import JoseError
 from ..clock import timestamp
 from ..security import random_token
 from ..services import tokens as token_service
-from .keys import KeyView
-
-
-def keystore():
-    return current_app.extensions["passport.keys"]
+from .keys import KeyView, keystore
 
 
 def generate_token(

@@ -7,7 +7,6 @@ import binascii
 import json
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
@@ -25,9 +24,10 @@ from flask import (
 )
 from flask_login import logout_user
 
+from ..context import request_context
+from ..domain import factors
 from ..extensions import csrf
-from ..services import consents, two_factor
-from ..web.auth import request_context
+from ..services import consents
 from . import authorize as flow
 from .keys import etag_of
 from .metadata import server_metadata
@@ -114,7 +114,7 @@ def authorize():
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant)
         if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
-            if not two_factor.is_enabled(login_session.account):
+            if not factors.is_enabled(login_session.account):
                 return flow.render_mfa_required(grant)
             if flow.prompts(grant) & {"none"}:
                 raise InteractionRequiredError(redirect_uri=grant.redirect_uri)
@@ -228,8 +228,3 @@ def prepared_json(body: bytes, etag: str) -> Response:
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
     return Response(body, mimetype="application/json", headers=headers)
-
-
-@bp.errorhandler(InvalidRequestError)
-def invalid_request(error):  # pragma: no cover - Authlib renders its own errors
-    return render_template("errors/oauth.html", error=error), 400

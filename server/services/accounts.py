@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
+from ..context import RequestContext
+from ..domain import audit
+from ..domain.errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier, PassportError
+from ..domain.identifiers import normalise_email, normalise_phone, parse_login
+from ..domain.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from ..extensions import db
 from ..models import Account
 from ..security import random_token
-from . import audit
-from .errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier, PassportError
-from .identifiers import normalise_email, normalise_phone, parse_login
-from .passwords import check_password_policy, hash_password, needs_rehash, verify_password
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """Where a request came from, for audit rows and session records."""
-
-    ip_address: str | None = None
-    user_agent: str | None = None
 
 
 def find_by_login(login: str) -> Account | None:

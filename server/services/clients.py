@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..clock import now
+from ..domain import audit, logouts
+from ..domain.client_metadata import check_client_metadata, has_secret
+from ..domain.errors import InvalidClientMetadata
 from ..extensions import db
 from ..models import Client, Grant, InitialAccessToken
 from ..security import random_token, sha256_hex
-from . import audit, logouts
-from .client_metadata import check_client_metadata
-from .errors import InvalidClientMetadata
 
 # Sentinel credential for registration when it is open to anyone.
 OPEN_REGISTRATION = object()
@@ -40,10 +40,7 @@ def create_client(
     """Create a client from metadata; returns it with its secret (None for public clients).
     Raises InvalidClientMetadata naming the field at fault."""
     metadata = check_client_metadata(metadata)
-    if metadata["token_endpoint_auth_method"] == "none":
-        secret = None
-    else:
-        secret = secret or new_client_secret()
+    secret = (secret or new_client_secret()) if has_secret(metadata) else None
     client = _new_client(
         client_id or new_client_id(),
         secret,
@@ -121,7 +118,7 @@ def update_client_metadata(
     registration only, so the client's type is fixed there: public stays public, and a
     confidential client keeps its secret. Raises InvalidClientMetadata."""
     metadata = check_client_metadata(metadata)
-    if (metadata["token_endpoint_auth_method"] == "none") != client.is_public:
+    if has_secret(metadata) == client.is_public:
         raise InvalidClientMetadata(
             "token_endpoint_auth_method: a public client cannot get a secret here, nor a "
             "confidential client give its secret up; register a new client.",

@@ -6,9 +6,9 @@ from authlib.oauth2.rfc6749 import list_to_scope, scope_to_list
 from sqlalchemy import select
 
 from ..clock import now
+from ..domain import audit
 from ..extensions import db
 from ..models import Account, Client, Consent
-from . import audit
 
 
 def has_consent(account: Account, client: Client, scope: str) -> bool:

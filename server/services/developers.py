@@ -14,12 +14,8 @@ from sqlalchemy import func, select, union, update
 from sqlalchemy.orm import selectinload
 
 from ..clock import now
-from ..extensions import db
-from ..models import Account, Client, Consent, Grant, RefreshToken
-from ..security import sha256_hex
-from . import clients
-from .accounts import RequestContext, find_by_login
-from .errors import (
+from ..context import RequestContext
+from ..domain.errors import (
     ClientHasNoSecret,
     DisabledByOperator,
     GracePeriodTooLong,
@@ -27,6 +23,11 @@ from .errors import (
     OperatorsOnly,
     SecretAlreadyRotated,
 )
+from ..extensions import db
+from ..models import Account, Client, Consent, Grant, RefreshToken
+from ..security import sha256_hex
+from . import clients
+from .accounts import find_by_login
 
 USAGE_WINDOW = timedelta(hours=24)
 # What a client's type stands for: chosen at registration, kept by every later edit.

@@ -7,22 +7,15 @@ in to that Passport first and links the network there.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import federation
 from ..clock import now
-from ..extensions import db
-from ..federation.profile import UpstreamProfile
-from ..models import Account, LoginSession, UpstreamIdentity
-from ..security import random_token
-from . import audit, notifications, two_factor
-from .accounts import RequestContext
-from .credentials import check_owner, credential_changed
-from .errors import (
+from ..context import RequestContext
+from ..domain import audit, factors, notifications
+from ..domain.credentials import credential_changed, signed_in_recently
+from ..domain.errors import (
     IdentityLinkedElsewhere,
     InvalidIdentifier,
     LastLoginMethod,
@@ -30,7 +23,12 @@ from .errors import (
     ProviderAlreadyLinked,
     UpstreamEmailHeld,
 )
-from .identifiers import normalise_email
+from ..domain.identifiers import normalise_email
+from ..extensions import db
+from ..federation.profile import UpstreamProfile
+from ..models import Account, LoginSession, UpstreamIdentity
+from ..security import random_token
+from .owner import check_owner
 
 
 def find_identity(provider: str, subject: str) -> UpstreamIdentity | None:
@@ -187,14 +185,14 @@ def may_link_held_network(login_session: LoginSession, *, held_since: int) -> bo
     recently (a session that was open already at this browser proves nothing of who brought
     the network), with the password when the Passport has one and the second factor when
     it is on (invariant 1)."""
-    window = timedelta(seconds=current_app.config["RECENT_AUTH_WINDOW"])
-    auth_time = login_session.auth_time
-    if now() - auth_time > window or int(auth_time.timestamp()) < held_since:
+    if not signed_in_recently(login_session):
+        return False
+    if int(login_session.auth_time.timestamp()) < held_since:
         return False
     account, amr = login_session.account, login_session.amr or []
     if account.password_hash and "pwd" not in amr:
         return False
-    return "mfa" in amr or not two_factor.is_enabled(account)
+    return "mfa" in amr or not factors.is_enabled(account)
 
 
 def check_reauthentication(account: Account, profile: UpstreamProfile) -> UpstreamIdentity:

@@ -7,17 +7,19 @@ the "update in all portals" box, linked portals get a RISC identifier-changed ev
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..context import RequestContext
+from ..domain import audit, notifications, security_events, verifications
+from ..domain.credentials import credential_changed
+from ..domain.errors import CodeExpired, IdentifierTaken, SameIdentifier
+from ..domain.identifiers import normalise_email, normalise_phone
 from ..extensions import db
 from ..models import Account, LoginSession, Verification
-from . import audit, notifications, security_events, verifications
-from .accounts import RequestContext
-from .credentials import check_owner, credential_changed
-from .errors import CodeExpired, IdentifierTaken, SameIdentifier
-from .identifiers import normalise_email, normalise_phone
+from .owner import check_owner, counting_wrong_codes
 
 PURPOSE = "login_change"
 
@@ -30,6 +32,7 @@ def request_login_change(
     *,
     propagate: bool,
     login_session: LoginSession | None,
+    link: Callable[[str], str],
     code: str | None = None,
     context: RequestContext | None = None,
 ) -> Verification:
@@ -46,7 +49,7 @@ def request_login_change(
     verification, secret = verifications.issue(
         account, purpose=PURPOSE, kind=kind, target=value, propagate=propagate
     )
-    _send(account, verification, secret)
+    _send(account, verification, secret, link)
     context = context or RequestContext()
     audit.record(
         "login_change_requested",
@@ -59,11 +62,13 @@ def request_login_change(
     return verification
 
 
-def resend_login_change(account: Account, verification_id: int) -> Verification:
+def resend_login_change(
+    account: Account, verification_id: int, *, link: Callable[[str], str]
+) -> Verification:
     """Send a fresh link or code after the cool-down (raises TooManyAttempts before it)."""
     verification = _own_open(account, verification_id)
     secret = verifications.renew(verification)
-    _send(account, verification, secret)
+    _send(account, verification, secret, link)
     db.session.commit()
     return verification
 
@@ -112,7 +117,8 @@ def confirm_phone_change(
 ) -> tuple[Account, LoginSession | None]:
     """Enter the SMS code: the new number replaces the old one, verified."""
     verification = _own_open(account, verification_id)
-    verifications.check_code(verification, code)
+    with counting_wrong_codes():
+        verifications.check_code(verification, code)
     return _apply(verification, login_session, context or RequestContext())
 
 
@@ -169,14 +175,16 @@ def _own_open(account: Account, verification_id) -> Verification:
     return verification
 
 
-def _send(account: Account, verification: Verification, secret: str) -> None:
+def _send(
+    account: Account, verification: Verification, secret: str, link: Callable[[str], str]
+) -> None:
+    """The confirmation: by mail a link (`link(secret)` is its URL), by SMS a code."""
     if verification.kind == "email":
-        url = current_app.config["ISSUER"] + url_for("account.confirm_email", token=secret)
         notifications.send_mail(
             verification.target,
             "confirm_email",
             locale=account.locale,
-            confirm_url=url,
+            confirm_url=link(secret),
             name=account.name,
         )
     else:

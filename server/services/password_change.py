@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..context import RequestContext
+from ..domain import notifications
+from ..domain.credentials import credential_changed
+from ..domain.errors import PasswordMismatch
+from ..domain.passwords import check_password_policy, hash_password
 from ..extensions import db
 from ..models import Account, LoginSession
-from . import notifications
-from .accounts import RequestContext
-from .credentials import check_owner, credential_changed
-from .errors import PasswordMismatch
-from .passwords import check_password_policy, hash_password
+from .owner import check_owner
 
 
 def change_password(

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 
 from ..clock import now
+from ..context import RequestContext
+from ..domain import audit, logouts
 from ..extensions import db
 from ..models import Account, Client, Consent, Grant
-from . import audit, logouts
-from .accounts import RequestContext
 
 
 @dataclass

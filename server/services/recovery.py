@@ -6,26 +6,28 @@ is a credential change that ends every session, this browser's included (invaria
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from ..clock import now
+from ..context import RequestContext
+from ..domain import audit, notifications, verifications
+from ..domain.credentials import credential_changed
+from ..domain.errors import CodeExpired, PasswordMismatch
+from ..domain.identifiers import parse_login
+from ..domain.passwords import check_password_policy, hash_password
 from ..extensions import db
 from ..models import Account, Verification
-from . import audit, notifications, verifications
-from .accounts import RequestContext
-from .credentials import credential_changed
-from .errors import CodeExpired, PasswordMismatch
-from .identifiers import parse_login
-from .passwords import check_password_policy, hash_password
+from .owner import counting_wrong_codes
 
 PURPOSE = "recovery"
 
 
 def request_recovery(
-    identifier: str, *, context: RequestContext | None = None
+    identifier: str, *, link: Callable[[str], str], context: RequestContext | None = None
 ) -> tuple[str, int | None]:
-    """Send a recovery link or code if an account has this login.
+    """Send a recovery link (`link(token)` is its URL) or code if an account has this login.
 
     Returns (kind, verification id or None). The caller shows the same page either way;
     for a phone it asks for the code whether or not one was sent. Raises InvalidIdentifier
@@ -38,8 +40,9 @@ def request_recovery(
         return kind, None
     verification, secret = verifications.issue(account, purpose=PURPOSE, kind=kind, target=value)
     if kind == "email":
-        url = current_app.config["ISSUER"] + url_for("auth.recover_reset", token=secret)
-        notifications.send_mail(value, "recovery_link", locale=account.locale, recovery_url=url)
+        notifications.send_mail(
+            value, "recovery_link", locale=account.locale, recovery_url=link(secret)
+        )
     else:
         notifications.send_sms(value, "recovery_code", locale=account.locale, code=secret)
     context = context or RequestContext()
@@ -67,7 +70,8 @@ def recovery_by_code(verification_id, code: str) -> Verification:
         verification = None
     if verification is None or verification.purpose != PURPOSE:
         raise CodeExpired()
-    verifications.check_code(verification, code)
+    with counting_wrong_codes():
+        verifications.check_code(verification, code)
     return verification
 
 

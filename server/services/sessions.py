@@ -1,21 +1,46 @@
-"""Login sessions: started at sign-in, read on every request, ended at logout."""
+"""Login sessions: signing in, reading the session on every request, signing out."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..clock import now
+from ..context import RequestContext
+from ..domain import audit
+from ..domain.login_sessions import TOUCH_INTERVAL, end, end_all, is_alive, new_session
 from ..extensions import commit_keeping_loaded, db
-from ..models import Account, Grant, LoginSession
-from ..security import random_token
-from . import audit, logouts, two_factor
-from .accounts import RequestContext
+from ..models import Account, LoginSession
 
-# Writing last_seen_at on every request would turn every page view into a write.
-TOUCH_INTERVAL = timedelta(minutes=1)
+
+def sign_in(
+    account: Account,
+    *,
+    amr: list[str],
+    remember: bool = False,
+    upstream_provider: str | None = None,
+    previous: str | None = None,
+    context: RequestContext | None = None,
+) -> LoginSession:
+    """Sign a person in who just proved who they are with the methods `amr` (RFC 8176).
+
+    The sign-in earns the acr of its strongest method. Signing in again to the account the
+    browser's session (`previous`) already holds renews that session and keeps its sid, so
+    the portals of the session stay signed in; otherwise a new session starts.
+    """
+    acr = current_app.config[
+        "ACR_MFA" if "mfa" in amr else "ACR_FEDERATED" if "fed" in amr else "ACR_PASSWORD"
+    ]
+    return sign_in_again(
+        previous, account, amr=amr, acr=acr, upstream_provider=upstream_provider, context=context
+    ) or start_session(
+        account,
+        amr=amr,
+        acr=acr,
+        remember=remember,
+        upstream_provider=upstream_provider,
+        context=context,
+    )
 
 
 def start_session(
@@ -29,28 +54,21 @@ def start_session(
 ) -> LoginSession:
     """Open a new session for a person who just proved who they are; audited as a sign-in."""
     context = context or RequestContext()
-    moment = now()
-    lifetime = timedelta(seconds=current_app.config["SESSION_LIFETIME"])
-    session = LoginSession(
-        id=random_token(24),
-        account_id=account.id,
-        auth_time=moment,
+    user_agent = (context.user_agent or "")[:512] or None
+    known_device = db.session.execute(
+        select(LoginSession.id)
+        .where(LoginSession.account_id == account.id, LoginSession.user_agent == user_agent)
+        .limit(1)
+    ).first()
+    session = new_session(
+        account,
+        auth_time=now(),
         amr=amr,
         acr=acr,
         upstream_provider=upstream_provider,
-        ip_address=context.ip_address,
-        user_agent=(context.user_agent or "")[:512] or None,
         remember=remember,
-        created_at=moment,
-        last_seen_at=moment,
-        expires_at=moment + lifetime,
+        context=context,
     )
-    known_device = db.session.execute(
-        select(LoginSession.id)
-        .where(LoginSession.account_id == account.id, LoginSession.user_agent == session.user_agent)
-        .limit(1)
-    ).first()
-    db.session.add(session)
     audit.record(
         "login",
         account_id=account.id,
@@ -106,15 +124,6 @@ def sign_in_again(
     return current
 
 
-def idle_timeout() -> timedelta:
-    return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
-
-
-def is_alive(session: LoginSession, moment=None) -> bool:
-    """Not ended, not expired, not idle past SESSION_IDLE_TIMEOUT (unless "remember me")."""
-    return session.is_active_at(moment or now(), idle_timeout())
-
-
 def load_active_session(session_id: str) -> LoginSession | None:
     """The session if it is still alive: not ended, not past its absolute or idle limit."""
     if not session_id or len(session_id) > 64:
@@ -136,7 +145,7 @@ def end_session(session_id: str, *, context: RequestContext | None = None) -> No
     session = db.session.get(LoginSession, session_id)
     if session is None or session.ended_at is not None:
         return
-    _end(session.account, [session], revoke_offline=False, context=context or RequestContext())
+    end(session.account, [session], revoke_offline=False, context=context or RequestContext())
     db.session.commit()
 
 
@@ -157,19 +166,7 @@ def end_all_sessions(
     """ "Log out of all devices": end every session but `keep`, and revoke every grant not
     issued in `keep` — offline ones included. Returns how many sessions ended."""
     context = context or RequestContext()
-    moment = now()
-    others = [s for s in active_sessions(account) if s.id != keep]
-    _end(account, others, revoke_offline=True, context=context)
-    two_factor.forget_trusted_devices(account)
-    db.session.execute(
-        update(Grant)
-        .where(
-            Grant.account_id == account.id,
-            Grant.revoked_at.is_(None),
-            (Grant.session_id.is_(None)) | (Grant.session_id != (keep or "")),
-        )
-        .values(revoked_at=moment)
-    )
+    others = end_all(account, keep=keep, reason="logout_everywhere", context=context)
     audit.record(
         "logout_everywhere",
         account_id=account.id,
@@ -179,44 +176,3 @@ def end_all_sessions(
     )
     db.session.commit()
     return len(others)
-
-
-def close_sessions(account: Account, ended: list[LoginSession], *, context) -> None:
-    """End these sessions, revoke every grant opened in them and queue logouts (no commit)."""
-    _end(account, ended, revoke_offline=True, context=context)
-
-
-def _end(account: Account, ended: list[LoginSession], *, revoke_offline: bool, context) -> None:
-    """Mark sessions ended, revoke their grants and queue the back-channel logouts (no commit)."""
-    if not ended:
-        return
-    moment = now()
-    ids = [s.id for s in ended]
-    for session in ended:
-        session.ended_at = moment
-        audit.record(
-            "logout",
-            account_id=account.id,
-            ip_address=context.ip_address,
-            user_agent=context.user_agent,
-            session_id=session.id,
-        )
-    condition = [Grant.session_id.in_(ids), Grant.revoked_at.is_(None)]
-    if not revoke_offline:
-        condition.append(Grant.offline.is_(False))
-    db.session.execute(update(Grant).where(*condition).values(revoked_at=moment))
-    logouts.queue_for_sessions(account, ids)
-
-
-def active_sessions(account: Account) -> list[LoginSession]:
-    moment = now()
-    rows = db.session.execute(
-        select(LoginSession)
-        .where(
-            LoginSession.account_id == account.id,
-            LoginSession.ended_at.is_(None),
-            LoginSession.expires_at > moment,
-        )
-        .order_by(LoginSession.last_seen_at.desc())
-    ).scalars()
-    return list(rows)

@@ -12,12 +12,14 @@ from datetime import timedelta
 from flask import current_app
 
 from ..clock import now
+from ..domain import client_cache
+from ..domain import grants as token_store
+from ..domain import login_sessions as sessions
+from ..domain.grants import AccountClaims, RefreshTokenRecord
 from ..extensions import db
-from ..models import Account, AuthorizationCode, Client, Grant, LoginSession
+from ..models import Account, AuthorizationCode, Client, LoginSession
 from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
-from . import audit, client_cache, sessions, token_store
-from .token_store import AccountClaims, RefreshTokenRecord
 
 
 @dataclass
@@ -176,16 +178,7 @@ def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
 
 def revoke_grant(grant_id: str, *, reason: str) -> None:
     """Revoke a grant: its refresh tokens and the access tokens that name it stop working."""
-    grant = db.session.get(Grant, grant_id)
-    if grant is None or grant.revoked_at is not None:
-        return
-    grant.revoked_at = now()
-    audit.record(
-        "grant_revoked",
-        account_id=grant.account_id,
-        client_id=grant.client.client_id,
-        reason=reason,
-    )
+    token_store.revoke(grant_id=grant_id, reason=reason)
     db.session.commit()
 
 

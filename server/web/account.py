@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..services import audit, federation, login_change, portals, sessions, two_factor
-from .auth import request_context
+from ..context import request_context
+from ..domain import audit, factors, login_sessions
+from ..services import federation, login_change, portals, sessions
 from .devices import describe
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -32,7 +33,7 @@ class RevokePortalForm(FlaskForm):
 @bp.context_processor
 def _two_factor_state():
     if current_user.is_authenticated:
-        return {"two_factor": two_factor.is_enabled(current_user.account)}
+        return {"two_factor": factors.is_enabled(current_user.account)}
     return {"two_factor": False}
 
 
@@ -62,8 +63,8 @@ def activity():
 def sessions_page():
     rows = [
         {"session": s, "device": describe(s.user_agent), "current": s.id == current_user.id}
-        for s in sessions.active_sessions(current_user.account)
-        if sessions.is_alive(s)
+        for s in login_sessions.active_sessions(current_user.account)
+        if login_sessions.is_alive(s)
     ]
     return render_template(
         "account/sessions.html",

@@ -6,9 +6,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from ..context import request_context
+from ..domain.errors import PassportError
 from ..extensions import limiter
 from ..services import login_change, password_change
-from ..services.errors import PassportError
 from .account import bp
 from .account_forms import (
     CodeForm,
@@ -18,8 +19,6 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
-from .auth import request_context
-from .messages import message_for
 
 
 def _account_key() -> str:
@@ -42,13 +41,19 @@ def _request_change(kind: str, form) -> bool:
             form.password.data,
             propagate=form.propagate.data,
             login_session=current_user,
+            link=confirmation_link,
             code=form.code.data,
             context=request_context(),
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return False
     return True
+
+
+def confirmation_link(token: str) -> str:
+    """The link that confirms a new e-mail, as the mail shows it."""
+    return current_app.config["ISSUER"] + url_for("account.confirm_email", token=token)
 
 
 @bp.route("/email", methods=["GET", "POST"])
@@ -87,7 +92,7 @@ def confirm_email(token):
             token, login_session=login_session, context=request_context()
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return render_template("account/confirm_email.html", form=None), 400
     _keep_signed_in(replacement)
     flash(_("Login confirmed"), "success")
@@ -131,7 +136,7 @@ def confirm_phone():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
@@ -152,10 +157,10 @@ def resend_login_change():
     if form.validate_on_submit():
         try:
             verification = login_change.resend_login_change(
-                current_user.account, form.verification.data
+                current_user.account, form.verification.data, link=confirmation_link
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             flash(_("Sent again."), "success")
             if verification.kind == "phone":
@@ -180,7 +185,7 @@ def change_password():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")

@@ -18,12 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..context import request_context
+from ..domain import factors, login_sessions
+from ..domain.errors import PassportError
+from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
-from ..services.errors import PassportError
-from ..services.identifiers import parse_login
 from .forms import LoginForm, LogoutForm, SignupForm
-from .messages import message_for
 
 bp = Blueprint("auth", __name__)
 
@@ -31,12 +32,6 @@ TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
 # linked to the Passport being signed in to.
 KEPT_ACROSS_SIGN_IN = ("ui_locales", "pending_upstream")
-
-
-def request_context() -> accounts.RequestContext:
-    return accounts.RequestContext(
-        ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent")
-    )
 
 
 # What a browser does to a URL before it reads it (WHATWG URL Standard, "basic URL
@@ -94,17 +89,12 @@ def sign_in(account, *, amr: list[str], remember: bool = False, upstream: str | 
     kept = {key: session[key] for key in KEPT_ACROSS_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
-    acr = current_app.config[
-        "ACR_MFA" if "mfa" in amr else "ACR_FEDERATED" if "fed" in amr else "ACR_PASSWORD"
-    ]
-    login_session = sessions.sign_in_again(
-        previous, account, amr=amr, acr=acr, upstream_provider=upstream, context=request_context()
-    ) or sessions.start_session(
+    login_session = sessions.sign_in(
         account,
         amr=amr,
-        acr=acr,
         remember=remember,
         upstream_provider=upstream,
+        previous=previous,
         context=request_context(),
     )
     session.permanent = remember
@@ -119,13 +109,11 @@ def after_first_factor(
 
     The first step alone creates no session: only a note in the cookie of who passed it.
     """
-    from ..services import two_factor
-
     fresh = session.pop("fresh_second_step", False)
-    trusted = not fresh and two_factor.is_trusted_device(
+    trusted = not fresh and login_sessions.is_trusted_device(
         account, request.cookies.get(TRUSTED_DEVICE_COOKIE)
     )
-    if two_factor.is_enabled(account) and not trusted:
+    if factors.is_enabled(account) and not trusted:
         session["second_step"] = {
             "account_id": account.id,
             "amr": amr,
@@ -161,7 +149,7 @@ def login():
                 form.login.data, form.password.data, context=request_context()
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return after_first_factor(
                 account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
@@ -187,7 +175,7 @@ def signup():
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             sign_in(account, amr=["pwd"])
             flash(_("Welcome! Your Passport is ready."), "success")

@@ -15,8 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..oauth.claims import SCOPES_SUPPORTED
-from ..services.client_metadata import ALGORITHMS
+from ..domain.client_metadata import ALGORITHMS, SCOPES_SUPPORTED
 
 CLIENT_TYPES = [
     SelectChoice("web", _l("Web application with a server (confidential: has a secret)")),

@@ -18,17 +18,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import developers
-from ..services.errors import (
+from ..context import request_context
+from ..domain.errors import (
     InvalidClientMetadata,
     NotADeveloper,
     OperatorsOnly,
     PassportError,
 )
+from ..services import developers
 from .account_forms import ConfirmForm
-from .auth import request_context
 from .developer_forms import ClientForm, RotateSecretForm, client_type, client_type_label
-from .messages import message_for
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
 REGISTERED = "registered_clients"
@@ -46,7 +45,7 @@ def _console_access():
 @login_required
 def _developers_only():
     if not developers.is_developer(current_user.account):
-        message = message_for(NotADeveloper())
+        message = NotADeveloper().message()
         return render_template("developers/forbidden.html", message=message), 403
     return None
 
@@ -142,7 +141,7 @@ def rotate_secret(client_id: str):
             context=request_context(),
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return redirect(url_for("developers.client_page", client_id=client.client_id))
     flash(_("A new secret has been issued."), "success")
     return _client_page(client, secret=secret)
@@ -164,7 +163,7 @@ def enable_client(client_id: str):
         try:
             developers.enable_client(current_user.account, client, context=request_context())
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             flash(_("The client is enabled again."), "success")
     return redirect(url_for("developers.client_page", client_id=client.client_id))
@@ -213,6 +212,6 @@ def _show_error(form: ClientForm, error: PassportError) -> None:
     elif isinstance(error, OperatorsOnly):
         field = form.first_party
     if field is not None and field is not form.csrf_token:
-        field.errors = [*field.errors, message_for(error)]
+        field.errors = [*field.errors, error.message()]
     else:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")

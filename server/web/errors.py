@@ -1,4 +1,5 @@
-"""Every error is a clear 4xx page or JSON body, never a bare 500."""
+"""Every error is a clear 4xx page or JSON body, never a bare 500; a domain error becomes
+HTTP here, and nowhere else decides its status."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.errors import PassportError
 from ..extensions import db
 
 JSON_PATHS = ("/token", "/revoke", "/introspect", "/userinfo", "/register", "/jwks", "/.well-known")
@@ -16,7 +18,26 @@ def _wants_json() -> bool:
     return request.path.startswith(JSON_PATHS)
 
 
+def refusal(error: PassportError) -> tuple[int, dict[str, str]]:
+    """The status and headers of a refused request: 429 with Retry-After for too many
+    attempts (RFC 6585 §4), 400 otherwise. A view that shows the message on its form uses
+    them too."""
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return error.status, headers
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(PassportError)
+    def refused(error: PassportError):
+        db.session.rollback()
+        status, headers = refusal(error)
+        if _wants_json():
+            body = {"error": "invalid_request", "error_description": error.message()}
+            return jsonify(body), status, headers
+        page = render_template("errors/http.html", code=status, message=error.message())
+        return page, status, headers
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():

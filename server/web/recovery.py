@@ -6,13 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import logout_user
 
+from ..context import request_context
+from ..domain.errors import CodeInvalid, PassportError
+from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import recovery
-from ..services.errors import CodeInvalid, PassportError
-from ..services.identifiers import parse_login
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
-from .auth import bp, request_context, sign_in
-from .messages import message_for
+from .auth import bp, sign_in
 
 
 def _identifier_key() -> str:
@@ -21,6 +21,11 @@ def _identifier_key() -> str:
         return "recover:" + parse_login(raw)[1]
     except PassportError:
         return "recover:" + raw.strip().lower()
+
+
+def recovery_link(token: str) -> str:
+    """The link that opens the new-password page, as the mail shows it."""
+    return current_app.config["ISSUER"] + url_for("auth.recover_reset", token=token)
 
 
 @bp.route("/recover", methods=["GET", "POST"])
@@ -35,10 +40,10 @@ def recover():
     if form.validate_on_submit():
         try:
             kind, verification_id = recovery.request_recovery(
-                form.login.data, context=request_context()
+                form.login.data, link=recovery_link, context=request_context()
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if kind == "phone":
                 # The same page whether or not the number has an account.
@@ -53,7 +58,7 @@ def recover_reset(token):
     try:
         verification = recovery.recovery_by_link(token)
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return render_template("auth/recover_reset.html", form=None), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -73,10 +78,10 @@ def recover_code():
         try:
             verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
         except CodeInvalid as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         except PassportError:
             # Unknown number and spent code read the same: nothing tells whether an account exists.
-            flash(message_for(CodeInvalid()), "error")
+            flash(CodeInvalid().message(), "error")
         else:
             done = _complete(verification, form)
             if done:
@@ -93,7 +98,7 @@ def _complete(verification, form):
             verification, form.new.data, form.repeat.data, context=request_context()
         )
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return None
     logout_user()
     sign_in(account, amr=["pwd"])

@@ -7,13 +7,14 @@ import time
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..domain import factors
+from ..domain.errors import PassportError
 from ..extensions import db
 from ..models import Account
 from ..services import two_factor
-from ..services.errors import PassportError
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
-from .messages import message_for
+from .errors import refusal
 
 # How long the first step stays good while the person finds their phone.
 SECOND_STEP_WINDOW = 600
@@ -34,11 +35,13 @@ def second_step():
         return redirect(url_for("auth.login"))
     form = SecondStepForm()
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
+    status, headers = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
         try:
-            method = two_factor.verify(account, form.code.data)
+            method = two_factor.pass_second_step(account, form.code.data)
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
+            status, headers = refusal(error)
         else:
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
@@ -48,7 +51,7 @@ def second_step():
             )
             response = redirect(safe_next(pending["next"]))
             if method == "recovery":
-                left = two_factor.remaining_recovery_codes(account)
+                left = factors.remaining_recovery_codes(account)
                 flash(
                     _("Recovery code used. Codes left: %(count)d.", count=left),
                     "error" if left <= current_app.config["RECOVERY_CODES_LOW"] else "success",
@@ -67,5 +70,5 @@ def second_step():
                         secure=current_app.config["SESSION_COOKIE_SECURE"],
                     )
             return response
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed), status
+    page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
+    return page, status, headers

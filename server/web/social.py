@@ -16,16 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import clock, federation
+from ..context import request_context
+from ..domain import factors
+from ..domain.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
 from ..extensions import csrf
 from ..federation import flow
 from ..federation.profile import UpstreamProfile
 from ..services import federation as service
-from ..services import two_factor
-from ..services.credentials import check_owner
-from ..services.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
+from ..services.owner import confirm_owner
 from .account_forms import ConfirmForm, SocialForm
-from .auth import after_first_factor, request_context, safe_next
-from .messages import message_for
+from .auth import after_first_factor, safe_next
 
 bp = Blueprint("social", __name__)
 
@@ -120,7 +120,7 @@ def _link(found, profile: UpstreamProfile, intent: dict):
     try:
         service.link_social(current_user.account, profile, context=request_context())
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
     else:
         flash(_("%(network)s is linked to your Passport.", network=found.title), "success")
     return redirect(url_for("social.settings"))
@@ -132,7 +132,7 @@ def _reauthenticate(found, profile: UpstreamProfile, intent: dict):
     try:
         service.check_reauthentication(current_user.account, profile)
     except PassportError as error:
-        flash(message_for(error), "error")
+        flash(error.message(), "error")
         return redirect(url_for("social.settings"))
     return after_first_factor(
         current_user.account,
@@ -147,7 +147,7 @@ def _failed(found, error: UpstreamFailed):
     again = error.intent.get("action") in ("link", "reauthenticate")
     return render_template(
         "auth/social_error.html",
-        message=message_for(error),
+        message=error.message(),
         network=found.title,
         back=url_for("social.settings") if again else url_for("auth.login"),
     ), FAILURE_STATUS.get(error.kind, 400)
@@ -198,7 +198,7 @@ def link_pending():
         try:
             service.link_social(current_user.account, profile, context=request_context())
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             title = federation.title_of(profile.provider)
             flash(_("%(network)s is linked to your Passport.", network=title), "success")
@@ -223,7 +223,7 @@ def settings():
         account=account,
         linked=linked,
         networks=offered + [name for name in linked if name not in offered],
-        two_factor=two_factor.is_enabled(account),
+        two_factor=factors.is_enabled(account),
         form=SocialForm(),
     )
 
@@ -235,9 +235,9 @@ def link(provider):
     form = SocialForm()
     if form.validate_on_submit():
         try:
-            check_owner(current_user.account, form.password.data, current_user, form.code.data)
+            confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             intent = {"action": "link", "account_id": current_user.account_id}
             try:
@@ -263,7 +263,7 @@ def unlink(provider):
                 context=request_context(),
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if replacement is not None:  # the credential change re-issued this session
                 login_user(replacement)

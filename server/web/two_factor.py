@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
+from ..context import request_context
+from ..domain import factors
+from ..domain.errors import PassportError
 from ..services import two_factor
-from ..services.errors import PassportError
 from .account import bp
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
-from .auth import request_context
-from .messages import message_for
 
 
 @bp.route("/2fa")
@@ -22,8 +22,8 @@ def two_factor_page():
     account = current_user.account
     return render_template(
         "account/two_factor.html",
-        enabled=two_factor.is_enabled(account),
-        remaining=two_factor.remaining_recovery_codes(account),
+        enabled=factors.is_enabled(account),
+        remaining=factors.remaining_recovery_codes(account),
         setup_form=TwoFactorSetupForm(),
         manage_form=TwoFactorManageForm(),
         account=account,
@@ -40,7 +40,7 @@ def two_factor_setup():
                 current_user.account, form.password.data, login_session=current_user
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return redirect(url_for("account.two_factor_confirm"))
     return redirect(url_for("account.two_factor_page"))
@@ -50,7 +50,7 @@ def two_factor_setup():
 @login_required
 def two_factor_confirm():
     account = current_user.account
-    secret = two_factor.pending_secret(account)
+    secret = factors.pending_secret(account)
     if secret is None:
         return redirect(url_for("account.two_factor_page"))
     form = TwoFactorConfirmForm()
@@ -58,10 +58,10 @@ def two_factor_confirm():
         try:
             codes = two_factor.confirm_setup(account, form.code.data, context=request_context())
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return render_template("account/recovery_codes.html", codes=codes)
-    uri = two_factor.provisioning_uri(account, secret)
+    uri = factors.provisioning_uri(account, secret)
     qr = Markup(
         segno.make(uri, error="m").svg_inline(
             scale=5, title=_("QR code for your authenticator app")
@@ -84,7 +84,7 @@ def two_factor_recovery_codes():
                 current_user.account, form.password.data, form.code.data, login_session=current_user
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             return render_template("account/recovery_codes.html", codes=codes)
     return redirect(url_for("account.two_factor_page"))
@@ -122,7 +122,7 @@ def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
                 reason=reason,
             )
         except PassportError as error:
-            flash(message_for(error), "error")
+            flash(error.message(), "error")
         else:
             if replacement is not None:
                 login_user(replacement)

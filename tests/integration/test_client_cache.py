@@ -16,8 +16,9 @@ import requests
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from server.domain import client_cache
 from server.extensions import db
-from server.services import client_cache, clients, developers
+from server.services import clients, developers
 from server.services.accounts import create_account
 
 PASSPORT = str(Path(sys.executable).with_name("passport"))

@@ -18,9 +18,9 @@ from sqlalchemy import update
 
 from server import clock
 from server.delivery import worker
+from server.domain import logouts, outbox
 from server.extensions import db
 from server.models import Account, Client, OutboxMessage
-from server.services import logouts, outbox
 
 from ..support.delivery import (
     WorkerProcess,

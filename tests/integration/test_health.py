@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from ..conftest import LiveServer, build_app
 from ..support.browser import Browser
 
 
@@ -18,15 +22,52 @@ def test_a_serving_node_is_live_and_ready(live_server):
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "rate_limits": "ok"}}
 
 
-@pytest.fixture
-def without_redis(server_settings):
-    """The same Passport with its rate-limit store on a port where nothing listens."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = LiveServer(build_app, dict(server_settings, REDIS_URL=f"redis://127.0.0.1:{port}/0"))
-    yield server.start()
-    server.stop()
+        return probe.getsockname()[1]
+
+
+class Served:
+    def __init__(self, url: str):
+        self.url = url
+
+
+@pytest.fixture
+def without_redis(server_settings):
+    """The same Passport (its database and keys) as a process of its own, with its
+    rate-limit store on a port where nothing listens. A process, not a second app in this
+    one: Flask-Limiter's storage is shared by the apps of a process."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
+    environ.update(
+        {
+            f"PASSPORT_{name}": str(server_settings[name])
+            for name in ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR", "SECRET_KEY")
+        },
+        PASSPORT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        PASSPORT_RUN_WORKER_IN_PROCESS="false",  # the suite's own worker delivers
+    )
+    passport = str(Path(sys.executable).with_name("passport"))
+    process = subprocess.Popen(
+        [passport, "run", "--port", str(port)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                requests.get(url + "/health/live", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield Served(url)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def test_without_redis_sign_in_says_temporarily_unavailable(without_redis, factories):

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from server import clock
+from server.domain.login_sessions import active_sessions
 from server.extensions import db
 from server.models import Account, LoginSession
-from server.services.sessions import active_sessions
 
 from ..support.delivery import for_client, logout_tokens_for, run_worker, unverified_claims
 from ..support.devices import (

@@ -171,14 +171,15 @@ def test_wrong_codes_are_rate_limited_with_growing_delay(live_server, person):
         # Now locked for a while: even a right code (the next step's, within the drift) waits.
         right = totp.at(clock.timestamp() + 30)
         page = browser.submit(browser.get("/login/second-step"), "code", code=right)
-        assert page.status == 400 and page.url.endswith("/login/second-step")
+        assert page.status == 429 and page.url.endswith("/login/second-step")
+        assert 0 < int(page.response.headers["Retry-After"]) <= 2
         assert "wait" in page.text.lower()
         # One more wrong code doubles the wait (1 s, then 2 s).
         clock.travel(1.5)
         browser.submit(browser.get("/login/second-step"), "code", code="654321")
         clock.travel(1.5)
         page = browser.submit(browser.get("/login/second-step"), "code", code=right)
-        assert page.status == 400
+        assert page.status == 429
         clock.travel(1)
         page = browser.submit(browser.get("/login/second-step"), "code", code=right)
         assert page.url.endswith("/account")

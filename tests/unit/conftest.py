@@ -1,4 +1,5 @@
-"""Unit tests' apps: the schema from the migrations, no network."""
+"""Unit tests' apps: the schema from the migrations, no network; shared by the tests of
+server/domain (each rule alone) and of server/services (each use case)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,32 @@ def backend_app(request, tmp_path_factory):
 @pytest.fixture
 def backend(backend_app) -> str:
     return backend_app.config["DATABASE_URL"].split(":", 1)[0].split("+", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory):
+    app = build_app(unit_settings(tmp_path_factory.mktemp("passport-unit")))
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def app(shared_app):
+    """The module's app inside an app context; configuration changes end with the test."""
+    with within(shared_app) as app:
+        yield app
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """Apps sharing one fresh database file, as restarts of one server with new settings."""
+    apps = []
+
+    def make(**overrides):
+        app = build_app(unit_settings(tmp_path, **overrides))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        dispose(app)

@@ -9,9 +9,9 @@ import pytest
 
 from server import clock
 from server.delivery import worker
+from server.domain import audit
 from server.extensions import db
 from server.models import AuditEvent
-from server.services import audit
 
 from ..conftest import within
 

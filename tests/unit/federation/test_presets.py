@@ -332,9 +332,9 @@ class _Metadata:
 def test_a_fresh_sign_in_is_read_from_auth_time(claims_supported, auth_time, taken):
     from types import SimpleNamespace
 
+    from server.domain.errors import UpstreamFailed
     from server.federation import flow
     from server.federation.presets import PRESETS
-    from server.services.errors import UpstreamFailed
 
     metadata = {} if claims_supported is None else {"claims_supported": claims_supported}
     provider = SimpleNamespace(preset=PRESETS["google"], client=_Metadata(metadata))

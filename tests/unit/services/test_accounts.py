@@ -9,16 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from server.extensions import db
-from server.models import Account, AuditEvent
-from server.services.accounts import authenticate, create_account, find_by_login
-from server.services.errors import (
+from server.domain.errors import (
     IdentifierTaken,
     InvalidCredentials,
     InvalidIdentifier,
     WeakPassword,
 )
-from server.web.messages import message_for
+from server.extensions import db
+from server.models import Account, AuditEvent
+from server.services.accounts import authenticate, create_account, find_by_login
 
 PASSWORD = "correct horse battery"
 
@@ -108,7 +107,7 @@ def test_email_taken_in_any_case(app, again):
     assert error.value.kind == "email"
     assert count_accounts(email=email) == 1
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert message_for(error.value) == "A user with this e-mail already exists"
+        assert error.value.message() == "A user with this e-mail already exists"
 
 
 def test_idn_email_taken_in_its_ascii_form(app):
@@ -217,7 +216,7 @@ def test_unknown_login_and_wrong_password_are_one_error(app, login):
     with pytest.raises(InvalidCredentials) as unknown:
         authenticate(login.format(secrets.token_hex(2)), PASSWORD)
     with app.test_request_context():
-        assert message_for(wrong.value) == message_for(unknown.value) == "Wrong login or password."
+        assert wrong.value.message() == unknown.value.message() == "Wrong login or password."
 
 
 def test_account_without_password_cannot_sign_in_with_one(app):

@@ -7,14 +7,14 @@ import secrets
 import pytest
 
 from server import clock
-from server.services import developers
-from server.services.accounts import create_account
-from server.services.errors import (
+from server.domain.errors import (
     GracePeriodTooLong,
     NotADeveloper,
     OperatorsOnly,
     SecretAlreadyRotated,
 )
+from server.services import developers
+from server.services.accounts import create_account
 
 METADATA = {"client_name": "Shop", "redirect_uris": ["https://shop.example/cb"]}
 

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import threading
 
+import pyotp
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from server.extensions import db
-from server.federation.profile import UpstreamProfile
-from server.models import UpstreamIdentity
-from server.services import federation
-from server.services.accounts import create_account
-from server.services.errors import (
+from server.domain import factors
+from server.domain.errors import (
     IdentityLinkedElsewhere,
     LastLoginMethod,
     ProviderAlreadyLinked,
     UpstreamEmailHeld,
 )
+from server.extensions import db
+from server.federation import init_federation
+from server.federation.profile import UpstreamProfile
+from server.federation.registry import EXTENSION
+from server.models import Account, LoginSession, UpstreamIdentity
+from server.services import federation, sessions, two_factor
+from server.services.accounts import create_account
+
+from ..conftest import within
 
 
 def profile(provider: str = "github", *, email: str | None = None, verified: bool = True):
@@ -92,3 +100,76 @@ def test_the_last_way_to_sign_in_is_kept(app):
     with pytest.raises(LastLoginMethod):
         federation.unlink_social(account, "yandex", None, login_session=None)
     assert "yandex" in federation.linked_identities(account)
+
+
+# --- two unlinks at once ----------------------------------------------------------------
+
+NETWORKS = {"github": {"client_id": "x", "client_secret": "y"}, "yandex": {"client_id": "x"}}
+
+
+@pytest.fixture
+def offered(backend_app):
+    with within(backend_app) as app:
+        app.extensions.pop(EXTENSION, None)
+        app.config["UPSTREAM_PROVIDERS"] = NETWORKS
+        init_federation(app)
+        yield app
+        app.config["UPSTREAM_PROVIDERS"] = {}
+        init_federation(app)
+
+
+def test_two_unlinks_at_once_with_two_factor_leave_a_way_to_sign_in(offered, monkeypatch):
+    """An account without a password, 2FA on, two networks: two browsers unlink one each at
+    the same moment, each with its own recovery code. The second factor is checked under the
+    account's lock, so at most one unlink wins and one network stays."""
+    app = offered
+    account, _created = federation.sign_in_with_upstream(profile("github", email=unique_email()))
+    federation.link_social(account, profile("yandex"))
+    browser = sessions.start_session(account, amr=["fed"], acr=None)
+    secret = two_factor.begin_setup(account, None, login_session=browser)
+    codes = two_factor.confirm_setup(account, pyotp.TOTP(secret).now())
+    others = [sessions.start_session(account, amr=["fed", "mfa"], acr=None) for _ in range(2)]
+    account_id, session_ids = account.id, [s.id for s in others]
+    db.session.remove()
+
+    # Each unlink, once past the second factor, waits a moment for the other to get there
+    # too: were the lock released by then, both would pass the last-way-to-sign-in check.
+    verify, arrived = factors.verify, threading.Barrier(2)
+
+    def verify_then_wait(*args, **kwargs):
+        method = verify(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            arrived.wait(timeout=1)
+        return method
+
+    monkeypatch.setattr(factors, "verify", verify_then_wait)
+    start, outcomes = threading.Barrier(2), []
+
+    def unlink(provider: str, session_id: str, code: str) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                account = db.session.get(Account, account_id)
+                login_session = db.session.get(LoginSession, session_id)
+                federation.unlink_social(
+                    account, provider, None, login_session=login_session, code=code
+                )
+                outcomes.append("unlinked")
+            except LastLoginMethod:
+                outcomes.append("refused")
+            except Exception as error:  # noqa: BLE001 - any other outcome fails the test
+                outcomes.append(repr(error))
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=unlink, args=args)
+        for args in zip(("github", "yandex"), session_ids, codes, strict=False)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused", "unlinked"], outcomes
+    assert len(federation.linked_identities(db.session.get(Account, account_id))) == 1

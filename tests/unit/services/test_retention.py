@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from server import clock
+from server.domain import audit, outbox, verifications
 from server.extensions import db
 from server.models import (
     AuditEvent,
@@ -24,7 +25,7 @@ from server.models import (
     Verification,
 )
 from server.security import random_token, sha256_hex
-from server.services import audit, clients, outbox, sessions, tokens, two_factor, verifications
+from server.services import clients, sessions, tokens, two_factor
 from server.services.accounts import create_account
 from server.services.retention import prune
 

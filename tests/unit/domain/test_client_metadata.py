@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.services.client_metadata import check_client_metadata, check_uri
-from server.services.errors import InvalidClientMetadata
+from server.domain.client_metadata import check_client_metadata, check_uri
+from server.domain.errors import InvalidClientMetadata
 
 ACCEPTED = [
     ("https://shop.example/cb", False),

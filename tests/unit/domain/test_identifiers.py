@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.services.errors import InvalidIdentifier
-from server.services.identifiers import normalise_email, normalise_phone, parse_login
+from server.domain.errors import InvalidIdentifier
+from server.domain.identifiers import normalise_email, normalise_phone, parse_login
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from ..config import is_loopback_host
-from ..oauth.claims import SCOPES_SUPPORTED
 from .errors import InvalidClientMetadata
 
+SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
@@ -125,8 +125,19 @@ def _looks_like_email(value: str) -> bool:
     )
 
 
-def check_client_metadata(metadata: dict) -> dict:
+class CheckedMetadata(dict):
+    """Client metadata that has passed the policy: what a client stores, never checked twice."""
+
+
+def has_secret(metadata: dict) -> bool:
+    """A confidential client has a secret; a public one (auth method "none") has none."""
+    return metadata.get("token_endpoint_auth_method") != "none"
+
+
+def check_client_metadata(metadata: dict) -> CheckedMetadata:
     """Passport's policy on top of RFC 7591's checks; returns the metadata to store."""
+    if isinstance(metadata, CheckedMetadata):
+        return metadata
     if len(json.dumps(metadata, default=str).encode()) > MAX_METADATA_BYTES:
         raise InvalidClientMetadata(
             f"the client metadata must be at most {MAX_METADATA_BYTES // 1024} KiB",
@@ -185,4 +196,4 @@ def check_client_metadata(metadata: dict) -> dict:
     name = metadata.get("client_name")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
         raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
-    return metadata
+    return CheckedMetadata(metadata)

@@ -7,8 +7,8 @@ from argon2 import extract_parameters
 from argon2.low_level import Type
 
 from server.config import load_config
-from server.services.errors import WeakPassword
-from server.services.passwords import (
+from server.domain.errors import WeakPassword
+from server.domain.passwords import (
     check_password_policy,
     hash_password,
     needs_rehash,

@@ -81,7 +81,8 @@ def find_by_link(purpose: str, token: str) -> Verification:
 
 
 def check_code(verification: Verification, code: str) -> None:
-    """Check a code against an open verification; counts the try. Commits a wrong try."""
+    """Check a code against an open verification; a wrong try is counted (the use case
+    commits the count). Raises CodeExpired, CodeInvalid(attempts_left), TooManyAttempts."""
     if verification is None or not verification.is_open(now()):
         raise CodeExpired()
     limit = current_app.config["CODE_MAX_ATTEMPTS"]
@@ -92,7 +93,6 @@ def check_code(verification: Verification, code: str) -> None:
     given = secret_hash(f"{verification.purpose}:{verification.id}:{code}")
     if not hmac.compare_digest(expected, given):
         verification.attempts += 1
-        db.session.commit()
         left = limit - verification.attempts
         if left <= 0:
             raise TooManyAttempts()

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from server import clock
+from server.domain import client_cache
 from server.extensions import db
 from server.models import Client, ClientSnapshot
-from server.services import client_cache, clients, developers
+from server.services import clients, developers
 from server.services.accounts import create_account
 
 METADATA = {

@@ -11,6 +11,10 @@ from . import outbox
 
 SECURITY_EVENT = "security_event"
 
+# OpenID CAEP 1.0 §3.2 and RISC Profile 1.0 §2.3.
+CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
+
 
 def linked_clients(account: Account) -> list[Client]:
     """Portals the person allowed, or that received tokens for the person."""
@@ -28,8 +32,6 @@ def linked_clients(account: Account) -> list[Client]:
 
 def queue_credential_change(account: Account, *, credential_type: str, change_type: str) -> int:
     """CAEP credential-change (§3.2) to every linked portal with an events endpoint. No commit."""
-    from ..oauth.events import CREDENTIAL_CHANGE
-
     event = {
         "credential_type": credential_type,
         "change_type": change_type,
@@ -42,8 +44,6 @@ def queue_identifier_changed(
     account: Account, *, kind: str, old_value: str | None, new_value: str
 ) -> int:
     """RISC identifier-changed (§2.3): the subject is the old identifier; "new-value" the new one."""
-    from ..oauth.events import IDENTIFIER_CHANGED
-
     if old_value:
         if kind == "email":
             subject = {"format": "email", "email": old_value}

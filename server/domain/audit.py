@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import AuditEvent
@@ -27,11 +27,23 @@ def record(
     return event
 
 
+# A revoked grant is listed for the person only when its revocation is the news: a reused
+# code or refresh token. Otherwise the change that revoked it has its own row already.
+REVOCATIONS_LISTED = ("code_reused", "refresh_token_reused")
+
+
 def recent_events(account, limit: int = 100) -> list[AuditEvent]:
+    """The account's activity, newest first, as the person sees it."""
     return list(
         db.session.execute(
             select(AuditEvent)
-            .where(AuditEvent.account_id == account.id)
+            .where(
+                AuditEvent.account_id == account.id,
+                or_(
+                    AuditEvent.kind != "grant_revoked",
+                    AuditEvent.details["reason"].as_string().in_(REVOCATIONS_LISTED),
+                ),
+            )
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
         ).scalars()

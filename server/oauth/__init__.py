@@ -1,0 +1,1 @@
+"""The protocol: Authlib server, grants, endpoints, claims, keys and JWKS, logout, events."""

@@ -1,0 +1,1 @@
+"""The pages people see: blueprints for signing in, the Passport pages and the developer console."""
