@@ -1,6 +1,7 @@
 """Two-factor authentication, as the person turns it on and off (RFC 6238 apps and recovery
-codes; the rules are in domain/factors.py). Turning it off is a credential change
-(invariant 2)."""
+codes; the rules are in domain/factors.py). Turning it on and turning it off are both
+credential changes (invariant 2): a person who turns it on because someone else may be in
+must not leave that someone signed in."""
 
 from __future__ import annotations
 
@@ -30,21 +31,27 @@ def begin_setup(
 
 
 def confirm_setup(
-    account: Account, code: str, *, context: RequestContext | None = None
-) -> list[str]:
-    """Finish turning 2FA on with a code from the app; returns the recovery codes (shown once).
-    Raises CodeInvalid."""
+    account: Account,
+    code: str,
+    *,
+    login_session: LoginSession | None,
+    context: RequestContext | None = None,
+) -> tuple[list[str], LoginSession | None]:
+    """Finish turning 2FA on with a code from the app: a credential change, so every other
+    session ends and every token of the account dies. Returns the recovery codes (shown
+    once) and the re-issued session for this browser. Raises CodeInvalid."""
     codes = factors.confirm_setup(account, code)
-    context = context or RequestContext()
-    audit.record(
-        "2fa_enabled",
-        account_id=account.id,
-        ip_address=context.ip_address,
-        user_agent=context.user_agent,
+    replacement = credential_changed(
+        account,
+        reason="2fa_enabled",
+        credential_type="app",
+        change_type="create",
+        keep=login_session,
+        context=context,
     )
     notifications.notify(account, "two_factor_enabled")
     db.session.commit()
-    return codes
+    return codes, replacement
 
 
 def regenerate_recovery_codes(

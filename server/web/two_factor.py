@@ -56,10 +56,14 @@ def two_factor_confirm():
     form = TwoFactorConfirmForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.confirm_setup(account, form.code.data, context=request_context())
+            codes, replacement = two_factor.confirm_setup(
+                account, form.code.data, login_session=current_user, context=request_context()
+            )
         except PassportError as error:
             flash(error.message(), "error")
         else:
+            if replacement is not None:
+                login_user(replacement)  # this browser stays signed in, on a new session id
             return render_template("account/recovery_codes.html", codes=codes)
     uri = factors.provisioning_uri(account, secret)
     qr = Markup(

@@ -159,6 +159,27 @@ def test_turning_off_needs_password_and_code_and_revokes_tokens(live_server, per
     assert portal.userinfo(tokens["access_token"]).status_code == 401
 
 
+def test_turning_on_ends_the_other_sessions_and_their_tokens(live_server, person, factories):
+    """Someone who turns 2FA on because someone else may be in: that someone's browser is
+    signed out and the tokens its portals hold die; this browser stays signed in."""
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as other, Browser(live_server.url) as own:
+        page = other.open(portal.authorization_url())
+        page = other.submit(page, "password", login=person.email, password=person.password)
+        tokens = portal.exchange(portal.callback_params(page))
+        own.sign_in(person.email, person.password)
+        mine = portal.sign_in(own, person.email, person.password)
+
+        turn_on(own, person.password)
+
+        assert own.get("/account").url.endswith("/account")  # still signed in
+        assert "/login" in other.get("/account").url  # signed out
+    for issued in (tokens, mine):  # every token of the account, this browser's too
+        assert portal.refresh(issued["refresh_token"]).json()["error"] == "invalid_grant"
+        assert portal.userinfo(issued["access_token"]).status_code == 401
+        assert portal.introspect(issued["access_token"])["active"] is False
+
+
 def test_wrong_codes_are_rate_limited_with_growing_delay(live_server, person):
     with Browser(live_server.url) as browser:
         browser.sign_in(person.email, person.password)

@@ -127,7 +127,7 @@ def test_two_unlinks_at_once_with_two_factor_leave_a_way_to_sign_in(offered, mon
     federation.link_social(account, profile("yandex"))
     browser = sessions.start_session(account, amr=["fed"], acr=None)
     secret = two_factor.begin_setup(account, None, login_session=browser)
-    codes = two_factor.confirm_setup(account, pyotp.TOTP(secret).now())
+    codes, _ = two_factor.confirm_setup(account, pyotp.TOTP(secret).now(), login_session=browser)
     others = [sessions.start_session(account, amr=["fed", "mfa"], acr=None) for _ in range(2)]
     account_id, session_ids = account.id, [s.id for s in others]
     db.session.remove()
