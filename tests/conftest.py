@@ -202,3 +202,15 @@ def _reset_clock():
 
     yield
     clock.reset()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many malformed requests the fuzz suite sent (tests/integration/test_fuzz.py)."""
+    import sys
+
+    fuzz = sys.modules.get("tests.integration.test_fuzz")
+    if fuzz is not None and fuzz.SENT:
+        terminalreporter.write_line(
+            f"fuzz: {sum(fuzz.SENT.values())} malformed requests to {len(fuzz.SENT)} endpoints"
+            f" ({fuzz.EXAMPLES} examples each per database)"
+        )

@@ -90,8 +90,10 @@ def refuse_non_ascii_tokens():
         return None
     for name in ASCII_TOKEN_PARAMETERS:
         for value in request.values.getlist(name):
-            if not (value.isascii() and value.isprintable()):  # %x20-7E, in C
-                description = f"'{name}' must be printable ASCII."
+            # %x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.4, §5.2): printable ASCII, in C, but
+            # for '"' and '\\', which an error description may not hold either.
+            if not (value.isascii() and value.isprintable()) or '"' in value or "\\" in value:
+                description = f"'{name}' must be printable ASCII without quotes or backslashes."
                 if request.endpoint == "oauth.authorize":
                     return render_template(
                         "errors/oauth.html", error="invalid_request", description=description
