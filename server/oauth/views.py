@@ -66,14 +66,25 @@ ASCII_TOKEN_PARAMETERS = (
 )
 
 
-def undecodable_basic_credentials() -> bool:
-    """HTTP Basic credentials that are base64 but not UTF-8 (RFC 7617 §2.1), which Authlib's
-    client authentication does not expect: it raised instead of refusing the client."""
-    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
+# The endpoints where a client authenticates, with HTTP Basic among the ways.
+CLIENT_AUTHENTICATED = frozenset({"oauth.token", "oauth.introspect", "oauth.revoke"})
+
+
+def malformed_client_credentials() -> bool:
+    """An Authorization header that Authlib's client authentication raises on instead of
+    refusing: a scheme with nothing after it ("Basic "), or Basic credentials that are
+    base64 but not UTF-8 (RFC 7617 §2.1)."""
+    header = request.headers.get("Authorization", "")
+    if " " not in header or request.endpoint not in CLIENT_AUTHENTICATED:
+        return False
+    parts = header.split(None, 1)
+    if len(parts) < 2:
+        return True
+    kind, encoded = parts
     if kind.lower() != "basic":
         return False
     try:
-        base64.b64decode(encoded.strip()).decode("utf-8")
+        base64.b64decode(encoded).decode("utf-8")
     except binascii.Error:
         return False  # not base64 at all: Authlib refuses that itself
     except UnicodeDecodeError:
@@ -83,8 +94,8 @@ def undecodable_basic_credentials() -> bool:
 
 @bp.before_request
 def refuse_non_ascii_tokens():
-    if undecodable_basic_credentials():
-        error = {"error": "invalid_client", "error_description": "Malformed Basic credentials."}
+    if malformed_client_credentials():
+        error = {"error": "invalid_client", "error_description": "Malformed client credentials."}
         return jsonify(error), 401, {"WWW-Authenticate": 'Basic realm="passport"'}
     if request.method == "GET" and not request.query_string:
         return None

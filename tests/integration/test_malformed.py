@@ -203,6 +203,8 @@ def found_by_the_attack_run(client_id: str):
         # HTTP Basic credentials that are base64 but not UTF-8.
         undecodable = "Basic " + base64.b64encode(b"\xff\xfe:\xc3\x28").decode()
         yield "POST", path, {"data": form, "headers": {"Authorization": undecodable}}
+        # A scheme with nothing after it (found by the fuzz suite).
+        yield "POST", path, {"data": form, "headers": {"Authorization": "Bearer "}}
     yield "GET", "/authorize", {"params": {"client_id": nul, "response_type": "code"}}
     yield "GET", "/end-session", {"params": {"client_id": nul}}
     deep = "[" * 50_000 + "]" * 50_000  # within the size limit, too deep for a parser
