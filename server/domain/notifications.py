@@ -27,26 +27,30 @@ SMS = "sms"
 def send_mail(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
     """Queue an e-mail from templates/mail/{template}.txt (first line "Subject: …") and
     .html, in `locale`. No commit: it joins the caller's transaction."""
+    locale, sealed = render("email", template, locale=locale, **context)
+    return outbox.enqueue(MAIL, to, {"template": template, "locale": locale, "sealed": sealed})
+
+
+def send_sms(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
+    """Queue an SMS from templates/sms/{template}.txt, in `locale`. No commit."""
+    locale, sealed = render("phone", template, locale=locale, **context)
+    return outbox.enqueue(SMS, to, {"template": template, "locale": locale, "sealed": sealed})
+
+
+def render(kind: str, template: str, *, locale: str | None, **context) -> tuple[str, str]:
+    """A message by e-mail ("email") or SMS ("phone"), rendered in `locale` and sealed;
+    returns (the locale used, the sealed content). Queues nothing."""
     locale = _locale(locale)
     with force_locale(locale):
+        if kind == "phone":
+            text = " ".join(render_template(f"sms/{template}.txt", **context).split())
+            return locale, seal({"text": text})
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
     first, _, body = text.lstrip().partition("\n")
     subject = first.removeprefix("Subject:").strip()
     content = {"subject": subject, "text": body.strip() + "\n", "html": html, "locale": locale}
-    return outbox.enqueue(
-        MAIL, to, {"template": template, "locale": locale, "sealed": seal(content)}
-    )
-
-
-def send_sms(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
-    """Queue an SMS from templates/sms/{template}.txt, in `locale`. No commit."""
-    locale = _locale(locale)
-    with force_locale(locale):
-        text = " ".join(render_template(f"sms/{template}.txt", **context).split())
-    return outbox.enqueue(
-        SMS, to, {"template": template, "locale": locale, "sealed": seal({"text": text})}
-    )
+    return locale, seal(content)
 
 
 def seal(content: dict) -> str:

@@ -6,8 +6,10 @@ is a credential change that ends every session, this browser's included (invaria
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..clock import now
@@ -33,19 +35,41 @@ def request_recovery(
     for a phone it asks for the code whether or not one was sent. Raises InvalidIdentifier
     for text that is neither an e-mail nor a phone number.
     """
+    started = time.monotonic()
+    try:
+        return _request_recovery(identifier, link=link, context=context)
+    finally:
+        # Whatever happened, the answer leaves no sooner than RECOVERY_ANSWER_SECONDS.
+        rest = current_app.config["RECOVERY_ANSWER_SECONDS"] - (time.monotonic() - started)
+        if rest > 0:
+            time.sleep(rest)
+
+
+def _request_recovery(
+    identifier: str, *, link: Callable[[str], str], context: RequestContext | None
+) -> tuple[str, int | None]:
     kind, value = parse_login(identifier)
     column = Account.email if kind == "email" else Account.phone
     account = db.session.execute(select(Account).where(column == value)).scalar_one_or_none()
+    context = context or RequestContext()
     if account is None:
+        # The same work as for an account, but nothing is sent: the message is rendered and
+        # sealed, the request recorded and committed, so the answer takes as long and no one
+        # can tell from the time whether the login exists.
+        notifications.render(kind, _TEMPLATES[kind], locale=None, **_content(kind, link, "x" * 43))
+        audit.record(
+            "recovery_requested",
+            account_id=None,
+            ip_address=context.ip_address,
+            user_agent=context.user_agent,
+            identifier=kind,
+            known=False,
+        )
+        db.session.commit()
         return kind, None
     verification, secret = verifications.issue(account, purpose=PURPOSE, kind=kind, target=value)
-    if kind == "email":
-        notifications.send_mail(
-            value, "recovery_link", locale=account.locale, recovery_url=link(secret)
-        )
-    else:
-        notifications.send_sms(value, "recovery_code", locale=account.locale, code=secret)
-    context = context or RequestContext()
+    send = notifications.send_mail if kind == "email" else notifications.send_sms
+    send(value, _TEMPLATES[kind], locale=account.locale, **_content(kind, link, secret))
     audit.record(
         "recovery_requested",
         account_id=account.id,
@@ -55,6 +79,13 @@ def request_recovery(
     )
     db.session.commit()
     return kind, verification.id
+
+
+_TEMPLATES = {"email": "recovery_link", "phone": "recovery_code"}
+
+
+def _content(kind: str, link: Callable[[str], str], secret: str) -> dict:
+    return {"recovery_url": link(secret)} if kind == "email" else {"code": secret}
 
 
 def recovery_by_link(token: str) -> Verification:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import threading
+import time
 
 import pytest
 import requests
@@ -345,6 +347,29 @@ def test_recovery_by_email_ends_every_session(live_server, person, portals, mail
     assert "/login" in here.get("/account").url and "/login" in there.get("/account").url
     with Browser(live_server.url) as probe:
         assert probe.sign_in(person.email, new).url.endswith("/account")
+
+
+def test_recovery_takes_as_long_for_a_login_nobody_has(live_server, person):
+    """The answer for an unknown login came about 25 ms sooner than for a known one, which
+    told an attacker which logins exist."""
+
+    def answer_time(login: str) -> float:
+        with Browser(live_server.url) as browser:
+            page = browser.get("/recover")
+            started = time.perf_counter()
+            sent = browser.submit(page, "login", login=login)
+            elapsed = time.perf_counter() - started
+        assert 'id="recover-sent"' in sent.html
+        return elapsed
+
+    known, unknown = [], []
+    for number in range(12):
+        known.append(answer_time(person.email))
+        unknown.append(answer_time(f"nobody-{number}@example.org"))
+    floor = live_server.app.config["RECOVERY_ANSWER_SECONDS"]
+    assert min(known + unknown) >= floor
+    difference = abs(statistics.median(known) - statistics.median(unknown))
+    assert difference < 0.1 * floor, (known, unknown)
 
 
 def test_recovery_by_sms_code_and_too_many_attempts(live_server, person, sms_gateway):
