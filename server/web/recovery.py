@@ -12,7 +12,7 @@ from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
-from .auth import bp, sign_in
+from .auth import after_first_factor, bp
 
 
 def _identifier_key() -> str:
@@ -101,6 +101,9 @@ def _complete(verification, form):
         flash(error.message(), "error")
         return None
     logout_user()
-    sign_in(account, amr=["pwd"])
     flash(_("Your password has been changed and you were signed out everywhere else."), "success")
-    return redirect(url_for("account.index"))
+    # The link or code proves the mailbox or the phone, a first factor at most: with 2FA on,
+    # this browser still passes the second step before it is signed in.
+    return after_first_factor(
+        account, amr=["pwd"], remember=False, next_url=url_for("account.index")
+    )

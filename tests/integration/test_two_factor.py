@@ -13,6 +13,7 @@ from server.extensions import db
 from server.models import TotpAuthenticator
 
 from ..support.browser import Browser
+from ..support.mail import text_of
 from ..support.relying_party import RelyingParty
 
 
@@ -225,6 +226,32 @@ def test_trusted_device_skips_the_second_step_until_logout_everywhere(live_serve
             browser.url(form.action), data=dict(form.fields, include_current="y"), timeout=15
         )
         assert browser.sign_in(person.email, person.password).url.endswith("/login/second-step")
+
+
+def test_recovery_does_not_skip_the_second_factor(live_server, person, mailbox):
+    """A link to the mailbox is a first factor at most: with 2FA on, whoever holds the
+    person's mail sets a new password but is not signed in without the app's code."""
+    from server.delivery import worker
+
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+    before = len(mailbox.messages_to(person.email))
+    with Browser(live_server.url) as stranger:
+        stranger.submit(stranger.get("/recover"), "login", login=person.email)
+        with live_server.app_context():
+            while worker.run_once():
+                pass
+        message = mailbox.wait_for(person.email, count=before + 1)[-1]
+        link = re.search(r"https?://\S+/recover/reset/\S+", text_of(message)).group(0)
+        new = "recovered but not in 2026"
+        page = stranger.submit(stranger.open(link), "new", new=new, repeat=new)
+        assert page.url.endswith("/login/second-step"), page.url
+        assert "/login" in stranger.get("/account").url  # not signed in
+        page = stranger.submit(
+            stranger.get("/login/second-step"), "code", code=next_step_code(totp)
+        )
+        assert page.url.endswith("/account")
 
 
 def test_repeated_wrong_codes_notify_the_person(live_server, person, mailbox):
