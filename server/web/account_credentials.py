@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -10,7 +10,6 @@ from ..context import request_context
 from ..domain.errors import PassportError
 from ..extensions import limiter
 from ..services import login_change, password_change
-from .account import bp
 from .account_forms import (
     CodeForm,
     ConfirmForm,
@@ -56,7 +55,6 @@ def confirmation_link(token: str) -> str:
     return current_app.config["ISSUER"] + url_for("account.confirm_email", token=token)
 
 
-@bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     lambda: current_app.config["LOGIN_CHANGE_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
@@ -79,7 +77,6 @@ def change_email():
     ), 400 if request.method == "POST" else 200
 
 
-@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
     """The link from the message; a button confirms, so that link scanners change nothing."""
     form = ConfirmForm()
@@ -99,7 +96,6 @@ def confirm_email(token):
     return redirect(url_for("account.index") if replacement else url_for("auth.login"))
 
 
-@bp.route("/phone", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -118,7 +114,6 @@ def change_phone():
     )
 
 
-@bp.route("/phone/confirm", methods=["GET", "POST"])
 @login_required
 def confirm_phone():
     account = current_user.account
@@ -149,7 +144,6 @@ def confirm_phone():
     ), (400 if request.method == "POST" else 200)
 
 
-@bp.route("/login-change/resend", methods=["POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 def resend_login_change():
@@ -168,7 +162,6 @@ def resend_login_change():
     return redirect(url_for("account.change_email"))
 
 
-@bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = PasswordChangeForm()
@@ -192,3 +185,13 @@ def change_password():
     return render_template("account/password.html", form=form, account=account), (
         400 if request.method == "POST" else 200
     )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach the login (e-mail, phone) and password pages to the account blueprint."""
+    bp.add_url_rule("/email", view_func=change_email, methods=["GET", "POST"])
+    bp.add_url_rule("/email/confirm/<token>", view_func=confirm_email, methods=["GET", "POST"])
+    bp.add_url_rule("/phone", view_func=change_phone, methods=["GET", "POST"])
+    bp.add_url_rule("/phone/confirm", view_func=confirm_phone, methods=["GET", "POST"])
+    bp.add_url_rule("/login-change/resend", view_func=resend_login_change, methods=["POST"])
+    bp.add_url_rule("/password", view_func=change_password, methods=["GET", "POST"])

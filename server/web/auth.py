@@ -26,8 +26,6 @@ from ..extensions import limiter
 from ..services import accounts, sessions
 from .forms import LoginForm, LogoutForm, SignupForm
 
-bp = Blueprint("auth", __name__)
-
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
 # linked to the Passport being signed in to.
@@ -127,7 +125,6 @@ def after_first_factor(
     return redirect(safe_next(next_url))
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_PER_LOGIN"], key_func=_login_key, methods=["POST"]
@@ -158,7 +155,6 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-@bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT_PER_IP"], methods=["POST"])
 def signup():
     form = SignupForm()
@@ -184,7 +180,6 @@ def signup():
     return render_template("auth/signup.html", form=form), status
 
 
-@bp.route("/logout", methods=["GET", "POST"])
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -197,3 +192,10 @@ def logout():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /login, /signup and /logout to the sign-in blueprint."""
+    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    bp.add_url_rule("/signup", view_func=signup, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import logout_user
 
@@ -12,7 +21,7 @@ from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
-from .auth import bp, sign_in
+from .auth import sign_in
 
 
 def _identifier_key() -> str:
@@ -28,7 +37,6 @@ def recovery_link(token: str) -> str:
     return current_app.config["ISSUER"] + url_for("auth.recover_reset", token=token)
 
 
-@bp.route("/recover", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IDENTIFIER"],
@@ -53,7 +61,6 @@ def recover():
     return render_template("auth/recover.html", form=form), 400 if request.method == "POST" else 200
 
 
-@bp.route("/recover/reset/<token>", methods=["GET", "POST"])
 def recover_reset(token):
     try:
         verification = recovery.recovery_by_link(token)
@@ -70,7 +77,6 @@ def recover_reset(token):
     ), 400 if request.method == "POST" else 200
 
 
-@bp.route("/recover/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
 def recover_code():
     form = ResetByCodeForm()
@@ -104,3 +110,11 @@ def _complete(verification, form):
     sign_in(account, amr=["pwd"])
     flash(_("Your password has been changed and you were signed out everywhere else."), "success")
     return redirect(url_for("account.index"))
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /recover, the link from the e-mail and the code from the SMS to the sign-in
+    blueprint."""
+    bp.add_url_rule("/recover", view_func=recover, methods=["GET", "POST"])
+    bp.add_url_rule("/recover/reset/<token>", view_func=recover_reset, methods=["GET", "POST"])
+    bp.add_url_rule("/recover/code", view_func=recover_code, methods=["GET", "POST"])

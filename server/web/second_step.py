@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..domain import factors
@@ -13,7 +22,7 @@ from ..extensions import db
 from ..models import Account
 from ..services import two_factor
 from .account_forms import SecondStepForm
-from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
+from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
 from .errors import refusal
 
 # How long the first step stays good while the person finds their phone.
@@ -27,7 +36,6 @@ def _pending_account() -> Account | None:
     return db.session.get(Account, pending["account_id"])
 
 
-@bp.route("/login/second-step", methods=["GET", "POST"])
 def second_step():
     account = _pending_account()
     if account is None:
@@ -72,3 +80,8 @@ def second_step():
             return response
     page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
     return page, status, headers
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /login/second-step to the sign-in blueprint."""
+    bp.add_url_rule("/login/second-step", view_func=second_step, methods=["GET", "POST"])

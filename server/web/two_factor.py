@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
@@ -12,11 +12,9 @@ from ..context import request_context
 from ..domain import factors
 from ..domain.errors import PassportError
 from ..services import two_factor
-from .account import bp
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
 
 
-@bp.route("/2fa")
 @login_required
 def two_factor_page():
     account = current_user.account
@@ -30,7 +28,6 @@ def two_factor_page():
     )
 
 
-@bp.route("/2fa/setup", methods=["POST"])
 @login_required
 def two_factor_setup():
     form = TwoFactorSetupForm()
@@ -46,7 +43,6 @@ def two_factor_setup():
     return redirect(url_for("account.two_factor_page"))
 
 
-@bp.route("/2fa/confirm", methods=["GET", "POST"])
 @login_required
 def two_factor_confirm():
     account = current_user.account
@@ -74,7 +70,6 @@ def two_factor_confirm():
     ), status
 
 
-@bp.route("/2fa/recovery-codes", methods=["POST"])
 @login_required
 def two_factor_recovery_codes():
     form = TwoFactorManageForm()
@@ -90,7 +85,6 @@ def two_factor_recovery_codes():
     return redirect(url_for("account.two_factor_page"))
 
 
-@bp.route("/2fa/disable", methods=["POST"])
 @login_required
 def two_factor_disable():
     return _turn_off(
@@ -98,7 +92,6 @@ def two_factor_disable():
     )
 
 
-@bp.route("/2fa/reset", methods=["POST"])
 @login_required
 def two_factor_reset():
     """Reset: off (a credential change), then straight into setting up a new app."""
@@ -128,3 +121,13 @@ def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
                 login_user(replacement)
             flash(message, "success")
     return redirect(then)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /account/2fa and its actions to the account blueprint."""
+    bp.add_url_rule("/2fa", view_func=two_factor_page)
+    bp.add_url_rule("/2fa/setup", view_func=two_factor_setup, methods=["POST"])
+    bp.add_url_rule("/2fa/confirm", view_func=two_factor_confirm, methods=["GET", "POST"])
+    bp.add_url_rule("/2fa/recovery-codes", view_func=two_factor_recovery_codes, methods=["POST"])
+    bp.add_url_rule("/2fa/disable", view_func=two_factor_disable, methods=["POST"])
+    bp.add_url_rule("/2fa/reset", view_func=two_factor_reset, methods=["POST"])
