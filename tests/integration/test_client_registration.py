@@ -57,11 +57,6 @@ def console(live_server, developer):
 
 
 @pytest.fixture
-def person(factories):
-    return factories.account()
-
-
-@pytest.fixture
 def person_browser(live_server):
     with device(live_server.url) as browser:
         yield browser
