@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..context import request_context
-from ..domain.errors import PassportError
 from ..extensions import limiter
 from ..services import login_change, password_change
 from .account_forms import (
@@ -18,6 +17,7 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
+from .errors import shown_on_page
 
 
 def _account_key() -> str:
@@ -32,7 +32,7 @@ def _keep_signed_in(replacement) -> None:
 
 def _request_change(kind: str, form) -> bool:
     """Send the confirmation of a new e-mail or phone; False (with a message) on a refusal."""
-    try:
+    with shown_on_page() as refused:
         login_change.request_login_change(
             current_user.account,
             kind,
@@ -44,10 +44,7 @@ def _request_change(kind: str, form) -> bool:
             code=form.code.data,
             context=request_context(),
         )
-    except PassportError as error:
-        flash(error.message(), "error")
-        return False
-    return True
+    return not refused
 
 
 def confirmation_link(token: str) -> str:
@@ -80,7 +77,7 @@ def change_email():
 def confirm_email(token):
     """The link from the message; a button confirms, so that link scanners change nothing."""
     form = ConfirmForm()
-    try:
+    with shown_on_page():
         if not form.validate_on_submit():
             login_change.check_email_link(token)
             return render_template("account/confirm_email.html", form=form)
@@ -88,12 +85,10 @@ def confirm_email(token):
         _account, replacement = login_change.confirm_email_change(
             token, login_session=login_session, context=request_context()
         )
-    except PassportError as error:
-        flash(error.message(), "error")
-        return render_template("account/confirm_email.html", form=None), 400
-    _keep_signed_in(replacement)
-    flash(_("Login confirmed"), "success")
-    return redirect(url_for("account.index") if replacement else url_for("auth.login"))
+        _keep_signed_in(replacement)
+        flash(_("Login confirmed"), "success")
+        return redirect(url_for("account.index") if replacement else url_for("auth.login"))
+    return render_template("account/confirm_email.html", form=None), 400
 
 
 @login_required
@@ -122,7 +117,7 @@ def confirm_phone():
         return redirect(url_for("account.change_phone"))
     form = CodeForm(verification=pending.id)
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             _account, replacement = login_change.confirm_phone_change(
                 account,
                 form.verification.data,
@@ -130,9 +125,6 @@ def confirm_phone():
                 login_session=current_user,
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
             return redirect(url_for("account.index"))
@@ -149,13 +141,10 @@ def confirm_phone():
 def resend_login_change():
     form = ResendForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             verification = login_change.resend_login_change(
                 current_user.account, form.verification.data, link=confirmation_link
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             flash(_("Sent again."), "success")
             if verification.kind == "phone":
                 return redirect(url_for("account.confirm_phone"))
@@ -167,7 +156,7 @@ def change_password():
     form = PasswordChangeForm()
     account = current_user.account
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             replacement = password_change.change_password(
                 account,
                 form.current.data,
@@ -177,9 +166,6 @@ def change_password():
                 code=form.code.data,
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")
     return render_template("account/password.html", form=form, account=account), (

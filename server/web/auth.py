@@ -24,6 +24,7 @@ from ..domain.errors import PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
+from .errors import shown_on_page
 from .forms import LoginForm, LogoutForm, SignupForm
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
@@ -141,13 +142,10 @@ def login():
         if current_user.is_authenticated and not fresh:
             return redirect(safe_next(form.next.data))
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             account = accounts.authenticate(
                 form.login.data, form.password.data, context=request_context()
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return after_first_factor(
                 account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
             )
@@ -161,7 +159,7 @@ def signup():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             kind, value = parse_login(form.login.data)
             account = accounts.create_account(
                 **{kind: value},
@@ -170,9 +168,6 @@ def signup():
                 locale=session.get("ui_locales"),
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             sign_in(account, amr=["pwd"])
             flash(_("Welcome! Your Passport is ready."), "success")
             return redirect(safe_next(form.next.data))

@@ -22,6 +22,7 @@ from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
 from .auth import sign_in
+from .errors import flash_message, shown_on_page
 
 
 def _identifier_key() -> str:
@@ -46,13 +47,10 @@ def recovery_link(token: str) -> str:
 def recover():
     form = RecoverForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             kind, verification_id = recovery.request_recovery(
                 form.login.data, link=recovery_link, context=request_context()
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if kind == "phone":
                 # The same page whether or not the number has an account.
                 session["recovery"] = verification_id
@@ -62,10 +60,9 @@ def recover():
 
 
 def recover_reset(token):
-    try:
+    with shown_on_page() as refused:
         verification = recovery.recovery_by_link(token)
-    except PassportError as error:
-        flash(error.message(), "error")
+    if refused:
         return render_template("auth/recover_reset.html", form=None), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -81,30 +78,24 @@ def recover_reset(token):
 def recover_code():
     form = ResetByCodeForm()
     if form.validate_on_submit():
-        try:
+        # Unknown number and spent code read the same: nothing tells whether an account exists.
+        with shown_on_page(lambda _refusal: flash_message(CodeInvalid())) as refused:
             verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
-        except CodeInvalid as error:
-            flash(error.message(), "error")
-        except PassportError:
-            # Unknown number and spent code read the same: nothing tells whether an account exists.
-            flash(CodeInvalid().message(), "error")
-        else:
-            done = _complete(verification, form)
-            if done:
-                session.pop("recovery", None)
-                return done
+        done = None if refused else _complete(verification, form)
+        if done:
+            session.pop("recovery", None)
+            return done
     return render_template(
         "auth/recover_code.html", form=form
     ), 400 if request.method == "POST" else 200
 
 
 def _complete(verification, form):
-    try:
+    with shown_on_page() as refused:
         account = recovery.complete_recovery(
             verification, form.new.data, form.repeat.data, context=request_context()
         )
-    except PassportError as error:
-        flash(error.message(), "error")
+    if refused:
         return None
     logout_user()
     sign_in(account, amr=["pwd"])

@@ -17,13 +17,12 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..domain import factors
-from ..domain.errors import PassportError
 from ..extensions import db
 from ..models import Account
 from ..services import two_factor
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
-from .errors import refusal
+from .errors import refusal, shown_on_page
 
 # How long the first step stays good while the person finds their phone.
 SECOND_STEP_WINDOW = 600
@@ -45,11 +44,10 @@ def second_step():
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
     status, headers = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
-        try:
+        with shown_on_page() as refused:
             method = two_factor.pass_second_step(account, form.code.data)
-        except PassportError as error:
-            flash(error.message(), "error")
-            status, headers = refusal(error)
+        if refused:
+            status, headers = refusal(refused.error)
         else:
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.

@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from ..context import request_context
 from ..domain import factors
-from ..domain.errors import PassportError
 from ..services import two_factor
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
+from .errors import shown_on_page
 
 
 @login_required
@@ -32,13 +32,10 @@ def two_factor_page():
 def two_factor_setup():
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             two_factor.begin_setup(
                 current_user.account, form.password.data, login_session=current_user
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return redirect(url_for("account.two_factor_confirm"))
     return redirect(url_for("account.two_factor_page"))
 
@@ -51,11 +48,8 @@ def two_factor_confirm():
         return redirect(url_for("account.two_factor_page"))
     form = TwoFactorConfirmForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             codes = two_factor.confirm_setup(account, form.code.data, context=request_context())
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return render_template("account/recovery_codes.html", codes=codes)
     uri = factors.provisioning_uri(account, secret)
     qr = Markup(
@@ -74,13 +68,10 @@ def two_factor_confirm():
 def two_factor_recovery_codes():
     form = TwoFactorManageForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             codes = two_factor.regenerate_recovery_codes(
                 current_user.account, form.password.data, form.code.data, login_session=current_user
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return render_template("account/recovery_codes.html", codes=codes)
     return redirect(url_for("account.two_factor_page"))
 
@@ -105,7 +96,7 @@ def two_factor_reset():
 def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
     form = TwoFactorManageForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             replacement = two_factor.disable(
                 current_user.account,
                 form.password.data,
@@ -114,9 +105,6 @@ def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
                 context=request_context(),
                 reason=reason,
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if replacement is not None:
                 login_user(replacement)
             flash(message, "success")
