@@ -14,8 +14,6 @@ from ..domain import audit, factors, login_sessions
 from ..services import federation, login_change, portals, sessions
 from .devices import describe
 
-bp = Blueprint("account", __name__, url_prefix="/account")
-
 
 class EndSessionForm(FlaskForm):
     session_id = HiddenField()
@@ -30,14 +28,12 @@ class RevokePortalForm(FlaskForm):
     client_id = HiddenField(validators=[DataRequired(), Length(max=64), Regexp(r"[\x20-\x7e]+\Z")])
 
 
-@bp.context_processor
 def _two_factor_state():
     if current_user.is_authenticated:
         return {"two_factor": factors.is_enabled(current_user.account)}
     return {"two_factor": False}
 
 
-@bp.route("")
 @login_required
 def index():
     account = current_user.account
@@ -50,7 +46,6 @@ def index():
     )
 
 
-@bp.route("/activity")
 @login_required
 def activity():
     events = audit.recent_events(current_user.account)
@@ -58,7 +53,6 @@ def activity():
     return render_template("account/activity.html", rows=rows)
 
 
-@bp.route("/sessions")
 @login_required
 def sessions_page():
     rows = [
@@ -74,7 +68,6 @@ def sessions_page():
     )
 
 
-@bp.route("/sessions/end", methods=["POST"])
 @login_required
 def end_session():
     form = EndSessionForm()
@@ -89,7 +82,6 @@ def end_session():
     return redirect(url_for("account.sessions_page"))
 
 
-@bp.route("/sessions/end-all", methods=["POST"])
 @login_required
 def end_all_sessions():
     form = EndAllSessionsForm()
@@ -104,7 +96,6 @@ def end_all_sessions():
     return redirect(url_for("account.sessions_page"))
 
 
-@bp.route("/portals")
 @login_required
 def portals_page():
     return render_template(
@@ -114,7 +105,6 @@ def portals_page():
     )
 
 
-@bp.route("/portals/revoke", methods=["POST"])
 @login_required
 def revoke_portal():
     form = RevokePortalForm()
@@ -130,3 +120,16 @@ def _signed_out():
     session.clear()
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach the Passport page, activity, sessions and portals to the account blueprint,
+    and the two-factor state every account page's menu shows."""
+    bp.context_processor(_two_factor_state)
+    bp.add_url_rule("", view_func=index)
+    bp.add_url_rule("/activity", view_func=activity)
+    bp.add_url_rule("/sessions", view_func=sessions_page)
+    bp.add_url_rule("/sessions/end", view_func=end_session, methods=["POST"])
+    bp.add_url_rule("/sessions/end-all", view_func=end_all_sessions, methods=["POST"])
+    bp.add_url_rule("/portals", view_func=portals_page)
+    bp.add_url_rule("/portals/revoke", view_func=revoke_portal, methods=["POST"])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..context import request_context
-from ..domain.errors import PassportError
 from ..extensions import limiter
 from ..services import login_change, password_change
-from .account import bp
 from .account_forms import (
     CodeForm,
     ConfirmForm,
@@ -19,6 +17,7 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
+from .errors import shown_on_page
 
 
 def _account_key() -> str:
@@ -33,7 +32,7 @@ def _keep_signed_in(replacement) -> None:
 
 def _request_change(kind: str, form) -> bool:
     """Send the confirmation of a new e-mail or phone; False (with a message) on a refusal."""
-    try:
+    with shown_on_page() as refused:
         login_change.request_login_change(
             current_user.account,
             kind,
@@ -45,10 +44,7 @@ def _request_change(kind: str, form) -> bool:
             code=form.code.data,
             context=request_context(),
         )
-    except PassportError as error:
-        flash(error.message(), "error")
-        return False
-    return True
+    return not refused
 
 
 def confirmation_link(token: str) -> str:
@@ -56,7 +52,6 @@ def confirmation_link(token: str) -> str:
     return current_app.config["ISSUER"] + url_for("account.confirm_email", token=token)
 
 
-@bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     lambda: current_app.config["LOGIN_CHANGE_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
@@ -79,11 +74,10 @@ def change_email():
     ), 400 if request.method == "POST" else 200
 
 
-@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
     """The link from the message; a button confirms, so that link scanners change nothing."""
     form = ConfirmForm()
-    try:
+    with shown_on_page():
         if not form.validate_on_submit():
             login_change.check_email_link(token)
             return render_template("account/confirm_email.html", form=form)
@@ -91,15 +85,12 @@ def confirm_email(token):
         _account, replacement = login_change.confirm_email_change(
             token, login_session=login_session, context=request_context()
         )
-    except PassportError as error:
-        flash(error.message(), "error")
-        return render_template("account/confirm_email.html", form=None), 400
-    _keep_signed_in(replacement)
-    flash(_("Login confirmed"), "success")
-    return redirect(url_for("account.index") if replacement else url_for("auth.login"))
+        _keep_signed_in(replacement)
+        flash(_("Login confirmed"), "success")
+        return redirect(url_for("account.index") if replacement else url_for("auth.login"))
+    return render_template("account/confirm_email.html", form=None), 400
 
 
-@bp.route("/phone", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -118,7 +109,6 @@ def change_phone():
     )
 
 
-@bp.route("/phone/confirm", methods=["GET", "POST"])
 @login_required
 def confirm_phone():
     account = current_user.account
@@ -127,7 +117,7 @@ def confirm_phone():
         return redirect(url_for("account.change_phone"))
     form = CodeForm(verification=pending.id)
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             _account, replacement = login_change.confirm_phone_change(
                 account,
                 form.verification.data,
@@ -135,9 +125,6 @@ def confirm_phone():
                 login_session=current_user,
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
             return redirect(url_for("account.index"))
@@ -149,32 +136,27 @@ def confirm_phone():
     ), (400 if request.method == "POST" else 200)
 
 
-@bp.route("/login-change/resend", methods=["POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 def resend_login_change():
     form = ResendForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             verification = login_change.resend_login_change(
                 current_user.account, form.verification.data, link=confirmation_link
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             flash(_("Sent again."), "success")
             if verification.kind == "phone":
                 return redirect(url_for("account.confirm_phone"))
     return redirect(url_for("account.change_email"))
 
 
-@bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = PasswordChangeForm()
     account = current_user.account
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             replacement = password_change.change_password(
                 account,
                 form.current.data,
@@ -184,11 +166,18 @@ def change_password():
                 code=form.code.data,
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")
     return render_template("account/password.html", form=form, account=account), (
         400 if request.method == "POST" else 200
     )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach the login (e-mail, phone) and password pages to the account blueprint."""
+    bp.add_url_rule("/email", view_func=change_email, methods=["GET", "POST"])
+    bp.add_url_rule("/email/confirm/<token>", view_func=confirm_email, methods=["GET", "POST"])
+    bp.add_url_rule("/phone", view_func=change_phone, methods=["GET", "POST"])
+    bp.add_url_rule("/phone/confirm", view_func=confirm_phone, methods=["GET", "POST"])
+    bp.add_url_rule("/login-change/resend", view_func=resend_login_change, methods=["POST"])
+    bp.add_url_rule("/password", view_func=change_password, methods=["GET", "POST"])

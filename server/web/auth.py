@@ -24,9 +24,8 @@ from ..domain.errors import PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
+from .errors import shown_on_page
 from .forms import LoginForm, LogoutForm, SignupForm
-
-bp = Blueprint("auth", __name__)
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
@@ -127,7 +126,6 @@ def after_first_factor(
     return redirect(safe_next(next_url))
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_PER_LOGIN"], key_func=_login_key, methods=["POST"]
@@ -144,13 +142,10 @@ def login():
         if current_user.is_authenticated and not fresh:
             return redirect(safe_next(form.next.data))
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             account = accounts.authenticate(
                 form.login.data, form.password.data, context=request_context()
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return after_first_factor(
                 account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
             )
@@ -158,14 +153,13 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-@bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT_PER_IP"], methods=["POST"])
 def signup():
     form = SignupForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             kind, value = parse_login(form.login.data)
             account = accounts.create_account(
                 **{kind: value},
@@ -174,9 +168,6 @@ def signup():
                 locale=session.get("ui_locales"),
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             sign_in(account, amr=["pwd"])
             flash(_("Welcome! Your Passport is ready."), "success")
             return redirect(safe_next(form.next.data))
@@ -184,7 +175,6 @@ def signup():
     return render_template("auth/signup.html", form=form), status
 
 
-@bp.route("/logout", methods=["GET", "POST"])
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -197,3 +187,10 @@ def logout():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /login, /signup and /logout to the sign-in blueprint."""
+    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    bp.add_url_rule("/signup", view_func=signup, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])

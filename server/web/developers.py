@@ -28,6 +28,7 @@ from ..domain.errors import (
 from ..services import developers
 from .account_forms import ConfirmForm
 from .developer_forms import ClientForm, RotateSecretForm, client_type, client_type_label
+from .errors import shown_on_page
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
 REGISTERED = "registered_clients"
@@ -74,16 +75,13 @@ def new_client():
         flash(_("This client has been registered already."), "success")
         return redirect(url_for("developers.client_page", client_id=done))
     if form.validate_on_submit():
-        try:
+        with shown_on_page(lambda error: _show_error(form, error)):
             client, secret = developers.register_client(
                 current_user.account,
                 form.metadata(),
                 first_party=form.first_party.data,
                 context=request_context(),
             )
-        except PassportError as error:
-            _show_error(form, error)
-        else:
             _remember_registration(form.attempt.data, client.client_id)
             flash(_("The client has been registered."), "success")
             # The secret is in this response only: it is stored as a hash.
@@ -104,7 +102,7 @@ def edit_client(client_id: str):
         form.fill_from(client)
     form.client_type.data = client_type(client)  # chosen at registration, fixed after
     if form.validate_on_submit():
-        try:
+        with shown_on_page(lambda error: _show_error(form, error)):
             developers.update_client(
                 current_user.account,
                 client,
@@ -112,9 +110,6 @@ def edit_client(client_id: str):
                 first_party=form.first_party.data,
                 context=request_context(),
             )
-        except PassportError as error:
-            _show_error(form, error)
-        else:
             flash(_("The client has been saved."), "success")
             return redirect(url_for("developers.client_page", client_id=client.client_id))
     return render_template(
@@ -132,7 +127,7 @@ def rotate_secret(client_id: str):
     if not form.validate_on_submit():
         flash(_("Enter the grace period in whole hours (0 for none)."), "error")
         return redirect(url_for("developers.client_page", client_id=client.client_id))
-    try:
+    with shown_on_page():
         secret = developers.rotate_secret(
             current_user.account,
             client,
@@ -140,11 +135,9 @@ def rotate_secret(client_id: str):
             replacing=form.replacing.data or "",
             context=request_context(),
         )
-    except PassportError as error:
-        flash(error.message(), "error")
-        return redirect(url_for("developers.client_page", client_id=client.client_id))
-    flash(_("A new secret has been issued."), "success")
-    return _client_page(client, secret=secret)
+        flash(_("A new secret has been issued."), "success")
+        return _client_page(client, secret=secret)
+    return redirect(url_for("developers.client_page", client_id=client.client_id))
 
 
 @bp.route("/clients/<client_id>/disable", methods=["POST"])
@@ -160,11 +153,8 @@ def disable_client(client_id: str):
 def enable_client(client_id: str):
     client = _managed_client(client_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with shown_on_page():
             developers.enable_client(current_user.account, client, context=request_context())
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             flash(_("The client is enabled again."), "success")
     return redirect(url_for("developers.client_page", client_id=client.client_id))
 

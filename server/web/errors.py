@@ -3,7 +3,9 @@ HTTP here, and nowhere else decides its status."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
@@ -25,6 +27,38 @@ def refusal(error: PassportError) -> tuple[int, dict[str, str]]:
     retry_after = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return error.status, headers
+
+
+def flash_message(error: PassportError) -> None:
+    flash(error.message(), "error")
+
+
+class shown_on_page:  # lower case, like contextlib.suppress: read as a phrase
+    """`with shown_on_page() as refused:` around a use case a form asked for.
+
+    A domain error raised in the block does not leave the view: `show` puts its message where
+    the person reads it (by default flashed, so the page the view draws next shows it above
+    the form with what they typed), the block is left, and `refused.error` holds the error
+    (`refused` is true). Any other exception goes on to the handlers below. The page keeps
+    its own status; `refusal(refused.error)` gives the error's where the page needs it.
+    """
+
+    def __init__(self, show: Callable[[PassportError], None] = flash_message):
+        self.show = show
+        self.error: PassportError | None = None
+
+    def __enter__(self) -> shown_on_page:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if not isinstance(error, PassportError):
+            return False
+        self.error = error
+        self.show(error)
+        return True
+
+    def __bool__(self) -> bool:
+        return self.error is not None
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import logout_user
 
@@ -12,7 +21,8 @@ from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
-from .auth import after_first_factor, bp
+from .auth import after_first_factor
+from .errors import flash_message, shown_on_page
 
 
 def _identifier_key() -> str:
@@ -28,7 +38,6 @@ def recovery_link(token: str) -> str:
     return current_app.config["ISSUER"] + url_for("auth.recover_reset", token=token)
 
 
-@bp.route("/recover", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IDENTIFIER"],
@@ -38,13 +47,10 @@ def recovery_link(token: str) -> str:
 def recover():
     form = RecoverForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             kind, verification_id = recovery.request_recovery(
                 form.login.data, link=recovery_link, context=request_context()
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if kind == "phone":
                 # The same page whether or not the number has an account.
                 session["recovery"] = verification_id
@@ -53,12 +59,10 @@ def recover():
     return render_template("auth/recover.html", form=form), 400 if request.method == "POST" else 200
 
 
-@bp.route("/recover/reset/<token>", methods=["GET", "POST"])
 def recover_reset(token):
-    try:
+    with shown_on_page() as refused:
         verification = recovery.recovery_by_link(token)
-    except PassportError as error:
-        flash(error.message(), "error")
+    if refused:
         return render_template("auth/recover_reset.html", form=None), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -70,35 +74,28 @@ def recover_reset(token):
     ), 400 if request.method == "POST" else 200
 
 
-@bp.route("/recover/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
 def recover_code():
     form = ResetByCodeForm()
     if form.validate_on_submit():
-        try:
+        # Unknown number and spent code read the same: nothing tells whether an account exists.
+        with shown_on_page(lambda _refusal: flash_message(CodeInvalid())) as refused:
             verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
-        except CodeInvalid as error:
-            flash(error.message(), "error")
-        except PassportError:
-            # Unknown number and spent code read the same: nothing tells whether an account exists.
-            flash(CodeInvalid().message(), "error")
-        else:
-            done = _complete(verification, form)
-            if done:
-                session.pop("recovery", None)
-                return done
+        done = None if refused else _complete(verification, form)
+        if done:
+            session.pop("recovery", None)
+            return done
     return render_template(
         "auth/recover_code.html", form=form
     ), 400 if request.method == "POST" else 200
 
 
 def _complete(verification, form):
-    try:
+    with shown_on_page() as refused:
         account = recovery.complete_recovery(
             verification, form.new.data, form.repeat.data, context=request_context()
         )
-    except PassportError as error:
-        flash(error.message(), "error")
+    if refused:
         return None
     logout_user()
     flash(_("Your password has been changed and you were signed out everywhere else."), "success")
@@ -107,3 +104,11 @@ def _complete(verification, form):
     return after_first_factor(
         account, amr=["pwd"], remember=False, next_url=url_for("account.index")
     )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /recover, the link from the e-mail and the code from the SMS to the sign-in
+    blueprint."""
+    bp.add_url_rule("/recover", view_func=recover, methods=["GET", "POST"])
+    bp.add_url_rule("/recover/reset/<token>", view_func=recover_reset, methods=["GET", "POST"])
+    bp.add_url_rule("/recover/code", view_func=recover_code, methods=["GET", "POST"])

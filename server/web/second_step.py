@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..domain import factors
-from ..domain.errors import PassportError
 from ..extensions import db
 from ..models import Account
 from ..services import two_factor
 from .account_forms import SecondStepForm
-from .auth import TRUSTED_DEVICE_COOKIE, bp, safe_next, sign_in
-from .errors import refusal
+from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
+from .errors import refusal, shown_on_page
 
 # How long the first step stays good while the person finds their phone.
 SECOND_STEP_WINDOW = 600
@@ -27,7 +35,6 @@ def _pending_account() -> Account | None:
     return db.session.get(Account, pending["account_id"])
 
 
-@bp.route("/login/second-step", methods=["GET", "POST"])
 def second_step():
     account = _pending_account()
     if account is None:
@@ -37,11 +44,10 @@ def second_step():
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
     status, headers = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
-        try:
+        with shown_on_page() as refused:
             method = two_factor.pass_second_step(account, form.code.data)
-        except PassportError as error:
-            flash(error.message(), "error")
-            status, headers = refusal(error)
+        if refused:
+            status, headers = refusal(refused.error)
         else:
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
@@ -72,3 +78,8 @@ def second_step():
             return response
     page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
     return page, status, headers
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /login/second-step to the sign-in blueprint."""
+    bp.add_url_rule("/login/second-step", view_func=second_step, methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user
 from .. import clock, federation
 from ..context import request_context
 from ..domain import factors
-from ..domain.errors import PassportError, UpstreamEmailHeld, UpstreamFailed
+from ..domain.errors import UpstreamEmailHeld, UpstreamFailed
 from ..extensions import csrf
 from ..federation import flow
 from ..federation.profile import UpstreamProfile
@@ -26,6 +26,7 @@ from ..services import federation as service
 from ..services.owner import confirm_owner
 from .account_forms import ConfirmForm, SocialForm
 from .auth import after_first_factor, safe_next
+from .errors import shown_on_page
 
 bp = Blueprint("social", __name__)
 
@@ -117,11 +118,8 @@ def _owner_session(intent: dict):
 def _link(found, profile: UpstreamProfile, intent: dict):
     if not _owner_session(intent):
         return _failed(found, UpstreamFailed("state"))
-    try:
+    with shown_on_page():
         service.link_social(current_user.account, profile, context=request_context())
-    except PassportError as error:
-        flash(error.message(), "error")
-    else:
         flash(_("%(network)s is linked to your Passport.", network=found.title), "success")
     return redirect(url_for("social.settings"))
 
@@ -129,10 +127,9 @@ def _link(found, profile: UpstreamProfile, intent: dict):
 def _reauthenticate(found, profile: UpstreamProfile, intent: dict):
     if not _owner_session(intent):
         return _failed(found, UpstreamFailed("state"))
-    try:
+    with shown_on_page() as refused:
         service.check_reauthentication(current_user.account, profile)
-    except PassportError as error:
-        flash(error.message(), "error")
+    if refused:
         return redirect(url_for("social.settings"))
     return after_first_factor(
         current_user.account,
@@ -195,11 +192,8 @@ def link_pending():
     form = ConfirmForm()
     if form.validate_on_submit():
         session.pop("pending_upstream", None)
-        try:
+        with shown_on_page():
             service.link_social(current_user.account, profile, context=request_context())
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             title = federation.title_of(profile.provider)
             flash(_("%(network)s is linked to your Passport.", network=title), "success")
         return redirect(url_for("social.settings"))
@@ -234,11 +228,8 @@ def link(provider):
     found = _provider_or_404(provider)
     form = SocialForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             intent = {"action": "link", "account_id": current_user.account_id}
             try:
                 return flow.start(found, purpose="choose", intent=intent)
@@ -253,7 +244,7 @@ def unlink(provider):
     """Any linked network can be unlinked, also one the operator no longer offers."""
     form = SocialForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             replacement = service.unlink_social(
                 current_user.account,
                 provider,
@@ -262,9 +253,6 @@ def unlink(provider):
                 code=form.code.data,
                 context=request_context(),
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if replacement is not None:  # the credential change re-issued this session
                 login_user(replacement)
             title = federation.title_of(provider)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import segno
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
 from ..context import request_context
 from ..domain import factors
-from ..domain.errors import PassportError
 from ..services import two_factor
-from .account import bp
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
+from .errors import shown_on_page
 
 
-@bp.route("/2fa")
 @login_required
 def two_factor_page():
     account = current_user.account
@@ -30,23 +28,18 @@ def two_factor_page():
     )
 
 
-@bp.route("/2fa/setup", methods=["POST"])
 @login_required
 def two_factor_setup():
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             two_factor.begin_setup(
                 current_user.account, form.password.data, login_session=current_user
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return redirect(url_for("account.two_factor_confirm"))
     return redirect(url_for("account.two_factor_page"))
 
 
-@bp.route("/2fa/confirm", methods=["GET", "POST"])
 @login_required
 def two_factor_confirm():
     account = current_user.account
@@ -55,13 +48,10 @@ def two_factor_confirm():
         return redirect(url_for("account.two_factor_page"))
     form = TwoFactorConfirmForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             codes, replacement = two_factor.confirm_setup(
                 account, form.code.data, login_session=current_user, context=request_context()
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if replacement is not None:
                 login_user(replacement)  # this browser stays signed in, on a new session id
             return render_template("account/recovery_codes.html", codes=codes)
@@ -78,23 +68,18 @@ def two_factor_confirm():
     ), status
 
 
-@bp.route("/2fa/recovery-codes", methods=["POST"])
 @login_required
 def two_factor_recovery_codes():
     form = TwoFactorManageForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             codes = two_factor.regenerate_recovery_codes(
                 current_user.account, form.password.data, form.code.data, login_session=current_user
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             return render_template("account/recovery_codes.html", codes=codes)
     return redirect(url_for("account.two_factor_page"))
 
 
-@bp.route("/2fa/disable", methods=["POST"])
 @login_required
 def two_factor_disable():
     return _turn_off(
@@ -102,7 +87,6 @@ def two_factor_disable():
     )
 
 
-@bp.route("/2fa/reset", methods=["POST"])
 @login_required
 def two_factor_reset():
     """Reset: off (a credential change), then straight into setting up a new app."""
@@ -116,7 +100,7 @@ def two_factor_reset():
 def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
     form = TwoFactorManageForm()
     if form.validate_on_submit():
-        try:
+        with shown_on_page():
             replacement = two_factor.disable(
                 current_user.account,
                 form.password.data,
@@ -125,10 +109,17 @@ def _turn_off(*, then: str, message: str, reason: str = "2fa_disabled"):
                 context=request_context(),
                 reason=reason,
             )
-        except PassportError as error:
-            flash(error.message(), "error")
-        else:
             if replacement is not None:
                 login_user(replacement)
             flash(message, "success")
     return redirect(then)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /account/2fa and its actions to the account blueprint."""
+    bp.add_url_rule("/2fa", view_func=two_factor_page)
+    bp.add_url_rule("/2fa/setup", view_func=two_factor_setup, methods=["POST"])
+    bp.add_url_rule("/2fa/confirm", view_func=two_factor_confirm, methods=["GET", "POST"])
+    bp.add_url_rule("/2fa/recovery-codes", view_func=two_factor_recovery_codes, methods=["POST"])
+    bp.add_url_rule("/2fa/disable", view_func=two_factor_disable, methods=["POST"])
+    bp.add_url_rule("/2fa/reset", view_func=two_factor_reset, methods=["POST"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -14,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from ..support.ports import free_port
 
 PASSPORT = str(Path(sys.executable).with_name("passport"))
 
@@ -153,15 +154,9 @@ def test_prune_prints_what_it_deleted(run):
     assert again.returncode == 0 and again.stdout.splitlines()[-1] == "total: 0"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize(("server", "access_log"), [("gunicorn", "true"), ("granian", "false")])
 def test_serve_starts_the_chosen_server(run, server, access_log):
-    port = _free_port()
+    port = free_port()
     served = subprocess.Popen(
         [PASSPORT, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--server", server],
         env={**run.environ, "PASSPORT_ACCESS_LOG": access_log},
@@ -207,7 +202,7 @@ def _wait_for_health(port: int, process: subprocess.Popen) -> bool:
 def test_servers_stop_on_sigterm(run, command):
     """`passport run` used to need a SIGKILL. Each stops within seconds,
     with status 0; `run` stops its delivery worker on the way out."""
-    port = _free_port()
+    port = free_port()
     argv = [PASSPORT, *(part.format(port=port) for part in command)]
     served = subprocess.Popen(
         argv, env=run.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

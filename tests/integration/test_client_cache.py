@@ -4,7 +4,6 @@ change made on one node refused by another within a second (two real processes).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,10 @@ from server.extensions import db
 from server.services import clients, developers
 from server.services.accounts import create_account
 
+from ..support.ports import free_port
+
 PASSPORT = str(Path(sys.executable).with_name("passport"))
 WITHIN = 1.0  # seconds: a change takes effect on every node within this
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SecondNode:

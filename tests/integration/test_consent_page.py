@@ -6,17 +6,10 @@ import html
 import re
 from urllib.parse import urlsplit
 
-import pytest
-
 from ..support.browser import Browser, Page
 from ..support.relying_party import RelyingParty
 
 RUSSIAN = "ru-RU,ru;q=0.9,en;q=0.5"
-
-
-@pytest.fixture
-def person(factories):
-    return factories.account()
 
 
 def tag(page: Page, name: str, element_id: str) -> dict[str, str] | None:

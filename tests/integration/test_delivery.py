@@ -31,8 +31,6 @@ from ..support.delivery import (
     wait_until,
 )
 from ..support.devices import device, sign_in_to_portal
-from ..support.receiver import Receiver
-from ..support.relying_party import RelyingParty
 
 
 @pytest.fixture(autouse=True)
@@ -45,18 +43,6 @@ def empty_outbox(live_server):
             .values(status="failed", last_error="set aside by a later test")
         )
         db.session.commit()
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def portal(live_server, factories, receiver):
-    client = factories.client(backchannel_logout_uri=receiver.url + "/backchannel-logout")
-    return RelyingParty(live_server.url, client)
 
 
 def messages(live_server, portal) -> list[OutboxMessage]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 from ..support.browser import Browser
+from ..support.ports import free_port
 
 
 def test_a_serving_node_is_live_and_ready(live_server):
@@ -20,12 +20,6 @@ def test_a_serving_node_is_live_and_ready(live_server):
     ready = requests.get(live_server.url + "/health/ready", timeout=10)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "rate_limits": "ok"}}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Served:

@@ -21,17 +21,6 @@ LOGGED_OUT = "http://127.0.0.1:9/logged-out"
 
 
 @pytest.fixture
-def receiver():
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def person(factories):
-    return factories.account()
-
-
-@pytest.fixture
 def portal(live_server, factories, receiver):
     client = factories.client(
         post_logout_redirect_uris=[LOGGED_OUT],

@@ -25,7 +25,6 @@ from server.models import Account, OutboxMessage
 
 from ..support.browser import Browser
 from ..support.mail import text_of
-from ..support.receiver import Receiver
 from ..support.relying_party import RelyingParty
 
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
@@ -39,12 +38,6 @@ def deliver(live_server) -> None:
         for _ in range(10):
             if worker.run_once() == 0:
                 return
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture

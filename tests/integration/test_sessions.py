@@ -22,25 +22,7 @@ from ..support.devices import (
     sign_in_to_portal,
     signed_in,
 )
-from ..support.receiver import Receiver
 from ..support.relying_party import RelyingParty
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def person(factories):
-    return factories.account()
-
-
-@pytest.fixture
-def portal(live_server, factories, receiver):
-    client = factories.client(backchannel_logout_uri=receiver.url + "/backchannel-logout")
-    return RelyingParty(live_server.url, client)
 
 
 @pytest.fixture

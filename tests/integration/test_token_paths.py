@@ -18,11 +18,6 @@ from ..support.relying_party import RelyingParty
 
 
 @pytest.fixture
-def person(factories):
-    return factories.account()
-
-
-@pytest.fixture
 def portal(factories, live_server):
     return RelyingParty(live_server.url, factories.client(first_party=True))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pyotp
-import pytest
 from sqlalchemy import select
 
 from server import clock
@@ -35,11 +34,6 @@ def next_step_code(totp: pyotp.TOTP) -> str:
     """A code of the next time step (a code, once used, is refused for the rest of its step)."""
     clock.travel(30)
     return totp.at(clock.timestamp())
-
-
-@pytest.fixture
-def person(factories):
-    return factories.account()
 
 
 def test_turn_on_sign_in_replay_and_recovery_code(live_server, person):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 import time
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from .ports import free_port
 
 
 class _Handler:
@@ -22,17 +23,11 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Mailbox:
     """Start with `.start()`; `.messages_to(address)` and `.wait_for(address)` read the mail."""
 
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
         self._lock = threading.Condition()
         self._messages: list[tuple[list[str], EmailMessage]] = []
