@@ -3,6 +3,7 @@ connections under a running server."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import psycopg
@@ -134,6 +135,10 @@ def test_dropped_connections_cost_no_request(live_server, server_settings, porta
     assert portal.introspect(refreshed.json()["access_token"])["active"] is True
 
 
+# The client cache's own query: one client by client_id, nothing joined.
+CACHE_FILL = re.compile(r"FROM clients WHERE clients\.client_id = ")
+
+
 class RoundTrips:
     """The statements the server sends while a block runs: every statement on both engines,
     and BEGIN, COMMIT and ROLLBACK of transactions (autocommit connections send none)."""
@@ -143,10 +148,27 @@ class RoundTrips:
             self.engines = [db.engine, live_server.app.extensions["passport.autocommit_engine"]]
         self.sent: list[str] = []
         self.statements: list[str] = []
+        self.cache_fills = 0
 
     def statement(self, conn, cursor, statement, *args):
-        self.sent.append(statement.split()[0].upper())
-        self.statements.append(" ".join(statement.split())[:100])
+        flat = " ".join(statement.split())
+        if CACHE_FILL.search(flat):
+            # The process's client cache filling again (another test's change to a client
+            # can arrive as a notification at any moment): not the cost of the path measured.
+            self.cache_fills += 1
+            return
+        self.sent.append(flat.split()[0].upper())
+        self.statements.append(flat[:100])
+
+    @property
+    def path(self) -> list[str]:
+        """What the path sent, without the transactions around the cache's fills."""
+        sent = list(self.sent)
+        for _ in range(self.cache_fills):
+            for name in ("BEGIN", "ROLLBACK"):
+                if name in sent:
+                    sent.remove(name)
+        return sent
 
     def transaction(self, name):
         def record(conn, *args):
@@ -177,16 +199,16 @@ def test_the_hot_paths_keep_their_round_trip_budget(live_server, portal, person,
     assert portal.userinfo(tokens["access_token"]).status_code == 200  # warm: pools, cache
     with RoundTrips(live_server) as trips:
         assert portal.userinfo(tokens["access_token"]).status_code == 200
-    assert trips.sent == ["SELECT"]
+    assert trips.path == ["SELECT"]
     with RoundTrips(live_server) as trips:
         assert portal.introspect(tokens["access_token"])["active"] is True
-    assert trips.sent == ["SELECT"]
+    assert trips.path == ["SELECT"]
     with RoundTrips(live_server) as trips:
         assert portal.refresh(tokens["refresh_token"]).status_code == 200
     if backend == "postgresql":
-        assert trips.sent == ["SELECT", "WITH"]  # the rotation is one statement
+        assert trips.path == ["SELECT", "WITH"]  # the rotation is one statement
     else:
-        assert trips.sent.count("SELECT") == 1 and len(trips.sent) <= 5
+        assert trips.path.count("SELECT") == 1 and len(trips.path) <= 5
     with Browser(live_server.url) as browser:
         with RoundTrips(live_server) as trips:
             params = portal.authorize(browser, login=person.email, password=person.password)
@@ -194,9 +216,9 @@ def test_the_hot_paths_keep_their_round_trip_budget(live_server, portal, person,
                 portal.exchange(params)
         # The sign-in's argon2 is by design; its round trips are budgeted with the flow.
         # PostgreSQL redeems in one statement; SQLite in a transaction of four.
-        assert len(trips.sent) <= (15 if backend == "postgresql" else 17), trips.statements
+        assert len(trips.path) <= (15 if backend == "postgresql" else 17), trips.statements
         if backend == "postgresql":
-            assert exchange.sent == ["SELECT", "WITH"]  # redeem and start the grant in one
+            assert exchange.path == ["SELECT", "WITH"]  # redeem and start the grant in one
         with RoundTrips(live_server) as trips:
             portal.sign_in(browser, person.email, person.password)  # signed in already
-    assert len(trips.sent) <= 10, trips.sent
+    assert len(trips.path) <= 10, trips.path
