@@ -37,12 +37,13 @@ def send_sms(to: str, template: str, *, locale: str | None, **context) -> Outbox
     return outbox.enqueue(SMS, to, {"template": template, "locale": locale, "sealed": sealed})
 
 
-def render(kind: str, template: str, *, locale: str | None, **context) -> tuple[str, str]:
+def render(channel: str, template: str, /, *, locale: str | None, **context) -> tuple[str, str]:
     """A message by e-mail ("email") or SMS ("phone"), rendered in `locale` and sealed;
-    returns (the locale used, the sealed content). Queues nothing."""
+    returns (the locale used, the sealed content). Queues nothing. The first two are
+    positional-only: a template's context may well hold a `kind` or a `template` of its own."""
     locale = _locale(locale)
     with force_locale(locale):
-        if kind == "phone":
+        if channel == "phone":
             text = " ".join(render_template(f"sms/{template}.txt", **context).split())
             return locale, seal({"text": text})
         text = render_template(f"mail/{template}.txt", **context)
