@@ -7,37 +7,25 @@ relying parties on Authlib's client with back-channel and security-event endpoin
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import threading
 import time
 
 import pytest
-import requests
-from joserfc import jwt
-from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from server import clock
-from server.delivery import worker
 from server.extensions import db
 from server.models import Account, OutboxMessage
 
 from ..support.browser import Browser
-from ..support.mail import text_of
+from ..support.delivery import deliver, events_received, logouts_received
+from ..support.mail import link_in
+from ..support.receiver import sms_code
 from ..support.relying_party import RelyingParty
 
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
 IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
-BACKCHANNEL = "http://schemas.openid.net/event/backchannel-logout"
-
-
-def deliver(live_server) -> None:
-    """Run the outbox worker in the server's process until nothing is due."""
-    with live_server.app_context():
-        for _ in range(10):
-            if worker.run_once() == 0:
-                return
 
 
 @pytest.fixture
@@ -73,38 +61,6 @@ def assert_everything_revoked(live_server, tokens) -> None:
         assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
         assert portal.userinfo(issued["access_token"]).status_code == 401
         assert portal.introspect(issued["access_token"]) == {"active": False}
-
-
-def jwks(live_server) -> KeySet:
-    return KeySet.import_key_set(requests.get(live_server.url + "/jwks.json", timeout=10).json())
-
-
-def events_received(live_server, receiver, client_id) -> list[dict]:
-    keys = jwks(live_server)
-    found = []
-    for request in receiver.snapshot():
-        if request.path != "/events":
-            continue
-        token = jwt.decode(request.body, keys, algorithms=["RS256", "ES256"])
-        assert token.header["typ"] == "secevent+jwt"
-        assert request.content_type == "application/secevent+jwt"
-        found.append(token.claims)
-    return [c for c in found if c["aud"] == client_id]
-
-
-def logouts_received(live_server, receiver, client_id) -> list[dict]:
-    keys = jwks(live_server)
-    claims = []
-    for request in receiver.snapshot():
-        if request.path == "/logout":
-            token = jwt.decode(request.form["logout_token"], keys, algorithms=["RS256", "ES256"])
-            assert BACKCHANNEL in token.claims["events"]
-            claims.append(token.claims)
-    return [c for c in claims if c["aud"] == client_id]
-
-
-def link_in(message) -> str:
-    return re.search(r"https?://\S+", text_of(message)).group(0)
 
 
 def test_change_email_end_to_end(live_server, person, portals, receiver, mailbox):
@@ -170,8 +126,7 @@ def test_change_phone_by_sms_code(live_server, person, portals, sms_gateway):
     )
     assert page.url.endswith("/account/phone/confirm")
     deliver(live_server)
-    sms = [json.loads(r.body) for r in sms_gateway.snapshot() if r.path == "/sms"]
-    code = re.search(r"\b(\d{6})\b", [s for s in sms if s["to"] == normalised][-1]["text"]).group(1)
+    code = sms_code(sms_gateway, normalised)
 
     with Browser(live_server.url) as probe:  # the old number still signs in
         assert probe.sign_in(person.phone, person.password).url.endswith("/account")
@@ -370,10 +325,7 @@ def test_recovery_by_sms_code_and_too_many_attempts(live_server, person, sms_gat
         page = browser.submit(browser.get("/recover"), "login", login=person.phone)
         assert page.url.endswith("/recover/code")
         deliver(live_server)
-        sms = [json.loads(r.body) for r in sms_gateway.snapshot() if r.path == "/sms"]
-        code = re.search(
-            r"\b(\d{6})\b", [s for s in sms if s["to"] == person.phone][-1]["text"]
-        ).group(1)
+        code = sms_code(sms_gateway, person.phone)
         wrong = "000000" if code != "000000" else "111111"
         limit = live_server.app.config["CODE_MAX_ATTEMPTS"]
         for _ in range(limit):

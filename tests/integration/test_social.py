@@ -25,7 +25,16 @@ from ..support.browser import Browser, Page
 from ..support.github import FakeGitHub, GitHubPerson
 from ..support.mail import text_of
 from ..support.relying_party import RelyingParty
-from ..support.social import Social, go, running_social, through_upstream, travel
+from ..support.social import (
+    Social,
+    go,
+    link_github,
+    post_form,
+    running_social,
+    social_form,
+    through_upstream,
+    travel,
+)
 
 
 @pytest.fixture(scope="module")
@@ -272,36 +281,6 @@ def test_going_back_from_the_collision_page_forgets_the_network(social):
 
 
 # --- the Passport page -----------------------------------------------------------------
-
-
-def link_github(browser: Browser, github: FakeGitHub, person: GitHubPerson, password: str) -> Page:
-    github.person = person
-    page = browser.get("/account/social")
-    form = page.forms[[f.action for f in page.forms].index("/account/social/github/link")]
-    response = browser.session.post(
-        browser.url(form.action),
-        data=dict(form.fields, password=password),
-        allow_redirects=False,
-        timeout=15,
-    )
-    return travel(browser, Page(response))
-
-
-def social_form(page: Page, provider: str, action: str):
-    for form in page.forms:
-        if form.action == f"/account/social/{provider}/{action}":
-            return form
-    raise AssertionError(f"no {action} form for {provider}: {page.text[:300]}")
-
-
-def post_form(browser: Browser, form, **values) -> Page:
-    response = browser.session.post(
-        browser.url(form.action),
-        data=dict(form.fields, **values),
-        allow_redirects=False,
-        timeout=15,
-    )
-    return travel(browser, Page(response))
 
 
 def test_linking_from_the_passport_page_and_refusing_one_linked_elsewhere(social, mailbox):

@@ -22,6 +22,7 @@ from server.delivery import worker
 from .receiver import Received
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BACKCHANNEL = "http://schemas.openid.net/event/backchannel-logout"
 
 
 def unverified_claims(token: str) -> dict:
@@ -48,6 +49,42 @@ def verify_logout_token(issuer: str, token: str) -> tuple[dict, dict]:
     keys = KeySet.import_key_set(requests.get(jwks_uri, timeout=10).json())
     decoded = jwt.decode(token, keys, algorithms=["RS256", "ES256"])
     return dict(decoded.header), dict(decoded.claims)
+
+
+def deliver(live_server) -> None:
+    """Run the outbox worker in the server's process until nothing is due."""
+    with live_server.app_context():
+        for _ in range(10):
+            if worker.run_once() == 0:
+                return
+
+
+def jwks(live_server) -> KeySet:
+    return KeySet.import_key_set(requests.get(live_server.url + "/jwks.json", timeout=10).json())
+
+
+def events_received(live_server, receiver, client_id) -> list[dict]:
+    keys = jwks(live_server)
+    found = []
+    for request in receiver.snapshot():
+        if request.path != "/events":
+            continue
+        token = jwt.decode(request.body, keys, algorithms=["RS256", "ES256"])
+        assert token.header["typ"] == "secevent+jwt"
+        assert request.content_type == "application/secevent+jwt"
+        found.append(token.claims)
+    return [c for c in found if c["aud"] == client_id]
+
+
+def logouts_received(live_server, receiver, client_id) -> list[dict]:
+    keys = jwks(live_server)
+    claims = []
+    for request in receiver.snapshot():
+        if request.path == "/logout":
+            token = jwt.decode(request.form["logout_token"], keys, algorithms=["RS256", "ES256"])
+            assert BACKCHANNEL in token.claims["events"]
+            claims.append(token.claims)
+    return [c for c in claims if c["aud"] == client_id]
 
 
 def run_worker(live_server, until, *, travel: float = 0, passes: int = 20) -> bool:

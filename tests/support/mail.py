@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import threading
 import time
 from email.message import EmailMessage
@@ -65,3 +66,7 @@ def text_of(message: EmailMessage) -> str:
 
 def html_of(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def link_in(message) -> str:
+    return re.search(r"https?://\S+", text_of(message)).group(0)

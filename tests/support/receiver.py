@@ -6,6 +6,8 @@ first N answers back, so the tests can watch retries and workers that die mid-re
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -125,3 +127,9 @@ class Receiver:
     def snapshot(self) -> list[Received]:
         with self._lock:
             return list(self.received)
+
+
+def sms_code(gateway: Receiver, number: str) -> str:
+    """The six-digit code in the last SMS the gateway took for `number` (E.164)."""
+    sent = [json.loads(r.body) for r in gateway.snapshot() if r.path == "/sms"]
+    return re.search(r"\b(\d{6})\b", [s for s in sent if s["to"] == number][-1]["text"]).group(1)

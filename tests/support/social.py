@@ -16,7 +16,7 @@ from server.models import Account, UpstreamIdentity
 from ..conftest import LiveServer, build_app, create_postgres_database, drop_postgres_database
 from .browser import Browser, Page
 from .factories import Factories
-from .github import FakeGitHub
+from .github import FakeGitHub, GitHubPerson
 
 REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -82,6 +82,36 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def link_github(browser: Browser, github: FakeGitHub, person: GitHubPerson, password: str) -> Page:
+    github.person = person
+    page = browser.get("/account/social")
+    form = page.forms[[f.action for f in page.forms].index("/account/social/github/link")]
+    response = browser.session.post(
+        browser.url(form.action),
+        data=dict(form.fields, password=password),
+        allow_redirects=False,
+        timeout=15,
+    )
+    return travel(browser, Page(response))
+
+
+def social_form(page: Page, provider: str, action: str):
+    for form in page.forms:
+        if form.action == f"/account/social/{provider}/{action}":
+            return form
+    raise AssertionError(f"no {action} form for {provider}: {page.text[:300]}")
+
+
+def post_form(browser: Browser, form, **values) -> Page:
+    response = browser.session.post(
+        browser.url(form.action),
+        data=dict(form.fields, **values),
+        allow_redirects=False,
+        timeout=15,
+    )
+    return travel(browser, Page(response))
 
 
 GITHUB_ID, GITHUB_SECRET = "Iv1.passport-test", "github-secret-" + "s" * 20
