@@ -98,11 +98,6 @@ def test_turning_off_needs_password_and_code_and_revokes_tokens(live_server, per
     with Browser(live_server.url) as browser:
         browser.sign_in(person.email, person.password)
         totp, _ = turn_on(browser, person.password)
-        page = (
-            browser.submit(browser.get("/login/second-step"), "code", code=next_step_code(totp))
-            if False
-            else None
-        )
     with Browser(live_server.url) as browser:
         page = browser.open(portal.authorization_url())
         page = browser.submit(page, "password", login=person.email, password=person.password)
