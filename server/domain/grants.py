@@ -383,19 +383,49 @@ def load_authorization_code(code: str) -> CodeRecord | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SignIn:
+    """The sign-in a token rests on, as its ID tokens state it (OIDC Core §2: auth_time, amr,
+    acr, sid). Taken from the login session when a code is issued, then carried unchanged
+    by the code, the grant and every refresh."""
+
+    session_id: str | None
+    auth_time: int | None
+    amr: tuple[str, ...]
+    acr: str | None
+
+    @classmethod
+    def of_session(cls, session) -> SignIn:
+        return cls(
+            session.id, int(session.auth_time.timestamp()), tuple(session.amr or ()), session.acr
+        )
+
+    @classmethod
+    def of(cls, record) -> SignIn:
+        """From a stored code or grant, which keep the four as columns of their own."""
+        return cls(record.session_id, record.auth_time, tuple(record.amr or ()), record.acr)
+
+    def claims(self) -> dict:
+        """The ID token claims of this sign-in; those it has no value for are left out."""
+        values = {
+            "auth_time": self.auth_time,
+            "amr": list(self.amr),
+            "acr": self.acr,
+            "sid": self.session_id,
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
 class NewGrant:
     """The grant a code redemption starts, and its first refresh token if it has one."""
 
     id: str
     client_pk: int
     account_id: int
-    session_id: str | None
+    sign_in: SignIn
     scope: str
     offline: bool
     credential_epoch: int
-    auth_time: int | None
-    amr: list
-    acr: str | None
     refresh_token: str | None
     # A portal that was asked for consent: the consent's last use is this redemption.
     touches_consent: bool
@@ -482,13 +512,13 @@ def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
         "new_grant_id": grant.id,
         "new_grant_client_id": grant.client_pk,
         "new_grant_account_id": grant.account_id,
-        "new_grant_session_id": grant.session_id,
+        "new_grant_session_id": grant.sign_in.session_id,
         "new_grant_scope": grant.scope,
         "new_grant_offline": grant.offline,
         "new_grant_credential_epoch": grant.credential_epoch,
-        "new_grant_auth_time": grant.auth_time,
-        "new_grant_amr": list(grant.amr),
-        "new_grant_acr": grant.acr,
+        "new_grant_auth_time": grant.sign_in.auth_time,
+        "new_grant_amr": list(grant.sign_in.amr),
+        "new_grant_acr": grant.sign_in.acr,
         "new_grant_created_at": moment,
     }
     if grant.refresh_token:

@@ -122,15 +122,7 @@ class IDTokenClaims:
 
     def get_compatible_claims(self, request):
         claims = super().get_compatible_claims(request)
-        subject = request.user
-        if subject.auth_time:
-            claims["auth_time"] = subject.auth_time
-        if subject.amr:
-            claims["amr"] = subject.amr
-        if subject.acr:
-            claims["acr"] = subject.acr
-        if subject.session_id:
-            claims["sid"] = subject.session_id
+        claims.update(request.user.sign_in.claims())
         return claims
 
     def generate_user_info(self, user, scope):

@@ -39,14 +39,7 @@ def generate_token(
     }
     if user is not None:
         claims.update(sub=user.account.sub, gid=user.grant_id, epoch=user.account.credential_epoch)
-        if user.session_id:
-            claims["sid"] = user.session_id
-        if user.auth_time:
-            claims["auth_time"] = user.auth_time
-        if user.amr:
-            claims["amr"] = user.amr
-        if user.acr:
-            claims["acr"] = user.acr
+        claims.update(user.sign_in.claims())  # RFC 9068 §2.2.1: as in the ID token
     else:
         claims["sub"] = client.client_id
     key = keystore().signing_key(config["ACCESS_TOKEN_SIGNING_ALG"])

@@ -6,7 +6,7 @@ single-use and a second redemption revokes what the first issued.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -28,10 +28,7 @@ class Subject:
 
     account: Account | AccountClaims
     grant_id: str
-    session_id: str | None
-    auth_time: int | None
-    amr: list[str] = field(default_factory=list)
-    acr: str | None = None
+    sign_in: token_store.SignIn
     offline: bool = False
 
     def get_user_id(self) -> str:
@@ -51,19 +48,20 @@ def save_authorization_code(
     offline: bool,
 ) -> AuthorizationCode:
     moment = now()
+    sign_in = token_store.SignIn.of_session(session)
     row = AuthorizationCode(
         code_hash=sha256_hex(code),
         client_id=client.id,
         account_id=session.account_id,
-        session_id=session.id,
+        session_id=sign_in.session_id,
         redirect_uri=redirect_uri,
         scope=scope,
         nonce=nonce,
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
-        auth_time=int(session.auth_time.timestamp()),
-        amr=list(session.amr or []),
-        acr=session.acr,
+        auth_time=sign_in.auth_time,
+        amr=list(sign_in.amr),
+        acr=sign_in.acr,
         offline=offline,
         created_at=moment,
         expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
@@ -98,10 +96,7 @@ def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
     return Subject(
         account=record.account,
         grant_id=random_token(18),
-        session_id=record.session_id,
-        auth_time=record.auth_time,
-        amr=list(record.amr),
-        acr=record.acr,
+        sign_in=token_store.SignIn.of(record),
         offline=record.offline,
     )
 
@@ -119,13 +114,10 @@ def redeem_authorization_code(
         id=subject.grant_id,
         client_pk=client.id,
         account_id=subject.account.id,
-        session_id=subject.session_id,
+        sign_in=subject.sign_in,
         scope=scope,
         offline=subject.offline,
         credential_epoch=subject.account.credential_epoch,
-        auth_time=subject.auth_time,
-        amr=subject.amr,
-        acr=subject.acr,
         refresh_token=refresh_token,
         # A first-party portal is never asked, so it has no consent row to touch.
         touches_consent=not client.first_party,
@@ -163,10 +155,7 @@ def subject_for_refresh(record: RefreshTokenRecord) -> Subject:
     return Subject(
         account=grant.account,
         grant_id=grant.id,
-        session_id=grant.session_id,
-        auth_time=grant.auth_time,
-        amr=list(grant.amr),
-        acr=grant.acr,
+        sign_in=token_store.SignIn.of(grant),
         offline=grant.offline,
     )
 
