@@ -133,6 +133,8 @@ def production_env(folder: Path, issuer: str, database_url: str) -> dict:
         PASSPORT_KEYS_DIR=str(folder / "keys"),
         # What operators turn off under load: the access log costs the worker CPU per line.
         PASSPORT_ACCESS_LOG="false",
+        # The bench's person signs in by e-mail, and there is no SMS gateway to require.
+        PASSPORT_PHONE_LOGINS="false",
     )
     return environ
 

@@ -121,6 +121,12 @@ def _finish(config: dict, explicit: set[str]) -> None:
                 "(a Fernet key, separate from SECRET_KEY)."
             )
         config["TOTP_ENCRYPTION_KEY"] = _development_secret(instance, "totp_key", _fernet_key)
+    if production and config["PHONE_LOGINS"] and not config.get("SMS_GATEWAY_URL"):
+        raise ConfigError(
+            "Phone logins are on but SMS_GATEWAY_URL is not set: in production the codes would "
+            "only be written to files. Set PASSPORT_SMS_GATEWAY_URL, or PASSPORT_PHONE_LOGINS=false "
+            "for e-mail logins only."
+        )
     if production and "TRUSTED_DEVICE_DAYS" not in explicit:
         config["TRUSTED_DEVICE_DAYS"] = 0
     if production and "DELIVERY_PRIVATE_TARGETS" not in explicit:

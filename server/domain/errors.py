@@ -29,6 +29,8 @@ class InvalidIdentifier(PassportError):
             return _("This is not a valid e-mail address.")
         if self.kind == "phone":
             return _("This is not a valid phone number.")
+        if self.kind == "email_only":
+            return _("This Passport takes e-mail addresses only.")
         return _("Enter an e-mail address or a phone number.")
 
 

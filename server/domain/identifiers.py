@@ -29,7 +29,10 @@ def normalise_email(value: str) -> str:
 
 
 def normalise_phone(value: str, region: str | None = None) -> str:
-    """E.164 (+79123456789); a Russian trunk prefix 8 is read as +7 in the default region."""
+    """E.164 (+79123456789); a Russian trunk prefix 8 is read as +7 in the default region.
+    Refused when PHONE_LOGINS is off (a Passport of e-mail logins only)."""
+    if not current_app.config["PHONE_LOGINS"]:
+        raise InvalidIdentifier("email_only")
     value = (value or "").strip()
     if not value or len(value) > 64 or not PHONE_NOTATION.fullmatch(value):
         raise InvalidIdentifier("phone")

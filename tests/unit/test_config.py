@@ -50,6 +50,12 @@ def test_production_refuses_missing_secrets_and_plain_http(tmp_path):
         load_config({**production, **SECRET, "TOTP_ENCRYPTION_KEY": ""}, environ={})
     with pytest.raises(ConfigError, match="https"):
         load_config({**production, **SECRET, "ISSUER": "http://id.example.com"}, environ={})
+    # Phone logins need an SMS gateway: without one the codes would only go to files.
+    with pytest.raises(ConfigError, match="SMS_GATEWAY_URL.*PHONE_LOGINS=false"):
+        load_config({**production, **SECRET}, environ={})
+    gateway = {"SMS_GATEWAY_URL": "https://sms.example.com/send"}
+    assert load_config({**production, **SECRET, **gateway}, environ={})["PHONE_LOGINS"] is True
+    production["PHONE_LOGINS"] = False
     config = load_config({**production, **SECRET, "ISSUER": "http://127.0.0.1:8000"}, environ={})
     assert config["REGISTRATION"] == "token" and config["TRUSTED_DEVICE_DAYS"] == 0
     # Portals' endpoints must be public addresses in production, unless the operator says so.

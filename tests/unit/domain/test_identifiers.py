@@ -139,3 +139,12 @@ def test_one_login_field_refuses_neither(app, typed, kind):
     with pytest.raises(InvalidIdentifier) as error:
         parse_login(typed)
     assert error.value.kind == kind
+
+
+def test_a_passport_of_email_logins_only_refuses_phone_numbers(app):
+    app.config["PHONE_LOGINS"] = False  # the fixture restores the configuration afterwards
+    with pytest.raises(InvalidIdentifier) as refused:
+        parse_login("+7 912 345-67-89")
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert refused.value.message() == "Этот Паспорт принимает только адреса электронной почты."
+    assert parse_login("Person@Example.org") == ("email", "person@example.org")
