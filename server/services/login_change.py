@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import now
 from ..context import RequestContext
 from ..domain import audit, notifications, security_events, verifications
 from ..domain.credentials import credential_changed
@@ -74,8 +75,6 @@ def resend_login_change(
 
 
 def pending_change(account: Account, kind: str) -> Verification | None:
-    from ..clock import now
-
     rows = db.session.execute(
         select(Verification)
         .where(
