@@ -31,11 +31,29 @@ def autocommit_connection() -> Connection:
     Checked out on first use and returned when the app context ends."""
     connection = g.get("_autocommit_connection")
     if connection is None:
-        connection = g._autocommit_connection = _autocommit_engine().connect()
+        connection = g._autocommit_connection = autocommit_engine().connect()
     return connection
 
 
-def _autocommit_engine() -> Engine:
+def autocommit_driver():
+    """This app context's pooled DBAPI connection of the autocommit engine, with no
+    SQLAlchemy Connection around it: building a Connection (and joining its event dispatch)
+    costs more than the hot paths' single statement does on the client side. PostgreSQL's
+    hot statements (domain/driver_sql.py) run on it. Returned when the app context ends."""
+    fairy = g.get("_autocommit_driver")
+    if fairy is None:
+        fairy = g._autocommit_driver = autocommit_engine().raw_connection()
+    return fairy
+
+
+def invalidate_autocommit_driver(error: Exception) -> None:
+    """The driver connection turned out dead: the pool drops it (and gets a new one later)."""
+    fairy = g.pop("_autocommit_driver", None)
+    if fairy is not None:
+        fairy.invalidate(error)
+
+
+def autocommit_engine() -> Engine:
     """An engine whose connections stay in autocommit: its own pool, so no connection
     switches its isolation level (or rolls back) on every checkout and return."""
     engine = current_app.extensions.get("passport.autocommit_engine")
@@ -77,6 +95,9 @@ def _return_autocommit_connection(_error=None) -> None:
     connection = g.pop("_autocommit_connection", None)
     if connection is not None:
         connection.close()
+    fairy = g.pop("_autocommit_driver", None)
+    if fairy is not None:
+        fairy.close()
 
 
 def init_database(app: Flask) -> None:
@@ -99,5 +120,5 @@ def may_retry_after(error: Exception) -> bool:
     # The database went away under both pools: start both afresh, not only the one that
     # noticed, or the second attempt meets the other pool's dead connection.
     db.engine.dispose()
-    _autocommit_engine().dispose()
+    autocommit_engine().dispose()
     return True

@@ -5,7 +5,8 @@ both ways (its own bind and result processors, so a UTCDateTime is the same here
 anywhere), but once per process instead of on every execution. What is skipped is the
 per-execution machinery — the cache key, the execution context, the result object — which
 costs more than the query itself on PostgreSQL (measured: 263 µs a SELECT through
-Connection.execute against 89 µs on psycopg's connection, client side).
+Connection.execute against 89 µs on psycopg's connection, client side). Nor is a SQLAlchemy
+Connection made at all: the statement runs on the pool's DBAPI connection itself.
 
 Only PostgreSQL takes this path; SQLite (development) runs the statement through Core.
 A driver error is raised as SQLAlchemy would raise it, a dead connection invalidated, so
@@ -18,9 +19,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+
+from ..extensions import (
+    autocommit_connection,
+    autocommit_driver,
+    autocommit_engine,
+    invalidate_autocommit_driver,
+)
 
 
 class DriverStatement:
@@ -29,32 +37,35 @@ class DriverStatement:
         self._compiled: tuple | None = None
         self._lock = threading.Lock()
 
-    def first(self, connection: Connection, values: Mapping) -> tuple | None:
-        """The first row, or None."""
-        if connection.dialect.name != "postgresql":
-            row = connection.execute(self.statement, values).first()
+    def first(self, values: Mapping) -> tuple | None:
+        """The first row, or None, on this app context's autocommit connection."""
+        engine = autocommit_engine()
+        dialect = engine.dialect
+        if dialect.name != "postgresql":
+            row = autocommit_connection().execute(self.statement, values).first()
             return tuple(row) if row is not None else None
-        compiled, sql, binds, results = self._compile(connection.dialect)
+        compiled, sql, binds, results = self._compile(dialect)
         parameters = {
             key: (binds[key](value) if binds.get(key) else value)
             for key, value in compiled.construct_params(values).items()
         }
-        driver = connection.connection.driver_connection
+        driver = autocommit_driver().driver_connection
         # Listeners of the engine still hear every statement (the tests count round trips so).
-        connection.dispatch.before_cursor_execute(connection, None, sql, parameters, None, False)
+        if engine.dispatch.before_cursor_execute:
+            engine.dispatch.before_cursor_execute(None, None, sql, parameters, None, False)
         try:
             row = driver.execute(sql, parameters).fetchone()
-        except connection.dialect.loaded_dbapi.Error as error:
-            dead = connection.dialect.is_disconnect(error, driver, None)
+        except dialect.loaded_dbapi.Error as error:
+            dead = dialect.is_disconnect(error, driver, None)
             if dead:
-                connection.invalidate(error)
+                invalidate_autocommit_driver(error)
             raise DBAPIError.instance(
                 sql,
                 parameters,
                 error,
-                connection.dialect.loaded_dbapi.Error,
+                dialect.loaded_dbapi.Error,
                 connection_invalidated=dead,
-                dialect=connection.dialect,
+                dialect=dialect,
             ) from error
         if row is None:
             return None

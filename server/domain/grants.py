@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, exists, insert, select, update
 
 from ..clock import now
 from ..context import RequestContext
-from ..extensions import autocommit_connection, db, note_write
+from ..extensions import autocommit_engine, db, note_write
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession, RefreshToken
 from ..models.sessions import session_is_active
 from ..security import sha256_hex
@@ -212,7 +212,7 @@ def _row_of_secret(query: DriverStatement, secret: str) -> tuple | None:
     None at once for anything that cannot be one."""
     if not secret or not isinstance(secret, str) or len(secret) > 512:
         return None
-    return query.first(autocommit_connection(), {"secret_hash": sha256_hex(secret)})
+    return query.first({"secret_hash": sha256_hex(secret)})
 
 
 def load_refresh_token(token: str) -> RefreshTokenRecord | None:
@@ -234,7 +234,7 @@ def load_grant(grant_id: str) -> GrantState | None:
     """A grant with its client, person and login session; one SELECT, no side effects."""
     if not grant_id or not isinstance(grant_id, str) or len(grant_id) > 64:
         return None
-    row = _GRANT_QUERY.first(autocommit_connection(), {"grant_id": grant_id})
+    row = _GRANT_QUERY.first({"grant_id": grant_id})
     return _grant_state(row) if row is not None else None
 
 
@@ -277,9 +277,8 @@ def rotate_refresh_token(record: RefreshTokenRecord, successor: str) -> bool:
         + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
     }
     note_write()
-    connection = autocommit_connection()
-    if connection.dialect.name == "postgresql":
-        return _ROTATE.first(connection, values) is not None
+    if autocommit_engine().dialect.name == "postgresql":
+        return _ROTATE.first(values) is not None
     # SQLite has no data-modifying CTE: the two statements in one short transaction.
     with db.engine.begin() as transaction:
         if transaction.execute(_RETIRE, values).rowcount != 1:
@@ -529,10 +528,9 @@ def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
             + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
         )
     note_write()
-    connection = autocommit_connection()
-    if connection.dialect.name == "postgresql":
+    if autocommit_engine().dialect.name == "postgresql":
         statement = _REDEMPTIONS[bool(grant.refresh_token), grant.touches_consent]
-        return statement.first(connection, values) is not None
+        return statement.first(values) is not None
     # SQLite has no data-modifying CTE: the same writes in one short transaction.
     with db.engine.begin() as transaction:
         if transaction.execute(_CODE_USED, values).rowcount != 1:
