@@ -54,15 +54,17 @@ PROGRAM_ENDPOINTS = frozenset(
 # RFC 6749 Appendix A: these parameters are ASCII tokens. Authlib echoes some of them in
 # error descriptions, which may hold only printable ASCII (§5.2), so anything else is
 # refused here, before it can reach an error message.
-ASCII_TOKEN_PARAMETERS = (
-    "response_type",
-    "grant_type",
-    "token_type_hint",
-    "code_challenge_method",
-    "response_mode",
-    "prompt",
-    "display",
-    "scope",
+ASCII_TOKEN_PARAMETERS = frozenset(
+    (
+        "response_type",
+        "grant_type",
+        "token_type_hint",
+        "code_challenge_method",
+        "response_mode",
+        "prompt",
+        "display",
+        "scope",
+    )
 )
 
 
@@ -92,24 +94,35 @@ def malformed_client_credentials() -> bool:
     return False
 
 
+def _non_token_parameter() -> str | None:
+    """The name of an ASCII-token parameter whose value is not one, if any. Only the
+    parameters the request holds are looked at, in the query and a POST's form."""
+    sources = [request.args]
+    if request.method == "POST":
+        sources.append(request.form)
+    for source in sources:
+        for name in ASCII_TOKEN_PARAMETERS.intersection(source):
+            for value in source.getlist(name):
+                # %x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.4, §5.2): printable ASCII, in C,
+                # but for '"' and '\\', which an error description may not hold either.
+                if not (value.isascii() and value.isprintable()) or '"' in value or "\\" in value:
+                    return name
+    return None
+
+
 @bp.before_request
 def refuse_non_ascii_tokens():
     if malformed_client_credentials():
         error = {"error": "invalid_client", "error_description": "Malformed client credentials."}
         return jsonify(error), 401, {"WWW-Authenticate": 'Basic realm="passport"'}
-    if request.method == "GET" and not request.query_string:
-        return None
-    for name in ASCII_TOKEN_PARAMETERS:
-        for value in request.values.getlist(name):
-            # %x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.4, §5.2): printable ASCII, in C, but
-            # for '"' and '\\', which an error description may not hold either.
-            if not (value.isascii() and value.isprintable()) or '"' in value or "\\" in value:
-                description = f"'{name}' must be printable ASCII without quotes or backslashes."
-                if request.endpoint == "oauth.authorize":
-                    return render_template(
-                        "errors/oauth.html", error="invalid_request", description=description
-                    ), 400
-                return jsonify(error="invalid_request", error_description=description), 400
+    name = _non_token_parameter()
+    if name is not None:
+        description = f"'{name}' must be printable ASCII without quotes or backslashes."
+        if request.endpoint == "oauth.authorize":
+            return render_template(
+                "errors/oauth.html", error="invalid_request", description=description
+            ), 400
+        return jsonify(error="invalid_request", error_description=description), 400
     return None
 
 
