@@ -48,7 +48,7 @@ def create_account(
         raise InvalidIdentifier("login")
     if password is not None:
         check_password_policy(password, logins=(email, phone))
-    _ensure_free(email=email, phone=phone)
+    ensure_free(email=email, phone=phone)
     account = Account(
         sub=random_token(16),
         email=email,
@@ -59,20 +59,33 @@ def create_account(
         name=(name or "").strip()[:200] or None,
         locale=locale,
     )
+    return save_new_account(account, context=context)
+
+
+def save_new_account(
+    account: Account, *, context: RequestContext | None = None, **details
+) -> Account:
+    """Store a new account with what the caller's transaction holds, audit its creation and
+    commit. Raises IdentifierTaken when another account took its e-mail or phone meanwhile
+    (the unique constraints decide), PassportError on any other conflict."""
+    email, phone = account.email, account.phone
     db.session.add(account)
     try:
         db.session.flush()
         context = context or RequestContext()
-        audit.record("account_created", account_id=account.id, **_context_fields(context))
+        audit.record(
+            "account_created", account_id=account.id, **_context_fields(context), **details
+        )
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        _ensure_free(email=email, phone=phone)
+        ensure_free(email=email, phone=phone)
         raise PassportError("the account could not be saved") from error
     return account
 
 
-def _ensure_free(*, email: str | None, phone: str | None) -> None:
+def ensure_free(*, email: str | None = None, phone: str | None = None) -> None:
+    """Raises IdentifierTaken when an account holds this (normalised) e-mail or phone."""
     if email and db.session.execute(select(Account.id).where(Account.email == email)).first():
         raise IdentifierTaken("email")
     if phone and db.session.execute(select(Account.id).where(Account.phone == phone)).first():
