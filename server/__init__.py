@@ -190,7 +190,15 @@ def _register_blueprints(app: Flask) -> None:
     from flask import Blueprint
 
     from .oauth.views import bp as oauth_bp
-    from .web import account, account_credentials, auth, recovery, second_step, two_factor
+    from .web import (
+        account,
+        account_credentials,
+        auth,
+        recovery,
+        second_step,
+        signup,
+        two_factor,
+    )
     from .web.developers import bp as developers_bp
     from .web.health import bp as health_bp
     from .web.social import bp as social_bp
@@ -199,7 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     # blueprint written in several modules; each module adds its routes to the blueprint it
     # is given, here. Built per app, so that every app of a process gets all of them.
     auth_bp = Blueprint("auth", auth.__name__)
-    for module in (auth, recovery, second_step):
+    for module in (auth, signup, recovery, second_step):
         module.add_routes(auth_bp)
     account_bp = Blueprint("account", account.__name__, url_prefix="/account")
     for module in (account, account_credentials, two_factor):

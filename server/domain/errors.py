@@ -54,6 +54,37 @@ class InvalidCredentials(PassportError):
         return _("Wrong login or password.")
 
 
+class LoginNotConfirmed(PassportError):
+    """The login and password are those of a sign-up whose login is not confirmed yet:
+    `verification_id` names it, `kind` and `target` say where its link or code went."""
+
+    def __init__(self, verification_id: int, kind: str, target: str):
+        super().__init__("login not confirmed")
+        self.verification_id = verification_id
+        self.kind = kind
+        self.target = target
+
+    def message(self) -> str:
+        if self.kind == "phone":
+            return _(
+                "Your Passport is not ready yet: confirm the number %(login)s with the code "
+                "we sent by SMS.",
+                login=self.target,
+            )
+        return _(
+            "Your Passport is not ready yet: open the link we sent to %(login)s.",
+            login=self.target,
+        )
+
+
+class WrongSignupPassword(PassportError):
+    """The link of a sign-up was opened in another browser, with a password that is not the
+    one chosen at sign-up."""
+
+    def message(self) -> str:
+        return _("This is not the password you chose when you signed up.")
+
+
 class WeakPassword(PassportError):
     def __init__(self, reason: str):
         super().__init__(reason)

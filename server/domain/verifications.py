@@ -1,4 +1,4 @@
-"""Single-use links and codes: issuing them, checking them, sending them again.
+"""Single-use links and codes: issuing, sending and checking them, and sending them again.
 
 Links carry 32 random bytes; SMS codes are 6 digits. Only an HMAC of the secret (keyed
 with SECRET_KEY) is stored, so the database alone does not give a code away even though
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -19,6 +20,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import Account, Verification
 from ..security import random_token
+from . import notifications
 from .errors import CodeExpired, CodeInvalid, TooManyAttempts
 
 
@@ -32,25 +34,28 @@ def new_code() -> str:
 
 
 def issue(
-    account: Account, *, purpose: str, kind: str, target: str, propagate: bool = False
+    account: Account | None, *, purpose: str, kind: str, target: str, propagate: bool = False
 ) -> tuple[Verification, str]:
-    """A new verification for `target`; earlier open ones of the same purpose end. No commit."""
+    """A new verification for `target`; the account's earlier open ones of the same purpose
+    end. Without an account (a sign-up) none ends: one person's sign-up never cancels
+    another's. No commit."""
     moment = now()
     config = current_app.config
-    db.session.execute(
-        update(Verification)
-        .where(
-            Verification.account_id == account.id,
-            Verification.purpose == purpose,
-            Verification.used_at.is_(None),
-            Verification.cancelled_at.is_(None),
+    if account is not None:
+        db.session.execute(
+            update(Verification)
+            .where(
+                Verification.account_id == account.id,
+                Verification.purpose == purpose,
+                Verification.used_at.is_(None),
+                Verification.cancelled_at.is_(None),
+            )
+            .values(cancelled_at=moment)
         )
-        .values(cancelled_at=moment)
-    )
     secret = random_token(32) if kind == "email" else new_code()
     lifetime = config["EMAIL_LINK_LIFETIME"] if kind == "email" else config["SMS_CODE_LIFETIME"]
     verification = Verification(
-        account_id=account.id,
+        account_id=account.id if account is not None else None,
         purpose=purpose,
         kind=kind,
         target=target,
@@ -76,6 +81,20 @@ def find_by_link(purpose: str, token: str) -> Verification:
         select(Verification).where(Verification.secret_hash == secret_hash(f"{purpose}:{token}"))
     ).scalar_one_or_none()
     if verification is None or not verification.is_open(now()):
+        raise CodeExpired()
+    return verification
+
+
+def find_by_id(purpose: str, verification_id: str | int | None) -> Verification:
+    """The verification of this purpose with this id (as a form or the cookie gave it, so
+    anything); raises CodeExpired when there is none. Open or not: the caller checks."""
+    try:
+        number = int(verification_id or 0)
+    except (TypeError, ValueError):
+        number = 0
+    # Row ids are 32-bit integers: a larger number finds nothing, without asking.
+    verification = db.session.get(Verification, number) if 0 < number < 2**31 else None
+    if verification is None or verification.purpose != purpose:
         raise CodeExpired()
     return verification
 
@@ -135,3 +154,24 @@ def renew(verification: Verification) -> str:
     verification.last_sent_at = moment
     verification.expires_at = moment + timedelta(seconds=lifetime)
     return secret
+
+
+def send(
+    verification: Verification,
+    secret: str,
+    *,
+    mail: str,
+    sms: str,
+    link: Callable[[str], str],
+    locale: str | None,
+    **context,
+) -> None:
+    """Send the secret to the verification's target, in `locale`: by mail the link
+    `link(secret)` (templates/mail/`mail`, as `confirm_url`), by SMS the code
+    (templates/sms/`sms`). No commit: the message joins the caller's transaction."""
+    if verification.kind == "email":
+        notifications.send_mail(
+            verification.target, mail, locale=locale, confirm_url=link(secret), **context
+        )
+    else:
+        notifications.send_sms(verification.target, sms, locale=locale, code=secret)

@@ -7,8 +7,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit
-from ..domain.errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier, PassportError
+from ..domain import audit, signups
+from ..domain.errors import (
+    IdentifierTaken,
+    InvalidCredentials,
+    InvalidIdentifier,
+    LoginNotConfirmed,
+    PassportError,
+)
 from ..domain.identifiers import normalise_email, normalise_phone, parse_login
 from ..domain.passwords import check_password_policy, hash_password, needs_rehash, verify_password
 from ..extensions import db
@@ -36,7 +42,9 @@ def create_account(
     phone_verified: bool = False,
     context: RequestContext | None = None,
 ) -> Account:
-    """Create a Passport.
+    """Create a Passport at once: for an operator (`passport users create`, `passport demo`)
+    and the tests. A person signing up goes through services/signups.py, which creates the
+    account only once the login is confirmed.
 
     Raises InvalidIdentifier for a malformed e-mail or phone, WeakPassword for a password
     the policy refuses, IdentifierTaken when another account holds the e-mail or phone
@@ -48,7 +56,7 @@ def create_account(
         raise InvalidIdentifier("login")
     if password is not None:
         check_password_policy(password, logins=(email, phone))
-    _ensure_free(email=email, phone=phone)
+    ensure_free(email=email, phone=phone)
     account = Account(
         sub=random_token(16),
         email=email,
@@ -59,20 +67,33 @@ def create_account(
         name=(name or "").strip()[:200] or None,
         locale=locale,
     )
+    return save_new_account(account, context=context)
+
+
+def save_new_account(
+    account: Account, *, context: RequestContext | None = None, **details
+) -> Account:
+    """Store a new account with what the caller's transaction holds, audit its creation and
+    commit. Raises IdentifierTaken when another account took its e-mail or phone meanwhile
+    (the unique constraints decide), PassportError on any other conflict."""
+    email, phone = account.email, account.phone
     db.session.add(account)
     try:
         db.session.flush()
         context = context or RequestContext()
-        audit.record("account_created", account_id=account.id, **_context_fields(context))
+        audit.record(
+            "account_created", account_id=account.id, **_context_fields(context), **details
+        )
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        _ensure_free(email=email, phone=phone)
+        ensure_free(email=email, phone=phone)
         raise PassportError("the account could not be saved") from error
     return account
 
 
-def _ensure_free(*, email: str | None, phone: str | None) -> None:
+def ensure_free(*, email: str | None = None, phone: str | None = None) -> None:
+    """Raises IdentifierTaken when an account holds this (normalised) e-mail or phone."""
     if email and db.session.execute(select(Account.id).where(Account.email == email)).first():
         raise IdentifierTaken("email")
     if phone and db.session.execute(select(Account.id).where(Account.phone == phone)).first():
@@ -80,14 +101,19 @@ def _ensure_free(*, email: str | None, phone: str | None) -> None:
 
 
 def authenticate(login: str, password: str, *, context: RequestContext | None = None) -> Account:
-    """Check a login and password; raises InvalidCredentials for either being wrong.
+    """Check a login and password; raises InvalidCredentials for either being wrong, and
+    LoginNotConfirmed when they are those of a sign-up whose login is not confirmed yet.
 
-    An unknown login costs the same argon2 time as a wrong password. The hash is upgraded
-    when the configured argon2 parameters changed. A failure is audited on the account.
+    Exactly one argon2 hash is checked whatever the login: an account's, else the newest
+    open sign-up's, else a dummy one. So neither an unknown login nor a sign-up someone
+    else left unconfirmed is told by the time or the answer; only the password chosen at
+    that sign-up hears that it waits. The hash is upgraded when the configured argon2
+    parameters changed. A failure is audited on the account.
     """
     account = find_by_login(login)
-    password_hash = account.password_hash if account else None
-    if not verify_password(password_hash, password or ""):
+    waiting = signups.waiting(login) if account is None else None
+    holder = account or waiting
+    if not verify_password(holder.password_hash if holder else None, password or ""):
         if account is not None:
             audit.record(
                 "login_failed",
@@ -96,6 +122,8 @@ def authenticate(login: str, password: str, *, context: RequestContext | None = 
             )
             db.session.commit()
         raise InvalidCredentials()
+    if account is None:
+        raise LoginNotConfirmed(waiting.id, waiting.kind, waiting.target)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
         account.updated_at = now()

@@ -178,18 +178,15 @@ def _send(
     account: Account, verification: Verification, secret: str, link: Callable[[str], str]
 ) -> None:
     """The confirmation: by mail a link (`link(secret)` is its URL), by SMS a code."""
-    if verification.kind == "email":
-        notifications.send_mail(
-            verification.target,
-            "confirm_email",
-            locale=account.locale,
-            confirm_url=link(secret),
-            name=account.name,
-        )
-    else:
-        notifications.send_sms(
-            verification.target, "confirm_phone", locale=account.locale, code=secret
-        )
+    verifications.send(
+        verification,
+        secret,
+        mail="confirm_email",
+        sms="confirm_phone",
+        link=link,
+        locale=account.locale,
+        name=account.name,
+    )
 
 
 def _notify_changed(account: Account, kind: str, old_value: str | None, new_value: str) -> None:

@@ -20,7 +20,9 @@ What each rule deletes, and why it may (the windows are settings, see config/def
   name a session by id without a foreign key; both treat a missing session as ended.
   Sign-in remembers a browser as a known device by its old sessions for that long.
 - verifications and trusted devices RETENTION_GRACE past their expiry (used, cancelled
-  and revoked ones too: their lifetimes are short, so they wait for it).
+  and revoked ones too: their lifetimes are short, so they wait for it). A sign-up nobody
+  confirmed is a verification without an account, so it goes the same way, with the
+  password hash it held.
 - outbox messages delivered or given up, OUTBOX_RETENTION_DAYS after their last attempt
   was due; a pending message is never deleted (invariant 7).
 - audit events older than AUDIT_RETENTION_DAYS (0 keeps them forever).

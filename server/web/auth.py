@@ -1,4 +1,4 @@
-"""Sign-in, sign-up and sign-out pages."""
+"""Sign-in and sign-out pages, and signing a browser in (web/signup.py has the sign-up)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,20 @@ from flask_login import current_user, login_user, logout_user
 
 from ..context import request_context
 from ..domain import factors, login_sessions
-from ..domain.errors import PassportError
+from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
 from .errors import shown_on_page
-from .forms import LoginForm, LogoutForm, SignupForm
+from .forms import LoginForm, LogoutForm
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
 # linked to the Passport being signed in to.
 KEPT_ACROSS_SIGN_IN = ("ui_locales", "pending_upstream")
+# The sign-up this browser started, by id (web/signup.py): the page waiting for its
+# confirmation shows it, and its link opened here needs no password again.
+SIGNUP_STARTED = "signup"
 
 
 # What a browser does to a URL before it reads it (WHATWG URL Standard, "basic URL
@@ -126,6 +129,14 @@ def after_first_factor(
     return redirect(safe_next(next_url))
 
 
+def wait_for_confirmation(verification_id: int):
+    """Remember the sign-up in this browser and show the page that waits for its link or
+    code: after signing up, and after signing in with the login and password of a sign-up
+    that is not confirmed yet."""
+    session[SIGNUP_STARTED] = verification_id
+    return redirect(url_for("auth.signup_pending"))
+
+
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_PER_LOGIN"], key_func=_login_key, methods=["POST"]
@@ -142,37 +153,17 @@ def login():
         if current_user.is_authenticated and not fresh:
             return redirect(safe_next(form.next.data))
     if form.validate_on_submit():
-        with shown_on_page():
+        with shown_on_page() as refused:
             account = accounts.authenticate(
                 form.login.data, form.password.data, context=request_context()
             )
             return after_first_factor(
                 account, amr=["pwd"], remember=form.remember.data, next_url=form.next.data
             )
+        if isinstance(refused.error, LoginNotConfirmed):
+            return wait_for_confirmation(refused.error.verification_id)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
-
-
-@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT_PER_IP"], methods=["POST"])
-def signup():
-    form = SignupForm()
-    if request.method == "GET":
-        form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        with shown_on_page():
-            kind, value = parse_login(form.login.data)
-            account = accounts.create_account(
-                **{kind: value},
-                password=form.password.data,
-                name=form.name.data,
-                locale=session.get("ui_locales"),
-                context=request_context(),
-            )
-            sign_in(account, amr=["pwd"])
-            flash(_("Welcome! Your Passport is ready."), "success")
-            return redirect(safe_next(form.next.data))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/signup.html", form=form), status
 
 
 def logout():
@@ -190,7 +181,6 @@ def logout():
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Attach /login, /signup and /logout to the sign-in blueprint."""
+    """Attach /login and /logout to the sign-in blueprint."""
     bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
-    bp.add_url_rule("/signup", view_func=signup, methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])

@@ -24,5 +24,14 @@ class SignupForm(FlaskForm):
     next = HiddenField()
 
 
+class SignupCodeForm(FlaskForm):
+    code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(max=12)])
+
+
+class SignupConfirmForm(FlaskForm):
+    # Asked only in a browser other than the one that signed up.
+    password = PasswordField(_l("Password"), validators=[Length(max=1024)])
+
+
 class LogoutForm(FlaskForm):
     pass

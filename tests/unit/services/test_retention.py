@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from server import clock
-from server.domain import audit, outbox, verifications
+from server.domain import audit, outbox, signups, verifications
 from server.extensions import db
 from server.models import (
     AuditEvent,
@@ -238,6 +238,26 @@ def test_verifications_and_trusted_devices_go_a_grace_after_expiry(app, grace):
     clock.travel(app.config["TRUSTED_DEVICE_DAYS"] * DAY)
     prune()
     assert row(TrustedDevice, device_id) is None
+
+
+def test_a_sign_up_nobody_confirmed_goes_a_grace_after_expiry(app, grace):
+    """It has no account to go with; its password hash must not stay behind."""
+    verification, _ = signups.claim(
+        "email",
+        f"nobody-{secrets.token_hex(4)}@example.org",
+        password_hash="$argon2id$not-a-real-hash",
+        name=None,
+        locale=None,
+        next_url=None,
+    )
+    db.session.commit()
+    verification_id = verification.id
+    clock.travel(app.config["EMAIL_LINK_LIFETIME"] + grace - 5)
+    prune()
+    assert row(Verification, verification_id) is not None
+    clock.travel(10)
+    prune()
+    assert row(Verification, verification_id) is None
 
 
 def test_finished_outbox_messages_go_and_pending_ones_stay(app):
