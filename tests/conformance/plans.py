@@ -1,0 +1,105 @@
+"""The OpenID Foundation's OP certification test plans Passport is held to, module by module.
+
+Each plan lists its test modules by the names the conformance suite gives them (the
+`testName` of each module's `@PublishTestModule`), in the order of the plan's
+`testModulesWithVariants`. The Form Post plan is the Basic plan with
+`response_mode=form_post`. A test in this folder names the module it stands for
+(`test_oidcc_server` for `oidcc-server`), and conftest.py tallies the plans from them.
+"""
+
+PLANS: dict[str, tuple[str, ...]] = {
+    "basic": (
+        "oidcc-server",
+        "oidcc-response-type-missing",
+        "oidcc-idtoken-signature",
+        "oidcc-idtoken-unsigned",
+        "oidcc-userinfo-get",
+        "oidcc-userinfo-post-header",
+        "oidcc-userinfo-post-body",
+        "oidcc-ensure-request-without-nonce-succeeds-for-code-flow",
+        "oidcc-scope-profile",
+        "oidcc-scope-email",
+        "oidcc-scope-address",
+        "oidcc-scope-phone",
+        "oidcc-scope-all",
+        "oidcc-alternate-happy-flow",
+        "oidcc-display-page",
+        "oidcc-display-popup",
+        "oidcc-prompt-login",
+        "oidcc-prompt-none-not-logged-in",
+        "oidcc-prompt-none-logged-in",
+        "oidcc-max-age-1",
+        "oidcc-max-age-10000",
+        "oidcc-ensure-request-with-unknown-parameter-succeeds",
+        "oidcc-id-token-hint",
+        "oidcc-login-hint",
+        "oidcc-ui-locales",
+        "oidcc-claims-locales",
+        "oidcc-ensure-request-with-acr-values-succeeds",
+        "oidcc-codereuse",
+        "oidcc-codereuse-30seconds",
+        "oidcc-ensure-registered-redirect-uri",
+        "oidcc-ensure-post-request-succeeds",
+        "oidcc-server-client-secret-post",
+        "oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported",
+        "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported",
+        "oidcc-claims-essential",
+        "oidcc-ensure-request-object-with-redirect-uri",
+        "oidcc-refresh-token",
+        "oidcc-ensure-request-with-valid-pkce-succeeds",
+    ),
+    "config": ("oidcc-discovery-endpoint-verification",),
+    "dynamic": (
+        "oidcc-idtoken-rs256",
+        "oidcc-idtoken-unsigned",
+        "oidcc-userinfo-rs256",
+        "oidcc-ensure-redirect-uri-in-authorization-request",
+        "oidcc-redirect-uri-query-OK",
+        "oidcc-redirect-uri-query-mismatch",
+        "oidcc-redirect-uri-query-added",
+        "oidcc-redirect-uri-regfrag",
+        "oidcc-discovery-endpoint-verification",
+        "oidcc-server",
+        "oidcc-registration-logo-uri",
+        "oidcc-registration-policy-uri",
+        "oidcc-registration-tos-uri",
+        "oidcc-registration-jwks-uri",
+        "oidcc-registration-sector-uri",
+        "oidcc-registration-sector-bad",
+        "oidcc-server-rotate-keys",
+        "oidcc-refresh-token-rp-key-rotation",
+        "oidcc-request-uri-unsigned",
+        "oidcc-request-uri-signed-rs256",
+        "oidcc-ensure-request-object-with-redirect-uri",
+        "oidcc-refresh-token",
+        "oidcc-ensure-client-assertion-with-iss-aud-succeeds",
+    ),
+    "rp-logout": (
+        "oidcc-rp-initiated-logout-discovery-endpoint-verification",
+        "oidcc-rp-initiated-logout",
+        "oidcc-rp-initiated-logout-bad-post-logout-redirect-uri",
+        "oidcc-rp-initiated-logout-modified-id-token-hint",
+        "oidcc-rp-initiated-logout-no-id-token-hint",
+        "oidcc-rp-initiated-logout-no-params",
+        "oidcc-rp-initiated-logout-no-post-logout-redirect-uri",
+        "oidcc-rp-initiated-logout-no-state",
+        "oidcc-rp-initiated-logout-only-state",
+        "oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri",
+        "oidcc-rp-initiated-logout-bad-id-token-hint",
+    ),
+    "backchannel-logout": (
+        "oidcc-backchannel-logout-discovery-endpoint-verification",
+        "oidcc-backchannel-rp-initiated-logout",
+    ),
+}
+PLANS["formpost"] = PLANS["basic"]
+
+# The plans' full names, as the suite publishes them.
+PLAN_NAMES = {
+    "basic": "oidcc-basic-certification-test-plan",
+    "formpost": "oidcc-formpost-basic-certification-test-plan",
+    "config": "oidcc-config-certification-test-plan",
+    "dynamic": "oidcc-dynamic-certification-test-plan",
+    "rp-logout": "oidcc-rp-initiated-logout-certification-test-plan",
+    "backchannel-logout": "oidcc-backchannel-rp-initiated-logout-certification-test-plan",
+}
