@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -14,10 +13,11 @@ from wtforms.validators import ValidationError
 from ..clock import now
 from ..models import LoginSession
 from ..services import consents
+from . import response_modes
 from .claims import SCOPES_SUPPORTED
+from .destinations import destination
 
 MAX_PARAMETER_LENGTH = 2048
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def current_login_session() -> LoginSession | None:
@@ -166,31 +166,6 @@ def consent_decision() -> str | None:
     return decision
 
 
-def destination(uri: str) -> str:
-    """Where a URI leads, as a person should read it: the host (with a port that is not the
-    scheme's default), or the private-use scheme naming a native app (RFC 8252 §7.1).
-
-    Hosts are shown in their ASCII (punycode) form, so a look-alike IDN cannot pass for
-    another name.
-    """
-    parts = urlsplit(uri)
-    if not parts.hostname:
-        return parts.scheme
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port and port != DEFAULT_PORTS.get(parts.scheme):
-        return f"{host}:{port}"
-    return host
-
-
 def _web_uri(uri: str | None, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
     """The URI if it is one a page may link or load; the metadata checks make that the rule."""
     return uri if uri and urlsplit(uri).scheme in schemes else None
@@ -217,17 +192,12 @@ def render_consent(grant, login_session: LoginSession):
     )
 
 
-def error_response(error):
-    """RFC 6749 §4.1.2.1: redirect only to a redirect URI that was checked; else an error page."""
+def error_response(error, payload=None):
+    """RFC 6749 §4.1.2.1: to the client only at a redirect URI that was checked, in the
+    request's response mode; else an error page."""
     if getattr(error, "redirect_uri", None):
-        params = [("error", error.error)]
-        if error.description:
-            params.append(("error_description", error.description))
-        state = request.values.get("state")
-        if state:
-            params.append(("state", state))
-        params.append(("iss", current_app.config["ISSUER"]))
-        return redirect(add_params_to_uri(error.redirect_uri, params), code=302)
+        status, body, headers = response_modes.authorization_error(error, payload)
+        return Response(body, status, headers)
     return (
         render_template("errors/oauth.html", error=error.error, description=error.description),
         400,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    AccessDeniedError,
+    InvalidGrantError,
+    InvalidRequestError,
+    grants,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
@@ -12,12 +17,14 @@ from ..clock import timestamp
 from ..services import tokens as token_service
 from .claims import user_info
 from .keys import keystore
+from .response_modes import RESPONSE_MODES, authorization_response, response_mode
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    DEFAULT_RESPONSE_MODE = RESPONSE_MODES["code"][0]
 
     @staticmethod
     def validate_authorization_redirect_uri(request, client):
@@ -27,6 +34,18 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if uri and not client.check_redirect_uri(uri):
             raise InvalidRequestError("The redirect_uri is not registered for this client.")
         return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        """RFC 6749 §4.1.2: the code and state, in the request's response mode."""
+        if not grant_user:
+            raise AccessDeniedError(redirect_uri=redirect_uri)
+        self.request.user = grant_user
+        code = self.generate_authorization_code()
+        self.save_authorization_code(code, self.request)
+        params = [("code", code)]
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return authorization_response(redirect_uri, params, response_mode(self.request.payload))
 
     def save_authorization_code(self, code, request):
         payload = request.payload.data

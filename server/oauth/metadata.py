@@ -11,6 +11,7 @@ from ..domain.client_metadata import (
     USERINFO_ALGORITHMS,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from .response_modes import MODES_SUPPORTED
 
 
 def server_metadata() -> dict:
@@ -30,7 +31,7 @@ def server_metadata() -> dict:
         "end_session_endpoint": endpoint("oauth.end_session"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": list(MODES_SUPPORTED),
         "grant_types_supported": list(GRANT_TYPES),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(ALGORITHMS),

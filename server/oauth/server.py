@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
 
 from ..domain import client_cache
@@ -26,6 +26,7 @@ from .grants import (
     RefreshTokenGrant,
 )
 from .logout import EndSessionEndpoint
+from .response_modes import ResponseMode, authorization_error
 from .tokens import decode_access_token, generate_token
 
 
@@ -50,14 +51,23 @@ def save_token(token: dict, request) -> None:
     request.issued_token = token
 
 
-class Issuer(IssuerParameter):
-    def get_issuer(self) -> str:
-        return current_app.config["ISSUER"]
-
-
 class PassportAuthorizationServer(AuthorizationServer):
     def get_error_uri(self, request, error):
         return None
+
+    def create_oauth2_request(self, request):
+        # The authorization endpoint makes its request once and hands it to each step, so
+        # what a step settles (a request object's parameters) is what the next one reads.
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+    def handle_error_response(self, request, error):
+        # An authorization endpoint error with a checked redirect URI goes back in the
+        # request's response mode, like every authorization response.
+        if getattr(error, "redirect_uri", None):
+            return self.handle_response(*authorization_error(error, request.payload))
+        return super().handle_error_response(request, error)
 
 
 class AccessTokenValidator(BearerTokenValidator):
@@ -104,11 +114,10 @@ def init_oauth(app: Flask) -> None:
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)
     authorization.register_grant(
-        AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True)]
+        AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True), ResponseMode()]
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     authorization.register_grant(ClientCredentialsGrant)
-    authorization.register_extension(Issuer())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
     authorization.register_endpoint(ClientRegistrationEndpoint)

@@ -7,6 +7,7 @@ import binascii
 import json
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
@@ -132,8 +133,9 @@ def authorize():
     """OIDC Core §3.1.2: authenticate the person, ask consent when needed, issue a code."""
     server = authorization_server()
     login_session = flow.current_login_session()
+    oauth_request = server.create_oauth2_request(None)
     try:
-        grant = server.get_consent_grant(end_user=login_session)
+        grant = server.get_consent_grant(oauth_request, end_user=login_session)
         flow.check_request_size(grant)
         if flow.needs_login(grant, login_session):
             if flow.prompts(grant) & {"none"}:
@@ -148,18 +150,20 @@ def authorize():
         needs_consent = flow.needs_consent(grant, login_session)
         if needs_consent and "none" in flow.prompts(grant):
             raise ConsentRequiredError(redirect_uri=grant.redirect_uri)
+        if needs_consent:
+            decision = flow.consent_decision()
+            if decision is None:
+                return flow.render_consent(grant, login_session)
+            if decision != "allow":
+                raise AccessDeniedError(redirect_uri=grant.redirect_uri)
+            consents.grant_consent(login_session.account, grant.client, grant.request.scope)
     except OAuth2Error as error:
-        return flow.error_response(error)
+        return flow.error_response(error, oauth_request.payload)
 
-    if needs_consent:
-        decision = flow.consent_decision()
-        if decision is None:
-            return flow.render_consent(grant, login_session)
-        if decision != "allow":
-            return server.create_authorization_response(grant=grant, grant_user=None)
-        consents.grant_consent(login_session.account, grant.client, grant.request.scope)
     flow.settle_offline_access(grant, consented_now=needs_consent)
-    return server.create_authorization_response(grant=grant, grant_user=login_session)
+    return server.create_authorization_response(
+        oauth_request, grant=grant, grant_user=login_session
+    )
 
 
 @bp.route("/token", methods=["POST"])

@@ -1,0 +1,127 @@
+"""How an authorization response travels back to the client: its response mode.
+
+OAuth 2.0 Multiple Response Type Encoding Practices §2.1: `query` puts the parameters in
+the redirect URI's query, the default of the `code` response type; OAuth 2.0 Form Post
+Response Mode §2: `form_post` has the browser POST them to the redirect URI from a page
+that submits itself. `fragment` is the default of response types that return tokens from
+the authorization endpoint, which Passport does not issue (RFC 9700 §2.1.2), so no
+response type here uses it.
+
+Every answer — a code, or an error once the redirect URI is known (RFC 6749 §4.1.2.1) —
+goes through `authorization_response`, which also names the issuer (RFC 9207 §2).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oidc.core.grants.util import validate_form_post_redirect_uri
+from flask import current_app, render_template
+
+from .destinations import destination
+
+# The modes each response type may use; the first is its default.
+RESPONSE_MODES = {"code": ("query", "form_post")}
+DEFAULT_MODE = "query"
+# CSP3 §2.3.1: host-char is ALPHA / DIGIT / "-", with a port after a colon.
+_HOST_SOURCE = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]+)?")
+MODES_SUPPORTED = list(dict.fromkeys(m for modes in RESPONSE_MODES.values() for m in modes))
+
+
+def response_mode(payload) -> str:
+    """The mode an answer to this request travels in: the one it asks for when Passport
+    speaks it for the response type, else the response type's default. A request whose
+    response type Passport does not issue gets its error in any mode Passport speaks."""
+    data = payload.data if payload is not None else {}
+    asked = data.get("response_mode")
+    modes = RESPONSE_MODES.get(data.get("response_type"), MODES_SUPPORTED)
+    return asked if asked in modes else modes[0]
+
+
+class ResponseMode:
+    """A grant extension refusing a response mode the response type does not use here."""
+
+    def __call__(self, grant) -> None:
+        grant.register_hook("after_validate_authorization_request_payload", self.validate)
+
+    def validate(self, grant, _result=None) -> None:
+        # Authlib sends the error to the checked redirect URI (and passes this hook no URI).
+        request = grant.request
+        asked = request.payload.data.get("response_mode")
+        if asked is None:
+            return
+        if asked not in RESPONSE_MODES.get(request.payload.response_type, ()):
+            raise InvalidRequestError(
+                f"The response_mode '{asked[:40]}' is not supported for this response_type."
+            )
+        # Form Post §2: the page posts to the redirect URI, which must be a web address.
+        redirect_uri = grant.validate_authorization_redirect_uri(request, request.client)
+        validate_form_post_redirect_uri(grant, redirect_uri)
+
+
+def authorization_response(
+    redirect_uri: str, params: list[tuple[str, str]], mode: str
+) -> tuple[int, str, list[tuple[str, str]]]:
+    """The answer that carries `params` and the issuer to the client, in `mode`."""
+    params = [*params, ("iss", current_app.config["ISSUER"])]
+    if mode == "form_post" and urlsplit(redirect_uri).scheme in ("http", "https"):
+        return form_post(redirect_uri, params)
+    # The query: the default, and how an app's redirect URI learns that it cannot have
+    # form_post (a page cannot post to a private-use scheme).
+    return 302, "", [("Location", add_params_to_uri(redirect_uri, params))]
+
+
+def authorization_error(error: OAuth2Error, payload) -> tuple[int, str, list[tuple[str, str]]]:
+    """An error for a request whose redirect URI was checked (RFC 6749 §4.1.2.1): `error`,
+    `error_description`, and `state` as the request sent it (from inside a request object
+    too)."""
+    if not error.state and payload is not None:
+        error.state = payload.state
+    return authorization_response(error.redirect_uri, error.get_body(), response_mode(payload))
+
+
+def form_post(redirect_uri: str, params: list[tuple[str, str]]):
+    """Form Post §2: a page whose form POSTs the parameters to the redirect URI.
+
+    The page runs one script, carrying a nonce made for this response, and its policy
+    lets its form go to the redirect URI's origin and nowhere else; with scripts off, the
+    person presses the form's button.
+    """
+    nonce = secrets.token_urlsafe(16)
+    page = render_template(
+        "auth/form_post.html",
+        action=redirect_uri,
+        fields=params,
+        nonce=nonce,
+        return_host=destination(redirect_uri),
+    )
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Security-Policy", form_post_policy(redirect_uri, nonce)),
+    ]
+    return 200, page, headers
+
+
+def form_post_policy(redirect_uri: str, nonce: str) -> str:
+    """The Content-Security-Policy of a form_post page: its own nonced script, Passport's
+    stylesheet, and a form that may go to the redirect URI's origin only."""
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; "
+        f"form-action {origin_source(redirect_uri)}; frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+def origin_source(uri: str) -> str:
+    """The CSP source expression of `uri`'s origin (CSP3 §2.3.1): scheme, host in ASCII,
+    and a port that is not the scheme's default. A host no host-source can name (an IPv6
+    literal, a name that is not ASCII) is allowed by its scheme."""
+    scheme = urlsplit(uri).scheme.lower()
+    host = destination(uri).lower()
+    if not _HOST_SOURCE.fullmatch(host):
+        return f"{scheme}:"
+    return f"{scheme}://{host}"
