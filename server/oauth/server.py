@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
@@ -70,6 +70,21 @@ class PassportAuthorizationServer(AuthorizationServer):
         return super().handle_error_response(request, error)
 
 
+class BearerTokens(ResourceProtector):
+    """RFC 6750: the access token in the Authorization header (§2.1) or, in a POST, as
+    the form-encoded body's access_token (§2.2); never both (§2)."""
+
+    def parse_request_authorization(self, oauth_request):
+        in_body = None
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            in_body = request.form.get("access_token")
+        if not in_body:
+            return super().parse_request_authorization(oauth_request)
+        if oauth_request.headers.get("Authorization"):
+            raise InvalidRequestError("Send the access token one way only.")
+        return self.get_token_validator("bearer"), in_body
+
+
 class AccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
         decoded = decode_access_token(token_string)
@@ -109,7 +124,7 @@ def authorization_server() -> PassportAuthorizationServer:
 
 def init_oauth(app: Flask) -> None:
     authorization = PassportAuthorizationServer()
-    require_oauth = ResourceProtector()
+    require_oauth = BearerTokens()
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)

@@ -88,6 +88,12 @@ def test_oidcc_userinfo_post_header(suite, person, browser):
     assert check_userinfo(suite, person, browser, "post-header")["sub"] == person.sub
 
 
+def test_oidcc_userinfo_post_body(suite, person, browser):
+    """RFC 6750 §2.2: the access token as a form field. Optional (a warning if refused);
+    Passport takes it."""
+    assert check_userinfo(suite, person, browser, "post-body")["sub"] == person.sub
+
+
 def test_oidcc_ensure_request_without_nonce_succeeds_for_code_flow(suite, person, browser):
     """OIDC Core §3.1.2.1: nonce is optional in the code flow; a code comes back."""
     suite.authorization_request(nonce=None)
