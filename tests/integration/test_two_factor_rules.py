@@ -1,11 +1,16 @@
 """The rules of the second factor over real HTTP: an app is set up once and confirmed by
-its own code, new recovery codes replace the old ones, a time step's code is taken once."""
+its own code, new recovery codes replace the old ones, a time step's code is taken once,
+and a credential change ends the trust in devices that skipped the second step."""
 
 from __future__ import annotations
 
+import pytest
+
 from server import clock
+from server.web.auth import TRUSTED_DEVICE_COOKIE
 
 from ..support.browser import Browser
+from ..support.devices import signed_in
 from ..support.two_factor import (
     next_step_code,
     recovery_codes,
@@ -21,6 +26,11 @@ def signs_in_with_code(live_server, person, code: str) -> bool:
         page = browser.sign_in(person.email, person.password)
         assert page.url.endswith("/login/second-step"), page.text[:300]
         return browser.submit(page, "code", code=code).url.endswith("/account")
+
+
+def sign_out(browser: Browser) -> None:
+    browser.submit(browser.get("/logout"), "csrf_token")
+    assert not signed_in(browser)
 
 
 def test_setting_up_again_while_two_factor_is_on_is_refused(live_server, person):
@@ -90,3 +100,28 @@ def test_a_time_steps_code_is_taken_once_and_the_next_steps_is_accepted(live_ser
     assert signs_in_with_code(live_server, person, following)
     clock.travel(30)  # the following step is now the current one: its code is taken already
     assert not signs_in_with_code(live_server, person, following)
+
+
+@pytest.mark.parametrize("changed_in", ["the trusted browser", "another browser"])
+def test_a_password_change_ends_the_trust_in_devices(live_server, person, changed_in):
+    """A device trusted to skip the second step was trusted by whoever had the old password:
+    after a password change it asks for the app's code again."""
+    with Browser(live_server.url) as other, Browser(live_server.url) as trusted:
+        other.sign_in(person.email, person.password)
+        totp, _ = turn_on(other, person.password)
+        page = trusted.sign_in(person.email, person.password)
+        page = trusted.submit(page, "code", code=next_step_code(totp), trust="y")
+        assert page.url.endswith("/account") and trusted.session.cookies.get(TRUSTED_DEVICE_COOKIE)
+        sign_out(trusted)
+        assert trusted.sign_in(person.email, person.password).url.endswith("/account")
+
+        changer = trusted if changed_in == "the trusted browser" else other
+        new = "a password after the trust"
+        page, code = changer.get("/account/password"), next_step_code(totp)
+        page = changer.submit(page, "new", current=person.password, new=new, repeat=new, code=code)
+        assert 'id="password-changed"' in page.html, page.text[:300]
+        if signed_in(trusted):
+            sign_out(trusted)
+
+        assert trusted.session.cookies.get(TRUSTED_DEVICE_COOKIE)  # the cookie is still sent
+        assert trusted.sign_in(person.email, new).url.endswith("/login/second-step")
