@@ -252,6 +252,13 @@ class SecondFactorRequired(PassportError):
         return _("Enter the code from your authenticator app (or a recovery code).")
 
 
+class TwoFactorAlreadyOn(PassportError):
+    """Setting up an app while one is on: it would replace the app without its code."""
+
+    def message(self) -> str:
+        return _("Two-factor authentication is on already.")
+
+
 class UpstreamFailed(PassportError):
     """Signing in through a social network did not finish. `kind`: "cancelled" (the person
     said no there), "refused" (the provider answered with an error), "state" (a callback this
