@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import csp
 from ..context import request_context
-from ..domain import factors, login_sessions
+from ..domain import factors, login_sessions, returns
 from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
@@ -180,7 +181,24 @@ def logout():
     return render_template("auth/logout.html", form=form)
 
 
+def forms_may_return_to_the_portal(response):
+    """A sign-in page whose `next` (kept in the cookie by the second step) is an
+    authorization request: the redirects after its form end at the portal, and Chromium
+    checks each of them against the page's form-action. So the page names the portal's
+    registered redirect_uri there (server/csp.py), and nothing else."""
+    if response.status_code not in (200, 400) or response.mimetype != "text/html":
+        return response
+    target = request.values.get("next") or (session.get("second_step") or {}).get("next")
+    authorize_path = url_for("oauth.authorize")
+    csp.allow_form_target(
+        returns.redirect_uri_of(local_target(target), authorize_path=authorize_path)
+    )
+    return response
+
+
 def add_routes(bp: Blueprint) -> None:
-    """Attach /login and /logout to the sign-in blueprint."""
+    """Attach /login and /logout to the sign-in blueprint, and the form-action every page
+    of the blueprint needs."""
     bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])
+    bp.after_request(forms_may_return_to_the_portal)
