@@ -36,6 +36,8 @@ class CodeForm(FlaskForm):
 
 class ResendForm(FlaskForm):
     verification = HiddenField()
+    # Which page to go back to, also when the sending is refused ("email" or "phone").
+    kind = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
