@@ -148,19 +148,6 @@ def test_a_link_never_delivered_is_told_and_sent_again(live_server, person, mail
         assert new_email in browser.get("/account").text
 
 
-def test_an_address_refused_for_good_is_told_at_once(live_server, person, mailbox):
-    new_email = new_address()
-    with Browser(live_server.url) as browser:
-        browser.sign_in(person.email, person.password)
-        with mailbox.refusing("550 5.1.1 No such mailbox here"):
-            ask_for_email(browser, person, new_email)
-            deliver(live_server)
-        page = browser.get("/account/email")
-        assert delivery(page, "email") == told(LINK["en"], "failed", new_email)
-        [refused] = outbox_rows(live_server, target=new_email)
-        assert refused.attempts == 1 and "refused" in refused.last_error
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_code_the_gateway_never_took_is_told_and_sent_again(
     live_server, person, factories, sms_gateway, language
@@ -193,3 +180,31 @@ def test_a_code_the_gateway_never_took_is_told_and_sent_again(
         assert delivery(page, "phone") == told(texts, "sent", number)
         page = browser.submit(page, "code", code=sms_code(sms_gateway, number))
         assert page.url.endswith("/account") and number in page.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "state", "finally_"),
+    [
+        ("550 5.1.1 No such mailbox here", "failed", "failed"),
+        ("451 4.7.1 Greylisted, please try again later", "delayed", "delivered"),
+    ],
+)
+def test_a_refused_recipient_is_given_up_only_for_good(
+    live_server, person, mailbox, reply, state, finally_
+):
+    """RFC 5321 §4.2.1: a 5yz reply to RCPT refuses for good, and the page says so at once;
+    a 4yz one (greylisting, a full mailbox) puts off, and the link is tried again."""
+    new_email = new_address()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        with mailbox.refusing(reply):
+            ask_for_email(browser, person, new_email)
+            deliver(live_server)
+        page = browser.get("/account/email")
+        assert delivery(page, "email") == told(LINK["en"], state, new_email)
+    clock.travel(60)
+    deliver(live_server)
+    [message] = outbox_rows(live_server, target=new_email)
+    assert message.status == finally_ and len(mailbox.messages_to(new_email)) == (
+        finally_ == "delivered"
+    )
