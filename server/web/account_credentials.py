@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from ..context import request_context
+from ..domain.identifiers import phone_logins
 from ..extensions import limiter
 from ..services import login_change, password_change
 from .account_forms import (
@@ -42,6 +54,18 @@ DELIVERY_SENTENCES = {
 
 def delivery_sentence(pending: login_change.PendingChange) -> str:
     return DELIVERY_SENTENCES[(pending.kind, pending.delivery)] % {"value": pending.target}
+
+
+def phone_logins_only(view):
+    """The phone pages exist only where phone numbers are logins (PHONE_LOGINS)."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not phone_logins():
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def _account_key() -> str:
@@ -115,6 +139,7 @@ def confirm_email(token):
     return render_template("account/confirm_email.html", form=None), 400
 
 
+@phone_logins_only
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -135,6 +160,7 @@ def change_phone():
     )
 
 
+@phone_logins_only
 @login_required
 def confirm_phone():
     account = current_user.account

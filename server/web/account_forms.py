@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .forms import LOGIN_LABEL
+
 
 def second_factor_field() -> StringField:
     """The code from the authenticator app (or a recovery code), asked when 2FA is on."""
@@ -52,7 +54,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class RecoverForm(FlaskForm):
-    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    login = StringField(LOGIN_LABEL, validators=[DataRequired(), Length(max=320)])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -90,6 +90,27 @@ def post(browser: Browser, page: Page, having: str, **values) -> Page:
     return Page(response)
 
 
+def signed_in_by_a_network(server: LiveServer, email: str) -> Browser:
+    """A browser signed in to a new account that has no password, as a social sign-in
+    leaves it: the session row, and the cookie Flask-Login would set for it."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    from server.services.accounts import create_account
+    from server.services.sessions import start_session
+
+    with server.app_context():
+        account = create_account(email=email, password=None, email_verified=True)
+        session_id = start_session(account, amr=["fed"], acr="urn:passport:acr:pwd").id
+    browser = Browser(server.url)
+    serializer = SecureCookieSessionInterface().get_signing_serializer(server.app)
+    browser.session.cookies.set(
+        "passport_session",
+        serializer.dumps({"_user_id": session_id, "_fresh": True}),
+        domain="127.0.0.1",
+    )
+    return browser
+
+
 def closed_port() -> int:
     """A port on 127.0.0.1 where nothing listens: connections are refused."""
     with socket.socket() as sock:
