@@ -181,18 +181,23 @@ def logout():
     return render_template("auth/logout.html", form=form)
 
 
-def forms_may_return_to_the_portal(response):
-    """A sign-in page whose `next` (kept in the cookie by the second step) is an
-    authorization request: the redirects after its form end at the portal, and Chromium
-    checks each of them against the page's form-action. So the page names the portal's
-    registered redirect_uri there (server/csp.py), and nothing else."""
-    if response.status_code not in (200, 400) or response.mimetype != "text/html":
-        return response
-    target = request.values.get("next") or (session.get("second_step") or {}).get("next")
+def forms_lead_on_to(target: str | None) -> None:
+    """This page's form sends the person on to `target`; when that is an authorization
+    request, the redirects after the form end at the portal, and Chromium checks each of
+    them against the page's form-action. So the page names the portal's registered
+    redirect_uri there (server/csp.py), and nothing else."""
     authorize_path = url_for("oauth.authorize")
     csp.allow_form_target(
         returns.redirect_uri_of(local_target(target), authorize_path=authorize_path)
     )
+
+
+def forms_may_return_to_the_portal(response):
+    """The sign-in pages carry `next` in their form (the second step keeps it in the
+    cookie); a sign-up being confirmed keeps it with the sign-up and says so itself."""
+    if response.status_code not in (200, 400) or response.mimetype != "text/html":
+        return response
+    forms_lead_on_to(request.values.get("next") or (session.get("second_step") or {}).get("next"))
     return response
 
 

@@ -8,6 +8,7 @@ journeys in tests/e2e/test_form_targets.py show Chromium following exactly these
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from ..support.browser import Browser
 from ..support.devices import device, sign_in_to_portal
 from ..support.relying_party import RelyingParty
+from ..support.signup import sign_up, signup_link
 
 PORTAL = "https://login.tea-shop.example:8443"
 POLICY = re.compile(r"(?:^|;)\s*form-action ([^;]*)")
@@ -128,3 +130,17 @@ def test_logout_confirmation_adds_exactly_the_return_address(live_server, person
         page = browser.open("/end-session?" + query)
         assert page.form("confirm")
         assert form_action(page) == ["'self'", "https://tea-shop.example"]
+
+
+def test_a_sign_up_being_confirmed_keeps_the_portal(live_server, portal, factories, mailbox):
+    """The sign-up keeps `next` with itself: the page of the mailed link, and the page that
+    takes the SMS code, both end at the portal after their form."""
+    signup_path = "/signup?" + urlencode({"next": local(portal.authorization_url())})
+    email = f"new-{secrets.token_hex(4)}@example.org"
+    with Browser(live_server.url) as browser:
+        sign_up(browser, email, path=signup_path)
+        page = browser.open(signup_link(live_server, mailbox, email))
+        assert page.form("csrf_token") and form_action(page) == ["'self'", PORTAL]
+    with Browser(live_server.url) as browser:
+        page = sign_up(browser, factories.phone_number(), path=signup_path)
+        assert page.form("code") and form_action(page) == ["'self'", PORTAL]
