@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from .. import csp
 from ..clock import now
 from ..models import LoginSession
 from ..services import consents
@@ -177,6 +178,8 @@ def render_consent(grant, login_session: LoginSession):
     metadata = client.client_metadata or {}
     home_page = _web_uri(metadata.get("client_uri"))
     scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
+    # Allow or deny, the answer is a redirect to the portal after this page's form.
+    csp.allow_form_target(grant.redirect_uri)
     return render_template(
         "auth/consent.html",
         client=client,

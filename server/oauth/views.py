@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_login import logout_user
 
+from .. import csp
 from ..context import request_context
 from ..domain import factors
 from ..extensions import csrf
@@ -224,6 +225,8 @@ def end_session():
         end_request, login_session
     )
     if needs_confirmation and not flow.logout_confirmed():
+        # Confirmed, the form's answer redirects to the portal's post_logout_redirect_uri.
+        csp.allow_form_target(end_request.redirect_uri)
         return render_template(
             "auth/end_session.html", client=end_request.client, hidden=flow.carried_parameters()
         )

@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import csp
 from ..context import request_context
-from ..domain import factors, login_sessions
+from ..domain import factors, login_sessions, returns
 from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
@@ -180,7 +181,29 @@ def logout():
     return render_template("auth/logout.html", form=form)
 
 
+def forms_lead_on_to(target: str | None) -> None:
+    """This page's form sends the person on to `target`; when that is an authorization
+    request, the redirects after the form end at the portal, and Chromium checks each of
+    them against the page's form-action. So the page names the portal's registered
+    redirect_uri there (server/csp.py), and nothing else."""
+    authorize_path = url_for("oauth.authorize")
+    csp.allow_form_target(
+        returns.redirect_uri_of(local_target(target), authorize_path=authorize_path)
+    )
+
+
+def forms_may_return_to_the_portal(response):
+    """The sign-in pages carry `next` in their form (the second step keeps it in the
+    cookie); a sign-up being confirmed keeps it with the sign-up and says so itself."""
+    if response.status_code not in (200, 400) or response.mimetype != "text/html":
+        return response
+    forms_lead_on_to(request.values.get("next") or (session.get("second_step") or {}).get("next"))
+    return response
+
+
 def add_routes(bp: Blueprint) -> None:
-    """Attach /login and /logout to the sign-in blueprint."""
+    """Attach /login and /logout to the sign-in blueprint, and the form-action every page
+    of the blueprint needs."""
     bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])
+    bp.after_request(forms_may_return_to_the_portal)

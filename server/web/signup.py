@@ -26,7 +26,14 @@ from ..domain.signups import started_elsewhere
 from ..extensions import limiter
 from ..services import signups
 from .account_forms import ResendForm
-from .auth import SIGNUP_STARTED, local_target, safe_next, sign_in, wait_for_confirmation
+from .auth import (
+    SIGNUP_STARTED,
+    forms_lead_on_to,
+    local_target,
+    safe_next,
+    sign_in,
+    wait_for_confirmation,
+)
 from .errors import shown_on_page
 from .forms import SignupCodeForm, SignupConfirmForm, SignupForm
 
@@ -72,6 +79,7 @@ def signup_pending():
     if refused:
         return redirect(url_for("auth.signup"))
     form = SignupCodeForm()
+    forms_lead_on_to(pending.next_url)
     if pending.kind == "phone" and form.validate_on_submit():
         with shown_on_page():
             account, next_url = signups.confirm_signup_by_code(
@@ -101,6 +109,7 @@ def confirm_signup(token):
     if refused:
         return render_template("auth/signup_confirm.html", form=None), 400
     form = SignupConfirmForm()
+    forms_lead_on_to(pending.next_url)
     if form.validate_on_submit():
         with shown_on_page():
             account, next_url = signups.confirm_signup_by_link(
