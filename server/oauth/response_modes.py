@@ -13,7 +13,6 @@ goes through `authorization_response`, which also names the issuer (RFC 9207 §2
 
 from __future__ import annotations
 
-import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -23,13 +22,12 @@ from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.grants.util import validate_form_post_redirect_uri
 from flask import current_app, render_template
 
+from .. import csp
 from .destinations import destination
 
 # The modes each response type may use; the first is its default.
 RESPONSE_MODES = {"code": ("query", "form_post")}
 DEFAULT_MODE = "query"
-# CSP3 §2.3.1: host-char is ALPHA / DIGIT / "-", with a port after a colon.
-_HOST_SOURCE = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]+)?")
 MODES_SUPPORTED = list(dict.fromkeys(m for modes in RESPONSE_MODES.values() for m in modes))
 
 
@@ -117,11 +115,6 @@ def form_post_policy(redirect_uri: str, nonce: str) -> str:
 
 
 def origin_source(uri: str) -> str:
-    """The CSP source expression of `uri`'s origin (CSP3 §2.3.1): scheme, host in ASCII,
-    and a port that is not the scheme's default. A host no host-source can name (an IPv6
-    literal, a name that is not ASCII) is allowed by its scheme."""
-    scheme = urlsplit(uri).scheme.lower()
-    host = destination(uri).lower()
-    if not _HOST_SOURCE.fullmatch(host):
-        return f"{scheme}:"
-    return f"{scheme}://{host}"
+    """The CSP source expression of `uri`'s origin (server/csp.py); a host no host-source
+    can name (an IPv6 literal) is allowed by its scheme, for this page only."""
+    return csp.source_of(uri) or f"{urlsplit(uri).scheme.lower()}:"
