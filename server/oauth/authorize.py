@@ -15,7 +15,7 @@ from ..clock import now
 from ..models import LoginSession
 from ..services import consents
 from . import response_modes
-from .claims import SCOPES_SUPPORTED
+from .claims import SCOPES_SUPPORTED, ClaimsRequest
 from .destinations import destination
 
 MAX_PARAMETER_LENGTH = 2048
@@ -111,7 +111,26 @@ def needs_consent(grant, login_session: LoginSession) -> bool:
         return False
     if asked:
         return True
-    return not consents.has_consent(login_session.account, client, grant.request.scope)
+    return not consents.has_consent(login_session.account, client, consent_scope(grant))
+
+
+def consent_scope(grant) -> str:
+    """What the person consents to: the scopes asked for, and the scopes of the claims the
+    claims parameter asks for one by one (OIDC Core §5.5)."""
+    scopes = scope_to_list(grant.request.scope) or []
+    scopes += ClaimsRequest.of(grant.request.payload).scopes(grant.client)
+    return list_to_scope(list(dict.fromkeys(scopes)))
+
+
+def names_another_person(grant, login_session: LoginSession) -> bool:
+    """OIDC Core §5.5.1: a sub asked for with a value is answered for that person only."""
+    request = ClaimsRequest.of(grant.request.payload)
+    wanted = {
+        spec["value"]
+        for spec in (request.id_token.get("sub"), request.userinfo.get("sub"))
+        if spec and "value" in spec
+    }
+    return bool(wanted) and wanted != {login_session.account.sub}
 
 
 def settle_offline_access(grant, *, consented_now: bool) -> None:
@@ -177,7 +196,7 @@ def render_consent(grant, login_session: LoginSession):
     client = grant.client
     metadata = client.client_metadata or {}
     home_page = _web_uri(metadata.get("client_uri"))
-    scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
+    scopes = [s for s in scope_to_list(consent_scope(grant)) or [] if s in SCOPES_SUPPORTED]
     # Allow or deny, the answer is a redirect to the portal after this page's form.
     csp.allow_form_target(grant.redirect_uri)
     return render_template(

@@ -321,11 +321,11 @@ class UserInfoEndpoint(_UserInfoEndpoint):
     def get_issuer(self) -> str:
         return current_app.config["ISSUER"]
 
-    def generate_user_info(self, user, scope):
-        if user is None:
+    def generate_user_info(self, holder, scope):
+        if holder.account is None:
             # A client_credentials token stands for the portal itself: no person to describe.
             raise InvalidTokenError("The access token was not issued for a person.")
-        return user_info(user, scope)
+        return user_info(holder.account, scope, holder.requested_claims)
 
     def resolve_private_key(self):
         return current_app.extensions["passport.keys"].signing_key("RS256").key

@@ -15,7 +15,7 @@ from flask import current_app
 
 from ..clock import timestamp
 from ..services import tokens as token_service
-from .claims import user_info
+from .claims import ClaimsRequest, id_token_claims
 from .keys import keystore
 from .response_modes import RESPONSE_MODES, authorization_response, response_mode
 
@@ -59,6 +59,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
             offline="offline_access" in (request.scope or "").split(),
+            requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
         )
 
     def query_authorization_code(self, code, client):
@@ -145,7 +146,9 @@ class IDTokenClaims:
         return claims
 
     def generate_user_info(self, user, scope):
-        return user_info(user.account, scope)
+        # OIDC Core §5.4: the scope's claims are userinfo's; the ID token has those the
+        # claims parameter asked it for.
+        return id_token_claims(user.account, user.requested_claims)
 
 
 class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):

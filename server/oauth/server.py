@@ -9,7 +9,7 @@ from flask import Flask, current_app, request
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
-from .claims import SCOPES_SUPPORTED
+from .claims import SCOPES_SUPPORTED, ClaimsParameter
 from .endpoints import (
     ClientConfigurationEndpoint,
     ClientRegistrationEndpoint,
@@ -115,7 +115,8 @@ class AccessToken(dict):
         return self.holder.client
 
     def get_user(self):
-        return self.holder.account
+        # The holder: its person, and the claims its grant asked userinfo for.
+        return self.holder
 
 
 def authorization_server() -> PassportAuthorizationServer:
@@ -129,7 +130,8 @@ def init_oauth(app: Flask) -> None:
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)
     authorization.register_grant(
-        AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True), ResponseMode()]
+        AuthorizationCodeGrant,
+        [OpenIDCodeExtension(), PKCE(required=True), ResponseMode(), ClaimsParameter()],
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     authorization.register_grant(ClientCredentialsGrant)

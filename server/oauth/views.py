@@ -142,6 +142,10 @@ def authorize():
             if flow.prompts(grant) & {"none"}:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant)
+        if flow.names_another_person(grant, login_session):
+            if flow.prompts(grant) & {"none"}:
+                raise LoginRequiredError(redirect_uri=grant.redirect_uri)
+            return flow.redirect_to_login(grant, fresh=True)
         if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
             if not factors.is_enabled(login_session.account):
                 return flow.render_mfa_required(grant)
@@ -157,7 +161,7 @@ def authorize():
                 return flow.render_consent(grant, login_session)
             if decision != "allow":
                 raise AccessDeniedError(redirect_uri=grant.redirect_uri)
-            consents.grant_consent(login_session.account, grant.client, grant.request.scope)
+            consents.grant_consent(login_session.account, grant.client, flow.consent_scope(grant))
     except OAuth2Error as error:
         return flow.error_response(error, oauth_request.payload)
 

@@ -30,6 +30,8 @@ class Subject:
     grant_id: str
     sign_in: token_store.SignIn
     offline: bool = False
+    # OIDC Core §5.5: the claims the claims parameter asked for, per target.
+    requested_claims: dict | None = None
 
     def get_user_id(self) -> str:
         return self.account.sub
@@ -46,6 +48,7 @@ def save_authorization_code(
     code_challenge: str | None,
     code_challenge_method: str | None,
     offline: bool,
+    requested_claims: dict | None = None,
 ) -> AuthorizationCode:
     moment = now()
     sign_in = token_store.SignIn.of_session(session)
@@ -63,6 +66,7 @@ def save_authorization_code(
         amr=list(sign_in.amr),
         acr=sign_in.acr,
         offline=offline,
+        requested_claims=requested_claims or None,
         created_at=moment,
         expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
     )
@@ -98,6 +102,7 @@ def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
         grant_id=random_token(18),
         sign_in=token_store.SignIn.of(record),
         offline=record.offline,
+        requested_claims=record.requested_claims,
     )
 
 
@@ -121,6 +126,7 @@ def redeem_authorization_code(
         refresh_token=refresh_token,
         # A first-party portal is never asked, so it has no consent row to touch.
         touches_consent=not client.first_party,
+        requested_claims=subject.requested_claims,
     )
     return token_store.redeem_authorization_code(record, grant)
 
@@ -157,6 +163,7 @@ def subject_for_refresh(record: RefreshTokenRecord) -> Subject:
         grant_id=grant.id,
         sign_in=token_store.SignIn.of(grant),
         offline=grant.offline,
+        requested_claims=grant.requested_claims,
     )
 
 
@@ -182,6 +189,7 @@ class TokenHolder:
 
     client_id: str
     account: AccountClaims | None
+    requested_claims: dict | None = None
 
     @property
     def client(self) -> ClientSnapshot | None:
@@ -207,4 +215,4 @@ def live_access_token(claims: dict) -> TokenHolder | None:
         return None
     if not grant.is_live(now(), sessions.idle_timeout()):
         return None
-    return TokenHolder(client_id, grant.account)
+    return TokenHolder(client_id, grant.account, grant.requested_claims)

@@ -7,6 +7,7 @@ included, with the suite's condition named where it is not obvious.
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -111,6 +112,36 @@ def scope_flow(suite, person, browser, scope: str) -> tuple[dict, dict]:
     return claims, info
 
 
+def test_oidcc_scope_profile(suite, person, browser):
+    claims, info = scope_flow(suite, person, browser, "openid profile")
+    assert info["name"] == "Anna Petrova" and isinstance(info["updated_at"], int)
+    # VerifyScopesReturnedInUserInfoClaims warns for each profile claim a provider does
+    # not hold: Passport keeps a name and a language, not given_name, picture, … .
+    assert suite.missing_scope_claims(info) <= {
+        "given_name", "family_name", "middle_name", "nickname", "profile", "picture",
+        "website", "gender", "birthdate", "zoneinfo", "locale", "preferred_username",
+    }  # fmt: skip
+    # OIDC Core §5.4: with an access token, the scope's claims come from userinfo.
+    assert "name" not in claims and "updated_at" not in claims
+
+
+def test_oidcc_scope_email(suite, person, browser):
+    claims, info = scope_flow(suite, person, browser, "openid email")
+    assert info["email"] == person.email and info["email_verified"] is True
+    assert not suite.missing_scope_claims(info)
+    # EnsureIdTokenDoesNotContainName, EnsureIdTokenDoesNotContainEmailForScopeEmail,
+    # EnsureUserInfoDoesNotContainName
+    assert "name" not in claims and "email" not in claims
+    assert "name" not in info
+
+
+def test_oidcc_scope_phone(suite, person, browser):
+    claims, info = scope_flow(suite, person, browser, "openid phone")
+    assert info["phone_number"] == person.phone and info["phone_number_verified"] is True
+    assert not suite.missing_scope_claims(info)
+    assert "phone_number" not in claims
+
+
 @pytest.mark.xfail(strict=True, reason="the address claim is not stored yet")
 def test_oidcc_scope_address(suite, person, browser):
     claims, info = scope_flow(suite, person, browser, "openid address")
@@ -122,6 +153,20 @@ def test_oidcc_scope_all(suite, person, browser):
     claims, info = scope_flow(suite, person, browser, "openid email phone address profile")
     assert info["email"] == person.email and info["phone_number"] == person.phone
     assert "address" in info
+
+
+def test_oidcc_alternate_happy_flow(suite, person, browser):
+    """OIDCCAlternateHappyFlow: scope email with its values reversed, and the parameters
+    in reverse order (RFC 6749 §3.3: their order does not matter)."""
+    request = suite.authorization_request(scope="email openid")
+    reordered = dict(sorted(request.items(), reverse=True))
+    callback = suite.authorize(
+        browser, login=person.email, password=person.password, url=suite.url(reordered)
+    )
+    tokens = suite.check_token_response(suite.token_request(suite.check_success(callback)))
+    claims = suite.check_id_token(tokens["id_token"])
+    info = suite.check_userinfo(suite.userinfo_call(tokens["access_token"]), claims)
+    assert info["email"] == person.email and "email" not in claims
 
 
 def test_oidcc_display_page(suite, person, browser):
@@ -255,6 +300,17 @@ def test_oidcc_claims_locales(suite, person, browser):
     """OIDC Core §5.2, §15.1: claims_locales=se must not cause an error."""
     suite.authorization_request(claims_locales="se")
     assert suite.code_flow(browser, login=person.email, password=person.password)
+
+
+def test_oidcc_claims_essential(suite, person, browser):
+    """OIDCCClaimsEssential: scope openid, and name asked for userinfo as essential
+    (OIDC Core §5.5): the authorization succeeds and userinfo has the name; the ID token
+    does not (EnsureIdTokenDoesNotContainName)."""
+    suite.authorization_request(claims=json.dumps({"userinfo": {"name": {"essential": True}}}))
+    tokens, claims = suite.code_flow(browser, login=person.email, password=person.password)
+    info = suite.check_userinfo(suite.userinfo_call(tokens["access_token"]), claims)
+    assert info["name"] == "Anna Petrova"  # EnsureUserInfoContainsName
+    assert "name" not in claims
 
 
 def test_oidcc_codereuse(suite, person, browser):
