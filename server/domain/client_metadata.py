@@ -27,6 +27,7 @@ ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
 FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
 MAX_URIS = 20
 MAX_CONTACTS = 10
+MAX_ACR_VALUES = 10
 # Registration stores the fields it does not check too (jwks, software_id, …): as a whole,
 # a client's metadata stays well within what a page and a token request should load.
 MAX_METADATA_BYTES = 65536
@@ -125,6 +126,28 @@ def _looks_like_email(value: str) -> bool:
     )
 
 
+def _check_authentication_context(metadata: dict) -> None:
+    """require_mfa: the portal's policy that every sign-in to it has a second factor.
+    default_acr_values (OIDC Registration §2): the acr values asked for when a request
+    names none, as voluntary as acr_values."""
+    required = metadata.get("require_mfa")
+    if required is not None and not isinstance(required, bool):
+        raise _refuse("require_mfa", "invalid", "must be true or false")
+    if not required:
+        metadata.pop("require_mfa", None)
+    defaults = metadata.get("default_acr_values")
+    if defaults in (None, []):
+        metadata.pop("default_acr_values", None)
+    elif (
+        not isinstance(defaults, list)
+        or len(defaults) > MAX_ACR_VALUES
+        or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in defaults)
+    ):
+        raise _refuse(
+            "default_acr_values", "invalid", f"must be a list of at most {MAX_ACR_VALUES} strings"
+        )
+
+
 class CheckedMetadata(dict):
     """Client metadata that has passed the policy: what a client stores, never checked twice."""
 
@@ -193,6 +216,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
         metadata["scope"] = _check_scope(metadata["scope"])
     if "contacts" in metadata:
         metadata["contacts"] = _check_contacts(metadata["contacts"])
+    _check_authentication_context(metadata)
     name = metadata.get("client_name")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
         raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")

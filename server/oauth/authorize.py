@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -65,18 +65,9 @@ def needs_login(grant, login_session: LoginSession | None) -> bool:
     return False
 
 
-def wants_mfa(grant) -> bool:
-    """The portal asked for a second factor through acr_values (OIDC Core §3.1.2.1)."""
-    requested = (grant.request.payload.data.get("acr_values") or "").split()
-    return current_app.config["ACR_MFA"] in requested
-
-
-def has_mfa(login_session: LoginSession) -> bool:
-    return login_session.acr == current_app.config["ACR_MFA"]
-
-
 def render_mfa_required(grant):
-    """The portal wants a second factor this Passport does not have yet: say so, offer to turn it on."""
+    """The portal requires a second factor this Passport does not have yet: say so, offer
+    to turn it on."""
     return render_template("auth/mfa_required.html", client=grant.client), 403
 
 

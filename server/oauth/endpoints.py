@@ -141,12 +141,14 @@ class OAuthClientMetadata(_OAuthClientMetadata):
 
 
 class PassportClientMetadata(BaseClaims):
-    """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2."""
+    """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2, RFC 8417
+    push, and Passport's require_mfa (server/oauth/acr.py)."""
 
     REGISTERED_CLAIMS = [
         "backchannel_logout_uri",
         "backchannel_logout_session_required",
         "security_events_endpoint",
+        "require_mfa",
     ]
 
     def validate(self, now=None, leeway=0):
@@ -155,9 +157,9 @@ class PassportClientMetadata(BaseClaims):
             uri = self.get(name)
             if uri is not None and not isinstance(uri, str):
                 raise InvalidClaimError(name)
-        required = self.get("backchannel_logout_session_required")
-        if required is not None and not isinstance(required, bool):
-            raise InvalidClaimError("backchannel_logout_session_required")
+        for name in ("backchannel_logout_session_required", "require_mfa"):
+            if self.get(name) is not None and not isinstance(self[name], bool):
+                raise InvalidClaimError(name)
 
 
 CLAIMS_CLASSES = [

@@ -60,6 +60,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge_method=payload.get("code_challenge_method"),
             offline="offline_access" in (request.scope or "").split(),
             requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
+            acr=getattr(request, "acr", None),
         )
 
     def query_authorization_code(self, code, client):

@@ -10,7 +10,6 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AccessDeniedError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
-    InteractionRequiredError,
     LoginRequiredError,
 )
 from flask import (
@@ -27,9 +26,9 @@ from flask_login import logout_user
 
 from .. import csp
 from ..context import request_context
-from ..domain import factors
 from ..extensions import csrf
 from ..services import consents
+from . import acr
 from . import authorize as flow
 from .keys import etag_of
 from .metadata import server_metadata
@@ -146,12 +145,13 @@ def authorize():
             if flow.prompts(grant) & {"none"}:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant, fresh=True)
-        if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
-            if not factors.is_enabled(login_session.account):
-                return flow.render_mfa_required(grant)
-            if flow.prompts(grant) & {"none"}:
-                raise InteractionRequiredError(redirect_uri=grant.redirect_uri)
+        step = acr.next_step(grant, login_session, interactive="none" not in flow.prompts(grant))
+        if step.turn_on_mfa:
+            return flow.render_mfa_required(grant)
+        if step.step_up:
             return flow.redirect_to_login(grant, fresh=True)
+        # The code states the acr this request got (OIDC Core §5.5.1.1).
+        grant.request.acr = step.acr
         needs_consent = flow.needs_consent(grant, login_session)
         if needs_consent and "none" in flow.prompts(grant):
             raise ConsentRequiredError(redirect_uri=grant.redirect_uri)

@@ -6,7 +6,7 @@ single-use and a second redemption revokes what the first issued.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import current_app
@@ -49,9 +49,14 @@ def save_authorization_code(
     code_challenge_method: str | None,
     offline: bool,
     requested_claims: dict | None = None,
+    acr: str | None = None,
 ) -> AuthorizationCode:
+    """Store a code for the sign-in of `session`; `acr`, when given, is the one the request
+    got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own."""
     moment = now()
     sign_in = token_store.SignIn.of_session(session)
+    if acr:
+        sign_in = replace(sign_in, acr=acr)
     row = AuthorizationCode(
         code_hash=sha256_hex(code),
         client_id=client.id,

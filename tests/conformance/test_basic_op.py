@@ -419,6 +419,15 @@ def test_oidcc_ensure_request_with_valid_pkce_succeeds(suite, person, browser):
     assert claims["sub"] == person.sub
 
 
+def test_oidcc_ensure_request_with_acr_values_succeeds(suite, person, browser):
+    """OIDCCEnsureRequestWithAcrValuesSucceeds: acr_values with every advertised value
+    (OIDC Core §3.1.2.1: voluntary); the ID token's acr should be one of them."""
+    requested = suite.metadata["acr_values_supported"]
+    suite.authorization_request(acr_values=" ".join(requested))
+    tokens, claims = suite.code_flow(browser, login=person.email, password=person.password)
+    assert claims["acr"] in requested  # ValidateIdTokenACRClaimAgainstAcrValuesRequest
+
+
 def test_oidcc_idtoken_signature(live_server, response_mode, receiver, person, browser):
     """OIDCCIdTokenSignature: a client registered dynamically without an ID token
     algorithm gets RS256 tokens with a kid (OIDC Core §10.1)."""
