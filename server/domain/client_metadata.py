@@ -16,6 +16,9 @@ from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
+# Request objects (OIDC Core §6.1): signed with the client's keys, or not at all.
+REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256")
+MAX_REQUEST_URI_LENGTH = 512  # OIDC Core §6.2
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -148,6 +151,32 @@ def _check_authentication_context(metadata: dict) -> None:
         )
 
 
+def _check_request_objects(metadata: dict) -> None:
+    """request_object_signing_alg and request_uris (OIDC Registration §2): an algorithm
+    Passport verifies, and web addresses of at most 512 characters whose fragment, if
+    any, tells a version of the document (which is why a fragment is allowed here)."""
+    alg = metadata.get("request_object_signing_alg")
+    if alg is not None and alg not in REQUEST_OBJECT_ALGORITHMS:
+        raise _refuse(
+            "request_object_signing_alg",
+            "unsupported",
+            f"must be one of {', '.join(REQUEST_OBJECT_ALGORITHMS)}",
+        )
+    uris = metadata.get("request_uris")
+    if uris in (None, []):
+        metadata.pop("request_uris", None)
+        return
+    if not isinstance(uris, list) or len(uris) > MAX_URIS:
+        raise _refuse("request_uris", "not_a_list", f"must be a list of at most {MAX_URIS} URIs")
+    for uri in uris:
+        if not isinstance(uri, str) or len(uri) > MAX_REQUEST_URI_LENGTH:
+            raise _refuse(
+                "request_uris", "too_long", f"each at most {MAX_REQUEST_URI_LENGTH} characters"
+            )
+        check_uri(uri.split("#", 1)[0], field="request_uris")
+    metadata["request_uris"] = list(dict.fromkeys(uris))
+
+
 class CheckedMetadata(dict):
     """Client metadata that has passed the policy: what a client stores, never checked twice."""
 
@@ -217,6 +246,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
     if "contacts" in metadata:
         metadata["contacts"] = _check_contacts(metadata["contacts"])
     _check_authentication_context(metadata)
+    _check_request_objects(metadata)
     name = metadata.get("client_name")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
         raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")

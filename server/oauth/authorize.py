@@ -74,12 +74,14 @@ def render_mfa_required(grant):
 def redirect_to_login(grant, *, fresh: bool = False):
     """Send the person to /login and back here; `prompt=login` and `max_age` are dropped from
     the way back: the sign-in made there is as fresh as they ask (with max_age=0, a sign-in
-    some milliseconds old would otherwise be sent to sign in again, forever)."""
-    args = request.values.to_dict(flat=False)
+    some milliseconds old would otherwise be sent to sign in again, forever). A request
+    object comes back as the parameters it settled (server/oauth/request_objects.py), so
+    its prompt and max_age are dropped too, and a request_uri is not fetched again."""
+    args = dict(grant.request.payload.datalist)
     args.pop("csrf_token", None)
     args.pop("decision", None)
     args.pop("max_age", None)
-    remaining = [p for p in (request.values.get("prompt") or "").split() if p != "login"]
+    remaining = sorted(p for p in prompts(grant) if p != "login")
     if remaining:
         args["prompt"] = [" ".join(remaining)]
     else:
@@ -135,11 +137,13 @@ def settle_offline_access(grant, *, consented_now: bool) -> None:
         grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
 
 
-def carried_parameters() -> list[tuple[str, str]]:
-    """The request's parameters, to carry through a confirmation form as hidden fields."""
+def carried_parameters(payload=None) -> list[tuple[str, str]]:
+    """The request's parameters (or those a request object settled, in `payload`), to
+    carry through a confirmation form as hidden fields."""
+    values = payload.datalist if payload is not None else request.values.to_dict(flat=False)
     return [
         (name, value)
-        for name, values in request.values.to_dict(flat=False).items()
+        for name, values in values.items()
         if name not in ("csrf_token", "decision", "confirm")
         for value in values
     ]
@@ -195,7 +199,7 @@ def render_consent(grant, login_session: LoginSession):
         client=client,
         account=login_session.account,
         scopes=scopes,
-        hidden=carried_parameters(),
+        hidden=carried_parameters(grant.request.payload),
         # The page's CSP loads other sites' images over https only (server/web/security.py).
         logo_uri=_web_uri(metadata.get("logo_uri"), ("https",)),
         home_page=home_page,

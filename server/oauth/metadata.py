@@ -11,6 +11,7 @@ from ..domain.client_metadata import (
     USERINFO_ALGORITHMS,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from .request_objects import ALGORITHMS as REQUEST_OBJECT_ALGORITHMS
 from .response_modes import MODES_SUPPORTED
 
 
@@ -42,8 +43,10 @@ def server_metadata() -> dict:
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": True,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": True,
+        "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGORITHMS),
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": list(current_app.config["LANGUAGES"]),
         "acr_values_supported": [

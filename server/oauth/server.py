@@ -26,6 +26,7 @@ from .grants import (
     RefreshTokenGrant,
 )
 from .logout import EndSessionEndpoint
+from .request_objects import RequestObjects
 from .response_modes import ResponseMode, authorization_error
 from .tokens import decode_access_token, generate_token
 
@@ -135,6 +136,7 @@ def init_oauth(app: Flask) -> None:
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_extension(RequestObjects())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
     authorization.register_endpoint(ClientRegistrationEndpoint)

@@ -30,6 +30,7 @@ from ..extensions import csrf
 from ..services import consents
 from . import acr
 from . import authorize as flow
+from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .keys import etag_of
 from .metadata import server_metadata
 from .server import authorization_server
@@ -51,23 +52,6 @@ PROGRAM_ENDPOINTS = frozenset(
         "discovery",
     )
 )
-
-# RFC 6749 Appendix A: these parameters are ASCII tokens. Authlib echoes some of them in
-# error descriptions, which may hold only printable ASCII (§5.2), so anything else is
-# refused here, before it can reach an error message.
-ASCII_TOKEN_PARAMETERS = frozenset(
-    (
-        "response_type",
-        "grant_type",
-        "token_type_hint",
-        "code_challenge_method",
-        "response_mode",
-        "prompt",
-        "display",
-        "scope",
-    )
-)
-
 
 # The endpoints where a client authenticates, with HTTP Basic among the ways.
 CLIENT_AUTHENTICATED = frozenset({"oauth.token", "oauth.introspect", "oauth.revoke"})
@@ -103,11 +87,8 @@ def _non_token_parameter() -> str | None:
         sources.append(request.form)
     for source in sources:
         for name in ASCII_TOKEN_PARAMETERS.intersection(source):
-            for value in source.getlist(name):
-                # %x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.4, §5.2): printable ASCII, in C,
-                # but for '"' and '\\', which an error description may not hold either.
-                if not (value.isascii() and value.isprintable()) or '"' in value or "\\" in value:
-                    return name
+            if not all(is_ascii_token(value) for value in source.getlist(name)):
+                return name
     return None
 
 

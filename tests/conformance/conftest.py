@@ -100,3 +100,14 @@ def suite_client(live_server, factories, receiver, response_mode):
         return SuiteClient(live_server.url, client, response_mode=response_mode, endpoint=receiver)
 
     return make
+
+
+@pytest.fixture
+def person(factories):
+    """The person the modules sign in as, with a phone and a name for the scopes' claims."""
+    return factories.account(phone=factories.phone_number(), name="Anna Petrova")
+
+
+@pytest.fixture
+def suite(suite_client):
+    return suite_client()

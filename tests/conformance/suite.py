@@ -16,8 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 from joserfc import jws
+from joserfc.jwk import RSAKey
 
 from ..support.browser import Browser, Page
 from ..support.factories import ClientInfo
@@ -336,3 +338,34 @@ def check_code(code: str) -> None:
 def printable(value: str) -> bool:
     """EnsureRefreshTokenContainsAllowedCharactersOnly: %x20-7E (RFC 6749 A.17)."""
     return bool(re.fullmatch(r"[\x20-\x7e]+", value))
+
+
+# Modules the Dynamic plan lists too, where it runs them with dynamic registration and
+# private_key_jwt: their tests stand for them in Basic and Form Post only.
+basic_plans = pytest.mark.parametrize(
+    ("response_mode", "plan"), [("query", "basic"), ("form_post", "formpost")]
+)
+
+
+def register(live_server, receiver, **metadata) -> requests.Response:
+    """OIDCCCreateDynamicClientRegistrationRequest: a client with an RS256 key set."""
+    key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(4), "use": "sig"})
+    body = {
+        "client_name": "conformance " + secrets.token_hex(3),
+        "grant_types": ["authorization_code"],
+        "jwks": {"keys": [key.as_dict(private=False)]},
+        "token_endpoint_auth_method": "client_secret_basic",
+        "response_types": ["code"],
+        "redirect_uris": [receiver.url + "/callback"],
+        "contacts": ["certification@example.org"],
+    }
+    body.update(metadata)
+    return requests.post(live_server.url + "/register", json=body, timeout=10)
+
+
+def registered(live_server, receiver, response_mode, **metadata):
+    answer = register(live_server, receiver, **metadata)
+    assert answer.status_code == 201, answer.text
+    info = answer.json()
+    client = ClientInfo(info["client_id"], info["client_secret"], info["redirect_uris"][0], info)
+    return SuiteClient(live_server.url, client, response_mode=response_mode, endpoint=receiver)

@@ -16,24 +16,7 @@ import requests
 from server import clock
 
 from ..support.browser import Browser
-from .suite import check_code
-
-
-@pytest.fixture
-def person(factories):
-    return factories.account(phone=factories.phone_number(), name="Anna Petrova")
-
-
-@pytest.fixture
-def suite(suite_client):
-    return suite_client()
-
-
-# Modules the Dynamic plan lists too, where it runs them with dynamic registration and
-# private_key_jwt: these tests stand for them in Basic and Form Post only.
-basic_plans = pytest.mark.parametrize(
-    ("response_mode", "plan"), [("query", "basic"), ("form_post", "formpost")]
-)
+from .suite import basic_plans, check_code, register, registered
 
 
 @basic_plans
@@ -447,32 +430,3 @@ def test_oidcc_idtoken_unsigned(live_server, response_mode, receiver, plan):
     answer = register(live_server, receiver, id_token_signed_response_alg="none")
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_client_metadata"
     pytest.skip("the module skips itself: no 'none' in id_token_signing_alg_values_supported")
-
-
-def register(live_server, receiver, **metadata) -> requests.Response:
-    """OIDCCCreateDynamicClientRegistrationRequest: a client with an RS256 key set."""
-    from joserfc.jwk import RSAKey
-
-    key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(4), "use": "sig"})
-    body = {
-        "client_name": "conformance " + secrets.token_hex(3),
-        "grant_types": ["authorization_code"],
-        "jwks": {"keys": [key.as_dict(private=False)]},
-        "token_endpoint_auth_method": "client_secret_basic",
-        "response_types": ["code"],
-        "redirect_uris": [receiver.url + "/callback"],
-        "contacts": ["certification@example.org"],
-    }
-    body.update(metadata)
-    return requests.post(live_server.url + "/register", json=body, timeout=10)
-
-
-def registered(live_server, receiver, response_mode, **metadata):
-    from ..support.factories import ClientInfo
-    from .suite import SuiteClient
-
-    answer = register(live_server, receiver, **metadata)
-    assert answer.status_code == 201, answer.text
-    info = answer.json()
-    client = ClientInfo(info["client_id"], info["client_secret"], info["redirect_uris"][0], info)
-    return SuiteClient(live_server.url, client, response_mode=response_mode, endpoint=receiver)
