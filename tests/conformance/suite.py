@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from authlib.oidc.core.util import create_half_hash
 from joserfc import jws
 from joserfc.jwk import RSAKey
 
@@ -248,6 +249,14 @@ class SuiteClient(RelyingParty):
         check_standard_claims(claims)
         return claims
 
+    def check_at_hash(self, tokens: dict, claims: dict) -> None:
+        """ValidateAtHash: at_hash is optional in the token endpoint's ID token (OIDC Core
+        §3.1.3.6), and right when present."""
+        if "at_hash" in claims:
+            alg = self.header(tokens["id_token"])["alg"]
+            expected = create_half_hash(tokens["access_token"], alg).decode()
+            assert claims["at_hash"] == expected
+
     def check_no_unrequested_claims(self, claims: dict) -> None:
         """EnsureIdTokenDoesNotContainNonRequestedClaims: the ID token's own claims and
         those of the scopes asked for."""
@@ -306,7 +315,9 @@ class SuiteClient(RelyingParty):
         callback = self.authorize(browser, login=login, password=password)
         code = self.check_success(callback)
         tokens = self.check_token_response(self.token_request(code, auth=auth, **extra))
-        return tokens, self.check_id_token(tokens["id_token"])
+        claims = self.check_id_token(tokens["id_token"])
+        self.check_at_hash(tokens, claims)
+        return tokens, claims
 
 
 def check_standard_claims(claims: dict) -> None:

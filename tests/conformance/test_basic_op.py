@@ -28,10 +28,10 @@ def test_oidcc_server(suite, person, browser, plan):
     check_code(code)
     tokens = suite.check_token_response(suite.token_request(code))
     claims = suite.check_id_token(tokens["id_token"])
+    suite.check_at_hash(tokens, claims)
     # EnsureIdTokenDoesNotContainName, EnsureIdTokenDoesNotContainNonRequestedClaims
     assert "name" not in claims
     suite.check_no_unrequested_claims(claims)
-    # at_hash is optional in the token endpoint's ID token, but right when present.
     assert claims["sub"] == person.sub
     assert suite.userinfo_call(tokens["access_token"]).status_code == 200
 

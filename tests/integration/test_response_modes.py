@@ -148,3 +148,20 @@ def test_form_post_escapes_what_it_echoes(live_server, person, portal, callback)
 def test_discovery_lists_the_modes_that_work(live_server):
     metadata = requests.get(live_server.url + "/.well-known/openid-configuration", timeout=10)
     assert metadata.json()["response_modes_supported"] == ["query", "form_post"]
+
+
+def test_a_redirect_uri_with_its_own_query_keeps_it(live_server, person, factories, receiver):
+    """RFC 6749 §3.1.2: the redirect URI's query stays; form_post posts to the URI with it."""
+    redirect_uri = receiver.url + "/callback?dummy1=lorem&dummy2=ipsum"
+    portal = RelyingParty(
+        live_server.url, factories.client(redirect_uri=redirect_uri, first_party=True)
+    )
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.open(portal.authorization_url(response_mode="form_post"))
+        assert form_post_page(page, portal)["code"]
+        browser.submit(page)
+        query = browser.open(portal.authorization_url()).response.headers["Location"]
+    [arrived] = receiver.wait_for(1)
+    assert arrived.path == "/callback?dummy1=lorem&dummy2=ipsum" and arrived.form["code"]
+    assert query.startswith(redirect_uri + "&code=")
