@@ -69,9 +69,11 @@ def authorization_response(
     params = [*params, ("iss", current_app.config["ISSUER"])]
     if mode == "form_post" and urlsplit(redirect_uri).scheme in ("http", "https"):
         return form_post(redirect_uri, params)
-    # The query: the default, and how an app's redirect URI learns that it cannot have
-    # form_post (a page cannot post to a private-use scheme).
-    return 302, "", [("Location", add_params_to_uri(redirect_uri, params))]
+    # The query: the code's default, and how an app's redirect URI learns that it cannot
+    # have form_post (a page cannot post to a private-use scheme); or the fragment, for a
+    # response type whose default it is.
+    location = add_params_to_uri(redirect_uri, params, fragment=mode == "fragment")
+    return 302, "", [("Location", location)]
 
 
 def authorization_error(error: OAuth2Error, payload) -> tuple[int, str, list[tuple[str, str]]]:

@@ -422,11 +422,20 @@ def test_oidcc_idtoken_signature(live_server, response_mode, receiver, person, b
 
 
 @basic_plans
-def test_oidcc_idtoken_unsigned(live_server, response_mode, receiver, plan):
-    """OIDCCIdTokenUnsigned skips itself when discovery does not list "none" among the
-    ID token algorithms, as certification allows: Passport signs every ID token."""
+def test_oidcc_idtoken_unsigned(live_server, response_mode, receiver, person, browser, plan):
+    """OIDCCIdTokenUnsigned (skipTestIfSigningAlgorithmNotSupported): when discovery lists
+    "none" among the ID token algorithms, a client registered for it gets ID tokens with
+    alg none (CheckIdTokenSignatureAlgorithm); when it does not, the module skips itself,
+    as certification allows — then Passport must refuse to register such a client."""
     metadata = requests.get(live_server.url + "/.well-known/openid-configuration", timeout=10)
-    assert "none" not in metadata.json()["id_token_signing_alg_values_supported"]
-    answer = register(live_server, receiver, id_token_signed_response_alg="none")
-    assert answer.status_code == 400 and answer.json()["error"] == "invalid_client_metadata"
-    pytest.skip("the module skips itself: no 'none' in id_token_signing_alg_values_supported")
+    if "none" not in metadata.json()["id_token_signing_alg_values_supported"]:
+        answer = register(live_server, receiver, id_token_signed_response_alg="none")
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_client_metadata"
+        pytest.skip("the module skips itself: no 'none' in id_token_signing_alg_values_supported")
+    suite = registered(live_server, receiver, response_mode, id_token_signed_response_alg="none")
+    suite.authorization_request()
+    code = suite.check_success(
+        suite.authorize(browser, login=person.email, password=person.password)
+    )
+    tokens = suite.check_token_response(suite.token_request(code))
+    assert suite.header(tokens["id_token"])["alg"] == "none"
