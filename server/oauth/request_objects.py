@@ -163,7 +163,12 @@ class RequestObjects(JWTAuthenticationRequest):
         if not isinstance(raw_request_object, str) or len(raw_request_object) > MAX_REQUEST_LENGTH:
             raise InvalidRequestObjectError()
         if _alg_of(raw_request_object) != "none":
-            return super()._decode_request_object(request, client, raw_request_object)
+            try:
+                return super()._decode_request_object(request, client, raw_request_object)
+            except ValueError as error:
+                # Authlib words the error with joserfc's reason, which may quote the token
+                # (a "crit" name) in characters an error description may not hold (§5.2).
+                raise InvalidRequestObjectError() from error
         if "none" not in algorithms_for(client):
             raise (
                 RequestUriNotSupportedError

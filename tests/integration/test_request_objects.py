@@ -3,6 +3,7 @@ client's keys or, for a client that registered it, unsigned; refusals back at th
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import socket
@@ -167,6 +168,7 @@ def test_unsigned_objects_only_from_a_client_that_registered_none(
         ("not a token", "invalid_request_object"),
         ("response_mode", "invalid_request_object"),
         ("registered RS256, signed ES256", "invalid_request"),
+        ("crit", "invalid_request_object"),
     ],
 )
 def test_a_bad_object_is_refused_at_the_redirect_uri(
@@ -206,6 +208,12 @@ def test_a_bad_object_is_refused_at_the_redirect_uri(
         token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     elif spoil == "not a token":
         token = "not.a.token"
+    elif spoil == "crit":
+        # joserfc's reason quotes the unknown critical header, which no error description
+        # may hold (RFC 6749 §5.2): the generic one goes back instead.
+        header = {"alg": alg, "kid": key.kid, "crit": ["\\"]}
+        encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=")
+        token = encoded.decode() + token[token.index(".") :]
     params = answer(portal, person, portal.url(request=token, state="outside", **outside))
     assert params.get("error") == error, params
     assert "code" not in params and params["iss"] == live_server.url
