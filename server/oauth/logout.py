@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from flask import current_app
 from joserfc import jwt
@@ -43,13 +44,13 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         return ["RS256", "ES256"]
 
     def _validate_id_token_hint(self, id_token_hint):
-        from authlib.oauth2.rfc6749 import InvalidRequestError
-
         if not isinstance(id_token_hint, str) or len(id_token_hint) > 8192:
             raise InvalidRequestError("'id_token_hint' is not valid.")
         try:
             claims = super()._validate_id_token_hint(id_token_hint)
-        except (ValueError, TypeError) as error:
+        except (InvalidRequestError, ValueError, TypeError) as error:
+            # One answer whatever failed (signature, algorithm, format): the page names the
+            # parameter, and whoever sent a forged hint learns nothing of which check caught it.
             raise InvalidRequestError("'id_token_hint' is not valid.") from error
         if claims.get("iss") != current_app.config["ISSUER"]:
             raise InvalidRequestError("'id_token_hint' was not issued by this server.")

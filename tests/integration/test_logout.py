@@ -133,6 +133,7 @@ def test_unregistered_post_logout_redirect_uri_is_never_followed(
         end_session_url(portal, id_token_hint=forged, post_logout_redirect_uri=LOGGED_OUT)
     )
     assert page.status == 400 and "Location" not in page.response.headers
+    assert "'id_token_hint' is not valid." in page.text  # not how the check failed
     assert signed_in(browser)
 
 
