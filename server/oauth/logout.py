@@ -43,6 +43,16 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def get_algorithms(self):
         return ["RS256", "ES256"]
 
+    def validate_request(self, request):
+        end_request = super().validate_request(request)
+        # §3: a post_logout_redirect_uri that is not registered, or that nothing vouches for,
+        # is never followed; the person is asked before being signed out instead (§4, §6).
+        end_request.redirect_refused = (
+            bool(request.payload.data.get("post_logout_redirect_uri"))
+            and end_request.redirect_uri is None
+        )
+        return end_request
+
     def _validate_id_token_hint(self, id_token_hint):
         if not isinstance(id_token_hint, str) or len(id_token_hint) > 8192:
             raise InvalidRequestError("'id_token_hint' is not valid.")
