@@ -11,7 +11,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,7 +29,7 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 
 # What the Passport pages say of the link or code of a pending change of the login
 # (services/login_change.py, PendingChange.delivery).
@@ -119,7 +118,7 @@ def change_email():
     pending = login_change.pending_change(account, "email")
     return render_template(
         "account/email.html", form=form, account=account, pending=pending
-    ), 400 if request.method == "POST" else 200
+    ), *form_status()
 
 
 def confirm_email(token):
@@ -136,7 +135,7 @@ def confirm_email(token):
         _keep_signed_in(replacement)
         flash(_("Login confirmed"), "success")
         return redirect(url_for("account.index") if replacement else url_for("auth.login"))
-    return render_template("account/confirm_email.html", form=None), 400
+    return render_template("account/confirm_email.html", form=None), *form_status()
 
 
 @phone_logins_only
@@ -155,9 +154,9 @@ def change_phone():
             "success",
         )
         return redirect(url_for("account.confirm_phone"))
-    return render_template("account/phone.html", form=form, account=current_user.account), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template(
+        "account/phone.html", form=form, account=current_user.account
+    ), *form_status()
 
 
 @phone_logins_only
@@ -180,9 +179,7 @@ def confirm_phone():
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
             return redirect(url_for("account.index"))
-    return render_template("account/confirm_phone.html", form=form, pending=pending), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("account/confirm_phone.html", form=form, pending=pending), *form_status()
 
 
 @login_required
@@ -218,9 +215,7 @@ def change_password():
             )
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")
-    return render_template("account/password.html", form=form, account=account), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("account/password.html", form=form, account=account), *form_status()
 
 
 def add_routes(bp: Blueprint) -> None:

@@ -25,7 +25,7 @@ from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 from .forms import LoginForm, LogoutForm
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
@@ -163,8 +163,7 @@ def login():
             )
         if isinstance(refused.error, LoginNotConfirmed):
             return wait_for_confirmation(refused.error.verification_id)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), *form_status()
 
 
 def logout():

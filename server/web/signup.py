@@ -34,7 +34,7 @@ from .auth import (
     sign_in,
     wait_for_confirmation,
 )
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 from .forms import SignupCodeForm, SignupConfirmForm, SignupForm
 
 
@@ -66,8 +66,7 @@ def signup():
                 context=request_context(),
             )
             return wait_for_confirmation(pending.id)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/signup.html", form=form), status
+    return render_template("auth/signup.html", form=form), *form_status()
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
@@ -88,7 +87,7 @@ def signup_pending():
             return _welcome(account, next_url)
     return render_template(
         "auth/signup_pending.html", pending=pending, form=form, resend_form=ResendForm()
-    ), (400 if request.method == "POST" else 200)
+    ), *form_status()
 
 
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
@@ -107,7 +106,7 @@ def confirm_signup(token):
     with shown_on_page() as refused:
         pending = signups.check_signup_link(token)
     if refused:
-        return render_template("auth/signup_confirm.html", form=None), 400
+        return render_template("auth/signup_confirm.html", form=None), *form_status()
     form = SignupConfirmForm()
     forms_lead_on_to(pending.next_url)
     if form.validate_on_submit():
@@ -124,7 +123,7 @@ def confirm_signup(token):
         form=form,
         pending=pending,
         ask_password=started_elsewhere(pending, session.get(SIGNUP_STARTED)),
-    ), (400 if request.method == "POST" else 200)
+    ), *form_status()
 
 
 def add_routes(bp: Blueprint) -> None:
