@@ -27,7 +27,6 @@ from .destinations import destination
 
 # The modes each response type may use; the first is its default.
 RESPONSE_MODES = {"code": ("query", "form_post")}
-DEFAULT_MODE = "query"
 MODES_SUPPORTED = list(dict.fromkeys(m for modes in RESPONSE_MODES.values() for m in modes))
 
 
@@ -85,7 +84,9 @@ def authorization_error(error: OAuth2Error, payload) -> tuple[int, str, list[tup
     return authorization_response(error.redirect_uri, error.get_body(), response_mode(payload))
 
 
-def form_post(redirect_uri: str, params: list[tuple[str, str]]):
+def form_post(
+    redirect_uri: str, params: list[tuple[str, str]]
+) -> tuple[int, str, list[tuple[str, str]]]:
     """Form Post §2: a page whose form POSTs the parameters to the redirect URI.
 
     The page runs one script, carrying a nonce made for this response, and its policy
