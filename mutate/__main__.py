@@ -130,7 +130,7 @@ class Run:
             if mutant in listed:
                 score.add(mutant, report.EQUIVALENT, listed[mutant].why)
                 continue
-            covering = set().union(*(by_line.get(line, set()) for line in mutant.lines))
+            covering = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
             tests = choose_tests(covering, self.args.backend, reached, excluded)
             if not tests:
                 score.add(mutant, report.UNREACHED)

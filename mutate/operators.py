@@ -60,6 +60,7 @@ class Mutant:
     replacement: str
     original: str  # the lines start..end as they are, whitespace collapsed
     mutated: str  # the same lines once mutated, whitespace collapsed
+    reached_at: int = 0  # the line whose tests run it, when not its own (a docstring's)
 
     @property
     def line(self) -> int:
@@ -70,8 +71,9 @@ class Mutant:
         return range(self.start[0], self.end[0] + 1)
 
     @property
-    def key(self) -> str:
-        return f"{self.path}:{self.line} {self.operator} {self.mutated}"
+    def covered_by(self) -> range:
+        """The lines whose tests reach this mutant: coverage never counts a docstring's."""
+        return range(self.reached_at, self.reached_at + 1) if self.reached_at else self.lines
 
     def apply(self, source: str) -> str:
         """The whole file with this mutant in it."""
@@ -141,7 +143,9 @@ class _Collector(ast.NodeVisitor):
         self.source = source
         self.found: list[Mutant] = []
 
-    def add(self, operator: str, start: Position, end: Position, replacement: str) -> None:
+    def add(
+        self, operator: str, start: Position, end: Position, replacement: str, reached_at: int = 0
+    ) -> None:
         source = self.source
         first, last = start[0], end[0]
         before = "".join(source.lines[first - 1 : last])
@@ -149,7 +153,16 @@ class _Collector(ast.NodeVisitor):
         if before.count("\n") != after.count("\n"):
             raise AssertionError(f"{self.path}:{first} {operator} would move lines")
         self.found.append(
-            Mutant(self.path, operator, start, end, replacement, collapse(before), collapse(after))
+            Mutant(
+                self.path,
+                operator,
+                start,
+                end,
+                replacement,
+                collapse(before),
+                collapse(after),
+                reached_at,
+            )
         )
 
     def add_node(self, operator: str, node: ast.AST, replacement: str) -> None:
@@ -278,7 +291,7 @@ class _Collector(ast.NodeVisitor):
             rest = self.source.lines[end[0] - 1][end[1] :]
             if rest.strip() and not rest.strip().startswith("#"):
                 return
-            self.add("early-return", end, end, "; return None")
+            self.add("early-return", end, end, "; return None", reached_at=body[1].lineno)
             return
         if isinstance(first, ast.Return) or _is_compound(first):
             return
