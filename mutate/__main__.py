@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -32,7 +33,13 @@ EQUIVALENT = Path(__file__).resolve().parent / "equivalent.toml"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m mutate", description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", default=TARGETS, help="default: the security modules")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        default=TARGETS,
+        metavar="FILE[:START-END]",
+        help="default: the security modules; a line range keeps the mutants that start in it",
+    )
     parser.add_argument(
         "--max", type=int, default=0, help="at most N mutants per file, a seeded sample (0: all)"
     )
@@ -60,10 +67,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--tests",
-        nargs="+",
+        type=shlex.split,
         default=[],
-        metavar="PYTEST_ARG",
-        help="limit the coverage run (and so every mutant) to these tests, e.g. tests/unit",
+        metavar="'PYTEST ARGS'",
+        help="limit the coverage run (and so every mutant) to these pytest arguments, "
+        "e.g. 'tests/integration/test_token_paths.py -k rotation'",
     )
     parser.add_argument(
         "--widen",
@@ -76,6 +84,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_target(text: str) -> tuple[str, range | None]:
+    """`server/x.py` or `server/x.py:120-140` (or `:120`): the file relative to the checkout."""
+    name, _, span = text.partition(":")
+    path = str(Path(name).resolve().relative_to(ROOT))
+    if not span:
+        return path, None
+    first, _, last = span.partition("-")
+    return path, range(int(first), int(last or first) + 1)
 
 
 def choose_tests(
@@ -118,11 +136,12 @@ class Run:
             return runner.run(ROOT, tests, timeout)
 
     def file(
-        self, path: str, reached: reach.Reach, excluded: set[str]
+        self, path: str, lines: range | None, reached: reach.Reach, excluded: set[str]
     ) -> tuple[report.FileScore, list[equivalent.Entry]]:
         every = self.mutants_of(path)
         listed, stale = equivalent.match(self.listed, every)
-        chosen = sample(every, self.args.max, self.args.seed)
+        in_range = [m for m in every if lines is None or m.line in lines]
+        chosen = sample(in_range, self.args.max, self.args.seed)
         by_line = reached.by_line(path)
         in_file = set().union(*by_line.values()) if by_line else set()
         score = report.FileScore(path)
@@ -159,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             restored = checkout.restore_leftovers()
             for path in restored:
                 progress(f"restored {path}, left mutated by an interrupted run")
-            files = [str(Path(f).resolve().relative_to(ROOT)) for f in args.files]
-            checkout.refuse_changed(files)
+            targets = [parse_target(text) for text in args.files]
+            checkout.refuse_changed([path for path, _ in targets])
             run = Run(args, checkout)
             started = time.perf_counter()
             reached, took = reach.run_or_load(ROOT, CACHE, args.backend, args.tests, progress)
@@ -173,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             for test in sorted(excluded):
                 progress(f"left out, it fails without any mutant: {test}")
             scores, stale = [], []
-            for path in files:
-                score, stale_here = run.file(path, reached, excluded)
+            for path, lines in targets:
+                score, stale_here = run.file(path, lines, reached, excluded)
                 scores.append(score)
                 stale.extend(stale_here)
             lines = report.render(scores, stale, args.threshold)
