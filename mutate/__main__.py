@@ -133,7 +133,7 @@ class Run:
         timeout = self.args.timeout_min + self.args.timeout_factor * own_time
         text = mutant.apply((ROOT / mutant.path).read_text("utf-8"))
         with self.checkout.mutated(mutant.path, text):
-            return runner.run(ROOT, tests, timeout)
+            return runner.run(ROOT, tests, timeout, CACHE / "pytest.pid")
 
     def file(
         self, path: str, lines: range | None, reached: reach.Reach, excluded: set[str]
@@ -163,9 +163,10 @@ class Run:
                     if outcome.status != report.SURVIVED:
                         outcome.note = "killed only by the wider run"
             score.add(mutant, outcome.status, outcome.note)
+            only = {reach.backend_of(t) for t in tests} == {"postgresql"}
             progress(
                 f"{path} {number}/{len(chosen)} line {mutant.line} {mutant.operator}: "
-                f"{outcome.status} ({len(tests)} tests)"
+                f"{outcome.status} ({len(tests)} tests{', PostgreSQL' if only else ''})"
             )
         return score, stale
 
@@ -175,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     checkout = inplace.Checkout(ROOT, CACHE / "backup")
     with inplace.signals_unwind():
         try:
+            for pid in runner.end_leftover(CACHE / "pytest.pid"):
+                progress(f"ended test process {pid}, left running by an interrupted run")
             restored = checkout.restore_leftovers()
             for path in restored:
                 progress(f"restored {path}, left mutated by an interrupted run")

@@ -36,11 +36,12 @@ def pytest_argv(tests: list[str]) -> list[str]:
     ]
 
 
-def run(root: Path, tests: list[str], timeout: float) -> Outcome:
+def run(root: Path, tests: list[str], timeout: float, marker: Path) -> Outcome:
     """Run the tests against the checkout as it is now (the mutant written in it).
 
     The process leads its own group: on timeout or interrupt the whole group ends, the
-    `passport` subprocesses its tests started too, and nothing else.
+    `passport` subprocesses its tests started too, and nothing else. The group's id is in
+    `marker` while it runs, for end_leftover() after a run that was killed outright.
     """
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("COVERAGE_PROCESS_CONFIG", None)
@@ -52,15 +53,14 @@ def run(root: Path, tests: list[str], timeout: float) -> Outcome:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    marker.write_text(str(process.pid), encoding="utf-8")
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _end_group(process)
         return Outcome(report.TIMEOUT, f"over {timeout:.0f} s")
-    except BaseException:
-        _end_group(process)
-        raise
-    _end_group(process)  # servers a failing test left behind
+    finally:
+        _end_group(process)  # on timeout, interrupt, and servers a failing test left behind
+        marker.unlink(missing_ok=True)
     code = process.returncode
     if code == 1:
         return Outcome(report.KILLED)
@@ -82,3 +82,30 @@ def _end_group(process: subprocess.Popen) -> None:
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
+
+
+def end_leftover(marker: Path) -> list[int]:
+    """End the test processes a killed run left running; returns their ids.
+
+    Only processes of the recorded group that are pytest or `passport` are ended: the id
+    may have been given to someone else's process since.
+    """
+    if not marker.exists():
+        return []
+    group = int(marker.read_text("utf-8"))
+    ended = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        in_group = int(stat.rsplit(")", 1)[1].split()[2]) == group
+        if in_group and (b"pytest" in command or b"passport" in command):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                ended.append(int(entry.name))
+    marker.unlink()
+    return ended

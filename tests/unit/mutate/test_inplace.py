@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mutate.inplace import Checkout, CheckoutError, Interrupted, signals_unwind
+from mutate.runner import end_leftover
 
 ROOT = Path(__file__).resolve().parents[3]
 ORIGINAL = "def allowed(role):\n    return role == 'owner'\n"
@@ -98,3 +99,21 @@ def test_an_untracked_file_is_refused(checkout):
     (checkout.root / "pkg" / "new.py").write_text("x = 1\n")
     with pytest.raises(CheckoutError, match="pkg/new.py"):
         checkout.refuse_changed(["pkg/new.py"])
+
+
+def test_a_killed_runs_test_processes_are_ended_by_the_next_run(tmp_path):
+    sleeping = [sys.executable, "-c", "import time; time.sleep(60)", "pytest"]
+    left = subprocess.Popen(sleeping, start_new_session=True)
+    stranger = subprocess.Popen(sleeping, start_new_session=True)
+    marker = tmp_path / "pytest.pid"
+    marker.write_text(str(left.pid))
+    try:
+        assert end_leftover(marker) == [left.pid]
+        assert left.wait(timeout=10) == -signal.SIGKILL
+        assert stranger.poll() is None  # another group: not the run's
+        assert not marker.exists()
+        assert end_leftover(marker) == []
+    finally:
+        for process in (left, stranger):
+            process.kill()
+            process.wait()
