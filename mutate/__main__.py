@@ -156,17 +156,20 @@ class Run:
                 progress(f"{path} {number}/{len(chosen)} line {mutant.line}: no test reaches it")
                 continue
             outcome = self.test_one(mutant, tests, reached)
+            ran = f"{len(tests)} tests"
+            if {reach.backend_of(t) for t in tests} == {"postgresql"}:
+                ran += ", PostgreSQL"
             if outcome.status == report.SURVIVED and self.args.widen:
                 wider = choose_tests(in_file, self.args.backend, reached, excluded)
                 if set(wider) - set(tests):
                     outcome = self.test_one(mutant, wider, reached)
+                    ran += f", then the file's {len(wider)}"
                     if outcome.status != report.SURVIVED:
                         outcome.note = "killed only by the wider run"
             score.add(mutant, outcome.status, outcome.note)
-            only = {reach.backend_of(t) for t in tests} == {"postgresql"}
             progress(
                 f"{path} {number}/{len(chosen)} line {mutant.line} {mutant.operator}: "
-                f"{outcome.status} ({len(tests)} tests{', PostgreSQL' if only else ''})"
+                f"{outcome.status} ({ran})"
             )
         return score, stale
 
