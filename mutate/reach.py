@@ -24,6 +24,8 @@ from pathlib import Path
 
 import coverage
 
+from .runner import end_group
+
 HASHED = [
     "server",
     "tests",
@@ -145,9 +147,19 @@ def run_or_load(
         started = time.perf_counter()
         env = dict(os.environ, MUTATE_COVERAGE_RC=str(rc))
         with open(folder / "pytest.log", "w", encoding="utf-8") as output:
-            code = subprocess.run(
-                argv, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT
-            ).returncode
+            # A group of its own, ended whole if this run is interrupted.
+            process = subprocess.Popen(
+                argv,
+                cwd=root,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                code = process.wait()
+            finally:
+                end_group(process)
         took = time.perf_counter() - started
         if code not in (0, 1):
             raise RuntimeError(

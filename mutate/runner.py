@@ -59,7 +59,7 @@ def run(root: Path, tests: list[str], timeout: float, marker: Path) -> Outcome:
     except subprocess.TimeoutExpired:
         return Outcome(report.TIMEOUT, f"over {timeout:.0f} s")
     finally:
-        _end_group(process)  # on timeout, interrupt, and servers a failing test left behind
+        end_group(process)  # on timeout, interrupt, and servers a failing test left behind
         marker.unlink(missing_ok=True)
     code = process.returncode
     if code == 1:
@@ -73,7 +73,7 @@ def run(root: Path, tests: list[str], timeout: float, marker: Path) -> Outcome:
     return Outcome(report.ERROR, f"pytest exit {code}: {last[0][:120]}")
 
 
-def _end_group(process: subprocess.Popen) -> None:
+def end_group(process: subprocess.Popen) -> None:
     """SIGTERM to the group, SIGKILL to whatever of it is left ten seconds later."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
