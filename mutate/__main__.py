@@ -120,11 +120,9 @@ class Run:
         self.checkout = checkout
         self.listed = equivalent.load(EQUIVALENT)
 
-    def mutants_of(self, path: str) -> list[operators.Mutant]:
-        found = operators.mutants(path, (ROOT / path).read_text("utf-8"))
-        if self.args.operator:
-            found = [m for m in found if m.operator in self.args.operator]
-        return found
+    def wanted(self, mutant: operators.Mutant, lines: range | None) -> bool:
+        operator = not self.args.operator or mutant.operator in self.args.operator
+        return operator and (lines is None or mutant.line in lines)
 
     def test_one(
         self, mutant: operators.Mutant, tests: list[str], reached: reach.Reach
@@ -138,10 +136,11 @@ class Run:
     def file(
         self, path: str, lines: range | None, reached: reach.Reach, excluded: set[str]
     ) -> tuple[report.FileScore, list[equivalent.Entry]]:
-        every = self.mutants_of(path)
+        every = operators.mutants(path, (ROOT / path).read_text("utf-8"))
+        # Staleness is judged against every mutant, whatever this run leaves out.
         listed, stale = equivalent.match(self.listed, every)
-        in_range = [m for m in every if lines is None or m.line in lines]
-        chosen = sample(in_range, self.args.max, self.args.seed)
+        wanted = [m for m in every if self.wanted(m, lines)]
+        chosen = sample(wanted, self.args.max, self.args.seed)
         by_line = reached.by_line(path)
         in_file = set().union(*by_line.values()) if by_line else set()
         score = report.FileScore(path)
@@ -202,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 score, stale_here = run.file(path, lines, reached, excluded)
                 scores.append(score)
                 stale.extend(stale_here)
-            lines = report.render(scores, stale, args.threshold)
+            lines = report.render(scores, list(dict.fromkeys(stale)), args.threshold)
             print("\n".join(lines))
             progress(f"done in {time.perf_counter() - started:.0f} s")
             return 0 if all(s.passes(args.threshold) for s in scores) else 1

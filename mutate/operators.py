@@ -58,8 +58,7 @@ class Mutant:
     start: Position
     end: Position
     replacement: str
-    original: str  # the lines start..end as they are, whitespace collapsed
-    mutated: str  # the same lines once mutated, whitespace collapsed
+    mutated: str  # the lines start..end once mutated, whitespace collapsed
     reached_at: int = 0  # the line whose tests run it, when not its own (a docstring's)
 
     @property
@@ -159,7 +158,6 @@ class _Collector(ast.NodeVisitor):
                 start,
                 end,
                 replacement,
-                collapse(before),
                 collapse(after),
                 reached_at,
             )
