@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-big translations setup clean
+.PHONY: run test lint format bench bench-big mutate translations setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,5 +52,9 @@ bench: setup
 bench-big: setup
 	$(BIN)/python -m bench --big $(BENCH_ARGS)
 
+## make mutate: mutation testing of the security modules (MUTATE_ARGS="--backend sqlite --max 20 server/domain/passwords.py", …)
+mutate: setup
+	$(BIN)/python -m mutate $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mutate
