@@ -5,7 +5,6 @@ while each of its conditions holds, and the one revoke touches exactly what it i
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
@@ -19,7 +18,7 @@ from server.extensions import db
 from server.models import AuditEvent, AuthorizationCode, Consent, Grant, RefreshToken
 from server.security import random_token, sha256_hex
 
-from ..conftest import within
+from ..conftest import at_once, within
 from .conftest import CONTEXT, audited, grant, mark, person, portal, revoked, signed_in
 
 
@@ -163,24 +162,6 @@ def test_two_redemptions_at_once_start_one_grant(app, allowed):
     assert sorted(results) == [False, True]
     started = [g.id for g in attempts if db.session.get(Grant, g.id) is not None]
     assert len(started) == 1
-
-
-def at_once(app, *calls) -> list:
-    """Run each call in a thread of its own, in its own app context, released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            barrier.wait()
-            results[index] = call()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --- rotating a refresh token ---
