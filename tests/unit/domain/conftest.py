@@ -1,13 +1,15 @@
 """What the tests of server/domain build their records with: people, portals, sign-ins and
 grants, made through the services and models the app uses, each committed, so that a rule
 under test sees them as a request would. The database is shared by a module: a check names
-its own rows (or those added since a mark), never a whole table."""
+its own rows (or those added since a mark), never a whole table. Tokens for the portals are
+checked against the published keys, as a portal checks them."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 
+from joserfc import jwt
 from sqlalchemy import func, select
 
 from server.clock import now
@@ -23,6 +25,7 @@ from server.models import (
     OutboxMessage,
     RefreshToken,
 )
+from server.oauth.keys import keystore
 from server.security import random_token, sha256_hex
 from server.services import clients
 from server.services.accounts import create_account
@@ -143,3 +146,10 @@ def queued(since: int, kind: str) -> list[OutboxMessage]:
 def audited(since: int, kind: str) -> list[AuditEvent]:
     """The audit events of `kind` written after the mark `since`."""
     return added(AuditEvent, since, AuditEvent.kind == kind)
+
+
+def verified(token: str) -> tuple[dict, dict]:
+    """A token Passport signed, checked against its published keys as a portal checks it;
+    (header, claims)."""
+    decoded = jwt.decode(token, keystore().verification_keys(), algorithms=["RS256", "ES256"])
+    return dict(decoded.header), dict(decoded.claims)
