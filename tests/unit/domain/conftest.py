@@ -44,9 +44,12 @@ def person(password: str | None = PASSWORD, **fields) -> Account:
     )
 
 
-def portal(*, logout: bool = True, events: bool = True, **metadata) -> Client:
+def portal(
+    *, logout: bool = True, events: bool = True, first_party: bool = False, **metadata
+) -> Client:
     """A registered portal on a host of its own; with a back-channel logout URI and a
-    security events endpoint unless told otherwise."""
+    security events endpoint unless told otherwise. A third-party portal (the default) gets
+    a person's tokens only after their consent; a first-party one is never asked."""
     host = f"https://portal-{secrets.token_hex(4)}.example"
     values = {
         "client_name": "Portal",
@@ -58,7 +61,7 @@ def portal(*, logout: bool = True, events: bool = True, **metadata) -> Client:
         values["backchannel_logout_uri"] = f"{host}/logout"
     if events:
         values["security_events_endpoint"] = f"{host}/events"
-    client, _secret = clients.create_client({**values, **metadata})
+    client, _secret = clients.create_client({**values, **metadata}, first_party=first_party)
     return client
 
 

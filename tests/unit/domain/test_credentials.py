@@ -26,6 +26,7 @@ from server.domain.logouts import BACKCHANNEL_LOGOUT
 from server.domain.security_events import CREDENTIAL_CHANGE, SECURITY_EVENT
 from server.extensions import db
 from server.models import Account, AuditEvent, Consent, LoginSession
+from server.services import portals
 
 from .conftest import (
     CONTEXT,
@@ -95,14 +96,17 @@ def scene(app) -> SimpleNamespace:
     """A person signed in on three browsers (`current` makes the change; `old` ended before
     it), with grants to portals, trusted devices, and a bystander with a grant of their own.
 
-    shop: a grant in `current`; forum: in `other`; mail: offline, in `other`; archive:
-    offline, opened in `old` and outliving it; quiet: in `other`, a portal with neither a
-    logout URI nor an events endpoint; consented: allowed, no grant; unrelated: never used.
+    First-party portals, never asked: shop, a grant in `current`; forum, in `other`; mail,
+    offline, in `other`; archive, offline, opened in `old` and outliving it; quiet, in
+    `other`, with neither a logout URI nor an events endpoint. Third-party portals:
+    consented, allowed, no grant yet; unlinked, allowed, used, then taken back; unrelated,
+    never used.
     """
     s = SimpleNamespace(me=person(), bystander=person())
     s.current, s.other, s.old = signed_in(s.me), signed_in(s.me), signed_in(s.me)
-    s.shop, s.forum, s.mail, s.archive, s.consented, s.unrelated = (portal() for _ in range(6))
-    s.quiet = portal(logout=False, events=False)
+    s.shop, s.forum, s.mail, s.archive = (portal(first_party=True) for _ in range(4))
+    s.quiet = portal(first_party=True, logout=False, events=False)
+    s.consented, s.unlinked, s.unrelated = (portal() for _ in range(3))
     made = {
         "shop": grant(s.me, s.shop, s.current),
         "forum": grant(s.me, s.forum, s.other),
@@ -113,7 +117,10 @@ def scene(app) -> SimpleNamespace:
     s.grants = {name: grant_id for name, (grant_id, _token) in made.items()}
     s.tokens = {name: token for name, (_grant_id, token) in made.items()}
     login_sessions.end(s.me, [s.old], revoke_offline=False, context=CONTEXT)
-    db.session.add(Consent(account_id=s.me.id, client_id=s.consented.id, scope="openid"))
+    for client in (s.consented, s.unlinked):
+        db.session.add(Consent(account_id=s.me.id, client_id=client.id, scope="openid"))
+    grant(s.me, s.unlinked)
+    assert portals.revoke_portal(s.me, s.unlinked.client_id)
     s.bystander_session = signed_in(s.bystander)
     s.bystander_grant, s.bystander_token = grant(s.bystander, s.shop, s.bystander_session)
     s.devices = [login_sessions.new_trusted_device(s.me, user_agent="phone") for _ in range(2)]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 
 from server import clock
-from server.domain import security_events
+from server.domain import grants, security_events
 from server.domain.security_events import SECURITY_EVENT
 from server.extensions import db
-from server.models import Consent, Grant
+from server.models import Consent
 from server.oauth.events import security_event_token, subject
+from server.services import portals
 
 from .conftest import grant, mark, person, portal, queued, verified
 
@@ -22,26 +23,31 @@ IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identi
 
 @pytest.fixture
 def linked(app):
-    """A person linked to portals by consent, by a live grant and by a revoked one; a portal
-    without an events endpoint, a disabled one, one never used, and one only a bystander uses."""
+    """A person and portals: `allowed` by consent (third party, no tokens yet); first-party
+    portals, never asked, that received tokens: `granted`, `revoked` (its grant revoked
+    since, as a logout does), `silent` (no events endpoint), `disabled`; `unlinked`, a third
+    party the person allowed, used, then took back; `unrelated`, never used; `theirs`, used
+    by a bystander only."""
     me, bystander = person(), person()
-    allowed, granted, revoked, disabled, unrelated, theirs = (portal() for _ in range(6))
-    silent = portal(events=False)
+    allowed, unlinked, unrelated, theirs = (portal() for _ in range(4))
+    granted, revoked, disabled = (portal(first_party=True) for _ in range(3))
+    silent = portal(first_party=True, events=False)
     disabled.disabled_at = clock.now()
-    db.session.add(Consent(account_id=me.id, client_id=allowed.id, scope="openid"))
-    for client in (granted, revoked, silent, disabled):
+    for client in (allowed, unlinked):
+        db.session.add(Consent(account_id=me.id, client_id=client.id, scope="openid"))
+    for client in (granted, revoked, silent, disabled, unlinked):
         grant(me, client)
-    db.session.execute(
-        Grant.__table__.update().where(Grant.client_id == revoked.id).values(revoked_at=clock.now())
-    )
+    grants.revoke(reason="logout", account_id=me.id, client=revoked)
     grant(bystander, theirs)
     db.session.commit()
+    assert portals.revoke_portal(me, unlinked.client_id)
     return me, {
         "allowed": allowed,
         "granted": granted,
         "revoked": revoked,
         "silent": silent,
         "disabled": disabled,
+        "unlinked": unlinked,
         "unrelated": unrelated,
         "theirs": theirs,
     }
@@ -51,11 +57,21 @@ def names(portals: dict, client_ids) -> set[str]:
     return {name for name, client in portals.items() if client.client_id in set(client_ids)}
 
 
-def test_the_linked_portals_are_those_allowed_or_that_received_tokens(app, linked):
+def test_the_linked_portals_are_those_allowed_and_the_first_party_ones_used(app, linked):
     me, portals = linked
     found = [client.client_id for client in security_events.linked_clients(me)]
     assert names(portals, found) == {"allowed", "granted", "revoked", "silent", "disabled"}
     assert security_events.linked_clients(person()) == []
+
+
+def test_a_portal_the_person_took_back_is_told_nothing_more(app, linked):
+    me, portals = linked
+    since = mark()
+    security_events.queue_identifier_changed(
+        me, kind="email", old_value=me.email, new_value="new@example.org"
+    )
+    told = [m.payload["client_id"] for m in queued(since, SECURITY_EVENT)]
+    assert portals["unlinked"].client_id not in told
 
 
 def test_a_credential_change_is_sent_to_each_linked_enabled_portal_with_an_endpoint(app, linked):
@@ -99,7 +115,7 @@ IDENTIFIER_CHANGES = {
 def test_an_identifier_change_names_the_old_identifier_as_its_subject(
     app, kind, old, new, expected_subject
 ):
-    me, shop = person(), portal()
+    me, shop = person(), portal(first_party=True)
     grant(me, shop)
     since = mark()
     queued_count = security_events.queue_identifier_changed(
@@ -113,7 +129,7 @@ def test_an_identifier_change_names_the_old_identifier_as_its_subject(
 
 
 def test_the_set_says_what_happened_to_whom_for_which_portal(app):
-    me, shop = person(), portal(id_token_signed_response_alg="ES256")
+    me, shop = person(), portal(first_party=True, id_token_signed_response_alg="ES256")
     grant(me, shop)
     since = mark()
     security_events.queue_credential_change(me, credential_type="app", change_type="delete")
