@@ -39,7 +39,10 @@ def lifetime(app) -> timedelta:
 # --- redeeming a code ---
 
 
-def issue_code(client, session, *, offline=False) -> str:
+CLAIMS = {"userinfo": ["email", "phone_number"], "id_token": ["email"]}
+
+
+def issue_code(client, session, *, offline=False, requested_claims=None) -> str:
     code = random_token(32)
     sign_in = grants.SignIn.of_session(session)
     db.session.add(
@@ -55,6 +58,7 @@ def issue_code(client, session, *, offline=False) -> str:
             amr=list(sign_in.amr),
             acr=sign_in.acr,
             offline=offline,
+            requested_claims=requested_claims,
             expires_at=clock.now() + timedelta(seconds=60),
         )
     )
@@ -73,6 +77,7 @@ def new_grant(record: grants.CodeRecord, client, **fields) -> grants.NewGrant:
         credential_epoch=record.account.credential_epoch,
         refresh_token=random_token(32),
         touches_consent=True,
+        requested_claims=record.requested_claims,
     )
     values.update(fields)
     return grants.NewGrant(**values)
@@ -98,8 +103,9 @@ def allowed(app):
 
 def test_a_redemption_starts_the_grant_with_its_first_refresh_token(app, allowed):
     me, session, shop, mine, theirs = allowed
-    code = issue_code(shop, session, offline=True)
+    code = issue_code(shop, session, offline=True, requested_claims=CLAIMS)
     record = grants.load_authorization_code(code)
+    assert record.requested_claims == CLAIMS
     assert not record.used and record.grant_id is None
     assert record.account.id == me.id and record.session_id == session.id
     new = new_grant(record, shop)
@@ -113,6 +119,8 @@ def test_a_redemption_starts_the_grant_with_its_first_refresh_token(app, allowed
         me.credential_epoch,
     )
     assert (stored.auth_time, stored.amr, stored.acr) == (record.auth_time, ["pwd"], record.acr)
+    # The claims parameter's answer travels with the grant, to every refresh (OIDC Core §5.5).
+    assert grants.load_grant(new.id).requested_claims == CLAIMS
     token = grants.load_refresh_token(new.refresh_token)
     assert token.grant_id == new.id and not token.rotated
     assert token.expires_at - token.created_at == lifetime(app)
