@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..clock import timestamp
 from ..extensions import db
@@ -17,17 +17,18 @@ IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identi
 
 
 def linked_clients(account: Account) -> list[Client]:
-    """Portals the person allowed, or that received tokens for the person."""
-    client_ids = set(
+    """Portals the person allowed, and first-party portals (never asked) that received
+    tokens for the person. A third-party portal whose consent the person took back is not
+    linked any more, though its revoked grants stay until retention: it is told nothing."""
+    allowed = select(Consent.client_id).where(Consent.account_id == account.id)
+    used = select(Grant.client_id).where(Grant.account_id == account.id)
+    return list(
         db.session.execute(
-            select(Consent.client_id).where(Consent.account_id == account.id)
+            select(Client).where(
+                or_(Client.id.in_(allowed), Client.first_party & Client.id.in_(used))
+            )
         ).scalars()
-    ) | set(
-        db.session.execute(select(Grant.client_id).where(Grant.account_id == account.id)).scalars()
     )
-    if not client_ids:
-        return []
-    return list(db.session.execute(select(Client).where(Client.id.in_(client_ids))).scalars())
 
 
 def queue_credential_change(account: Account, *, credential_type: str, change_type: str) -> int:

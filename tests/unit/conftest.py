@@ -3,6 +3,7 @@ server/domain (each rule alone) and of server/services (each use case)."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -46,6 +47,24 @@ def within(app):
         db.session.remove()
     app.config.clear()
     app.config.update(saved)
+
+
+def at_once(app, *calls) -> list:
+    """Run each call in a thread of its own, in its own app context, released together."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        with app.app_context():
+            barrier.wait()
+            results[index] = call()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
