@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..clock import now
-from ..domain import audit, logouts
+from ..domain import audit, grants, logouts
 from ..domain.client_metadata import check_client_metadata, has_secret
 from ..domain.errors import InvalidClientMetadata
 from ..extensions import db
-from ..models import Client, Grant, InitialAccessToken
+from ..models import Client, InitialAccessToken
 from ..security import random_token, sha256_hex
 
 # Sentinel credential for registration when it is open to anyone.
@@ -135,11 +135,7 @@ def delete_client(client: Client, *, actor_id: int | None = None, context=None) 
     """Delete a client: every person and session holding its tokens is sent a back-channel
     logout, its grants are revoked (so every token it holds dies with it), then the row goes."""
     logouts.queue_for_every_session_of(client)
-    db.session.execute(
-        update(Grant)
-        .where(Grant.client_id == client.id, Grant.revoked_at.is_(None))
-        .values(revoked_at=now())
-    )
+    grants.revoke(reason="client_deleted", client=client, context=context)
     audit_change("client_deleted", client, actor_id, context)
     db.session.delete(client)
     db.session.commit()

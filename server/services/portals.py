@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
-from ..clock import now
 from ..context import RequestContext
-from ..domain import audit, logouts
+from ..domain import audit, grants, logouts
 from ..extensions import db
 from ..models import Account, Client, Consent, Grant
 
@@ -62,13 +61,7 @@ def revoke_portal(
         db.session.rollback()
         return False
     logouts.queue_for_client(account, client)
-    db.session.execute(
-        update(Grant)
-        .where(
-            Grant.account_id == account.id, Grant.client_id == client.id, Grant.revoked_at.is_(None)
-        )
-        .values(revoked_at=now())
-    )
+    grants.revoke(reason="portal_revoked", account_id=account.id, client=client, context=context)
     audit.record(
         "portal_revoked",
         account_id=account.id,
