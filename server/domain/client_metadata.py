@@ -11,6 +11,9 @@ import json
 import unicodedata
 from urllib.parse import urlsplit
 
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
 from ..config import is_loopback_host
 from .errors import InvalidClientMetadata
 
@@ -19,7 +22,18 @@ ALGORITHMS = ("RS256", "ES256")
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+AUTH_METHODS = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+)
+# RFC 7523 §2.2, OIDC Core §9: the algorithms of client assertions, by method.
+ASSERTION_ALGORITHMS = {
+    "private_key_jwt": ("RS256", "PS256", "ES256"),
+    "client_secret_jwt": ("HS256",),
+}
 APPLICATION_TYPES = ("web", "native")
 URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
 ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
@@ -27,9 +41,12 @@ ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
 FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
 MAX_URIS = 20
 MAX_CONTACTS = 10
+MAX_KEYS = 10
 # Registration stores the fields it does not check too (jwks, software_id, …): as a whole,
 # a client's metadata stays well within what a page and a token request should load.
 MAX_METADATA_BYTES = 65536
+# The private members of RFC 7518 §6 keys: a client registers its public keys only.
+PRIVATE_KEY_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 
 def _refuse(field: str, reason: str, message: str, value: object = None) -> InvalidClientMetadata:
@@ -130,8 +147,9 @@ class CheckedMetadata(dict):
 
 
 def has_secret(metadata: dict) -> bool:
-    """A confidential client has a secret; a public one (auth method "none") has none."""
-    return metadata.get("token_endpoint_auth_method") != "none"
+    """A client that authenticates with a secret has one; a public client (auth method
+    "none") and one that signs with its own keys (private_key_jwt) have none."""
+    return metadata.get("token_endpoint_auth_method") not in ("none", "private_key_jwt")
 
 
 def check_client_metadata(metadata: dict) -> CheckedMetadata:
@@ -144,10 +162,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             reason="too_large",
         )
     metadata = dict(metadata)
-    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
-    if method not in AUTH_METHODS:
-        raise _refuse("token_endpoint_auth_method", "unsupported", f"{method!r} is not supported")
-    metadata["token_endpoint_auth_method"] = method
+    _check_authentication(metadata)
     application_type = metadata.get("application_type") or "web"
     if application_type not in APPLICATION_TYPES:
         raise _refuse("application_type", "unsupported", "must be 'web' or 'native'")
@@ -156,7 +171,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
     grant_types = metadata.get("grant_types") or ["authorization_code"]
     if not isinstance(grant_types, list) or any(g not in GRANT_TYPES for g in grant_types):
         raise _refuse("grant_types", "unsupported", f"must be among {', '.join(GRANT_TYPES)}")
-    if method == "none" and "client_credentials" in grant_types:
+    if metadata["token_endpoint_auth_method"] == "none" and "client_credentials" in grant_types:
         raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
     metadata["grant_types"] = list(dict.fromkeys(grant_types))
     response_types = metadata.get("response_types") or (
@@ -176,6 +191,74 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             metadata[name] = check_uri(metadata[name], field=name)
         else:
             metadata.pop(name, None)
+    _check_keys(metadata)
+    _check_signing_algorithms(metadata)
+    if "scope" in metadata:
+        metadata["scope"] = _check_scope(metadata["scope"])
+    if "contacts" in metadata:
+        metadata["contacts"] = _check_contacts(metadata["contacts"])
+    name = metadata.get("client_name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
+        raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
+    return CheckedMetadata(metadata)
+
+
+def _check_authentication(metadata: dict) -> None:
+    """How the client authenticates at the token endpoint (RFC 7591 §2, OIDC Core §9), and
+    the algorithm of its assertions when it signs them (OpenID Connect Registration §2)."""
+    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
+    if method not in AUTH_METHODS:
+        raise _refuse("token_endpoint_auth_method", "unsupported", f"{method!r} is not supported")
+    metadata["token_endpoint_auth_method"] = method
+    alg = metadata.get("token_endpoint_auth_signing_alg")
+    if alg is None:
+        return
+    allowed = ASSERTION_ALGORITHMS.get(method) or tuple(
+        dict.fromkeys(a for algs in ASSERTION_ALGORITHMS.values() for a in algs)
+    )
+    if alg not in allowed:
+        raise _refuse(
+            "token_endpoint_auth_signing_alg",
+            "unsupported",
+            f"must be one of {', '.join(allowed)}",
+        )
+
+
+def _check_keys(metadata: dict) -> None:
+    """The client's public keys, by value (jwks) or by reference (jwks_uri), never both
+    (RFC 7591 §2); private_key_jwt needs one of them."""
+    jwks, jwks_uri = metadata.get("jwks"), metadata.get("jwks_uri") or None
+    for name, value in (("jwks", jwks), ("jwks_uri", jwks_uri)):
+        if value is None:
+            metadata.pop(name, None)  # not given, or emptied in the console
+    if jwks is not None and jwks_uri is not None:
+        raise _refuse("jwks", "both_keys", "jwks and jwks_uri must not both be present")
+    if jwks_uri is not None:
+        metadata["jwks_uri"] = check_uri(jwks_uri, field="jwks_uri")
+    if jwks is not None:
+        metadata["jwks"] = check_jwks(jwks)
+    if metadata["token_endpoint_auth_method"] == "private_key_jwt" and not (jwks or jwks_uri):
+        raise _refuse("jwks", "keys_required", "private_key_jwt needs jwks or jwks_uri")
+
+
+def check_jwks(jwks: object, *, field: str = "jwks") -> dict:
+    """A JWK Set (RFC 7517 §5) of at most MAX_KEYS public keys that parse; returns it."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys or len(keys) > MAX_KEYS:
+        raise _refuse(field, "invalid_keys", f"must be a JWK Set of 1 to {MAX_KEYS} keys")
+    for key in keys:
+        if not isinstance(key, dict):
+            raise _refuse(field, "invalid_keys", "each key must be a JSON object")
+        if any(member in key for member in PRIVATE_KEY_MEMBERS):
+            raise _refuse(field, "private_keys", "must hold public keys only")
+    try:
+        KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise _refuse(field, "invalid_keys", "holds a key that cannot be read") from error
+    return jwks
+
+
+def _check_signing_algorithms(metadata: dict) -> None:
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
     if alg not in ALGORITHMS:
         raise _refuse(
@@ -189,11 +272,3 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             "unsupported",
             f"must be one of {', '.join(USERINFO_ALGORITHMS)}",
         )
-    if "scope" in metadata:
-        metadata["scope"] = _check_scope(metadata["scope"])
-    if "contacts" in metadata:
-        metadata["contacts"] = _check_contacts(metadata["contacts"])
-    name = metadata.get("client_name")
-    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
-        raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
-    return CheckedMetadata(metadata)

@@ -359,6 +359,19 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _("%(value)s: this scope is not supported.", value=value)
     if error.reason == "invalid_email":
         return _("%(value)s is not an e-mail address.", value=value)
+    if error.reason == "keys_required":
+        return _(
+            "private_key_jwt needs your public keys: give the URL of your keys or the keys "
+            "themselves."
+        )
+    if error.reason == "invalid_keys":
+        return _("These keys cannot be read: enter a JWK Set of at most 10 public keys.")
+    if error.reason == "private_keys":
+        return _("This holds a private key: enter public keys only.")
+    if error.reason == "both_keys":
+        return _("Give either the URL of your keys or the keys themselves, not both.")
+    if error.reason == "secret_not_sealed":
+        return _("client_secret_jwt needs a secret issued for it: register a new client.")
     if error.field == "contacts":
         return _("List at most 10 e-mail addresses.")
     if error.field == "client_name":

@@ -23,11 +23,10 @@ from ..domain.client_metadata import CheckedMetadata, check_client_metadata, has
 from ..domain.errors import InvalidClientMetadata
 from ..services import clients as client_service
 from ..services import tokens as token_service
+from . import client_auth
 from .claims import user_info
 from .metadata import server_metadata
 from .tokens import decode_access_token
-
-TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 class PresentedToken:
@@ -109,7 +108,7 @@ def _find_refresh_token(token_string: str) -> PresentedToken | None:
 
 
 class RevocationEndpoint(_RevocationEndpoint):
-    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    CLIENT_AUTH_METHODS = client_auth.CLIENT_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         return find_presented_token(token_string)
@@ -121,7 +120,7 @@ class RevocationEndpoint(_RevocationEndpoint):
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    CLIENT_AUTH_METHODS = client_auth.CLIENT_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         return find_presented_token(token_string)
@@ -256,9 +255,12 @@ class ClientRegistrationEndpoint(RegistrationMixin, _RegistrationEndpoint):
         return client_service.new_client_id()
 
     def save_client(self, client_info, client_metadata, request):
-        client, token = client_service.register_client(
-            client_info, client_metadata, initial_access_token=request.credential
-        )
+        try:
+            client, token = client_service.register_client(
+                client_info, client_metadata, initial_access_token=request.credential
+            )
+        except InvalidClientMetadata as error:
+            raise registration_error(error) from error
         request.registration_access_token = token
         return client
 

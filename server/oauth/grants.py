@@ -11,9 +11,8 @@ from flask import current_app
 from ..clock import timestamp
 from ..services import tokens as token_service
 from .claims import user_info
+from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
-
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
@@ -79,7 +78,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
 
 class PKCE(CodeChallenge):

@@ -6,6 +6,7 @@ from flask import current_app, url_for
 
 from ..domain.client_metadata import (
     ALGORITHMS,
+    ASSERTION_ALGORITHMS,
     AUTH_METHODS,
     GRANT_TYPES,
     USERINFO_ALGORITHMS,
@@ -18,6 +19,8 @@ def server_metadata() -> dict:
 
     def endpoint(name: str) -> str:
         return issuer + url_for(name)
+
+    assertion_algorithms = list(dict.fromkeys(a for v in ASSERTION_ALGORITHMS.values() for a in v))
 
     metadata = {
         "issuer": issuer,
@@ -36,8 +39,11 @@ def server_metadata() -> dict:
         "id_token_signing_alg_values_supported": list(ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": False,

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
 from .claims import SCOPES_SUPPORTED
+from .client_auth import JWT_AUTH_METHODS
 from .endpoints import (
     ClientConfigurationEndpoint,
     ClientRegistrationEndpoint,
@@ -103,6 +104,8 @@ def init_oauth(app: Flask) -> None:
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)
+    for method in JWT_AUTH_METHODS:
+        authorization.register_client_auth_method(method.CLIENT_AUTH_METHOD, method())
     authorization.register_grant(
         AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True)]
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..clock import now
-from ..domain import audit, logouts
+from ..domain import audit, client_secrets, logouts
 from ..domain.client_metadata import check_client_metadata, has_secret
 from ..domain.errors import InvalidClientMetadata
 from ..extensions import db
@@ -67,6 +67,11 @@ def _new_client(
     client = Client(
         client_id=client_id,
         client_secret_hash=sha256_hex(secret) if secret else None,
+        client_secret_sealed=(
+            client_secrets.seal(secret)
+            if secret and client_secrets.keeps_sealed(metadata)
+            else None
+        ),
         client_id_issued_at=int(time.time()),
         client_secret_expires_at=0,
         client_metadata=metadata,
@@ -118,13 +123,24 @@ def update_client_metadata(
     registration only, so the client's type is fixed there: public stays public, and a
     confidential client keeps its secret. Raises InvalidClientMetadata."""
     metadata = check_client_metadata(metadata)
-    if has_secret(metadata) == client.is_public:
+    public = metadata["token_endpoint_auth_method"] == "none"
+    if public != client.is_public or has_secret(metadata) != bool(client.client_secret_hash):
         raise InvalidClientMetadata(
             "token_endpoint_auth_method: a public client cannot get a secret here, nor a "
             "confidential client give its secret up; register a new client.",
             field="token_endpoint_auth_method",
             reason="type_fixed",
         )
+    if client_secrets.keeps_sealed(metadata) and not client.client_secret_sealed:
+        # Only the hash of the secret is kept: client_secret_jwt needs a secret issued for it.
+        raise InvalidClientMetadata(
+            "token_endpoint_auth_method: client_secret_jwt needs a secret issued for it; "
+            "register a new client.",
+            field="token_endpoint_auth_method",
+            reason="secret_not_sealed",
+        )
+    if not client_secrets.keeps_sealed(metadata):
+        client.client_secret_sealed = client.previous_secret_sealed = None
     client.client_metadata = metadata
     audit_change("client_updated", client, actor_id, context)
     db.session.commit()

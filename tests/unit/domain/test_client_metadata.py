@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.client_metadata import check_client_metadata, check_uri
+from server.domain.client_metadata import check_client_metadata, check_uri, has_secret
 from server.domain.errors import InvalidClientMetadata
 
 ACCEPTED = [
@@ -100,3 +100,58 @@ def test_stored_metadata_is_normalised():
     assert "logo_uri" not in stored
     assert stored["application_type"] == "web"
     assert stored["id_token_signed_response_alg"] == "RS256"
+
+
+PUBLIC_KEY = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    "kid": "k1",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "jwks", "keys_required"),
+        (
+            {"token_endpoint_auth_method": "tls_client_auth"},
+            "token_endpoint_auth_method",
+            "unsupported",
+        ),
+        (
+            {"jwks": {"keys": [PUBLIC_KEY]}, "jwks_uri": "https://shop.example/jwks"},
+            "jwks",
+            "both_keys",
+        ),
+        ({"jwks": {"keys": [{**PUBLIC_KEY, "d": "secret"}]}}, "jwks", "private_keys"),
+        ({"jwks": {"keys": []}}, "jwks", "invalid_keys"),
+        ({"jwks": {"keys": [{"kty": "EC", "crv": "P-256"}]}}, "jwks", "invalid_keys"),
+        ({"jwks_uri": "http://shop.example/jwks"}, "jwks_uri", "https_required"),
+        (
+            {
+                "token_endpoint_auth_method": "client_secret_jwt",
+                "token_endpoint_auth_signing_alg": "RS256",
+            },
+            "token_endpoint_auth_signing_alg",
+            "unsupported",
+        ),
+    ],
+)
+def test_refused_keys(fields, field, reason):
+    with pytest.raises(InvalidClientMetadata) as refused:
+        check_client_metadata(metadata(**fields))
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+
+
+def test_a_client_that_signs_with_its_own_keys_has_no_secret():
+    stored = check_client_metadata(
+        metadata(token_endpoint_auth_method="private_key_jwt", jwks={"keys": [PUBLIC_KEY]})
+    )
+    assert not has_secret(stored)
+    assert has_secret(
+        check_client_metadata(metadata(token_endpoint_auth_method="client_secret_jwt"))
+    )
+    # Emptied in the console, keys are not registered at all.
+    assert "jwks" not in check_client_metadata(metadata(jwks=None, jwks_uri=""))
