@@ -11,6 +11,7 @@ import json
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
@@ -19,9 +20,16 @@ from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
+# OpenID Connect Registration 1.0 §2: an unsigned ID token ("none") only for a client
+# whose response types return no ID token from the authorization endpoint.
+ID_TOKEN_ALGORITHMS = (*ALGORITHMS, "none")
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# OIDC Core §3.2: the implicit flow, offered only when the operator turns it on
+# (IMPLICIT_FLOW; RFC 9700 §2.1.2 advises against it).
+IMPLICIT_GRANT_TYPE = "implicit"
+IMPLICIT_RESPONSE_TYPES = ("id_token", "id_token token")
 AUTH_METHODS = (
     "client_secret_basic",
     "client_secret_post",
@@ -47,6 +55,29 @@ MAX_KEYS = 10
 MAX_METADATA_BYTES = 65536
 # The private members of RFC 7518 §6 keys: a client registers its public keys only.
 PRIVATE_KEY_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+
+
+def implicit_flow_on() -> bool:
+    """Does this server offer the implicit response types (the IMPLICIT_FLOW setting)?"""
+    return has_app_context() and bool(current_app.config.get("IMPLICIT_FLOW"))
+
+
+def response_types_offered() -> tuple[str, ...]:
+    return ("code", *IMPLICIT_RESPONSE_TYPES) if implicit_flow_on() else ("code",)
+
+
+def grant_types_offered() -> tuple[str, ...]:
+    return (*GRANT_TYPES, IMPLICIT_GRANT_TYPE) if implicit_flow_on() else GRANT_TYPES
+
+
+def normal_response_type(value: object) -> object:
+    """OAuth 2.0 Multiple Response Types §2: the order of the words does not matter, so
+    "token id_token" is "id_token token"."""
+    if not isinstance(value, str):
+        return value
+    words = value.split()
+    order = {"code": 0, "id_token": 1, "token": 2}
+    return " ".join(sorted(dict.fromkeys(words), key=lambda w: (order.get(w, 3), w)))
 
 
 def _refuse(field: str, reason: str, message: str, value: object = None) -> InvalidClientMetadata:
@@ -168,20 +199,10 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
         raise _refuse("application_type", "unsupported", "must be 'web' or 'native'")
     metadata["application_type"] = application_type
     native = application_type == "native"
-    grant_types = metadata.get("grant_types") or ["authorization_code"]
-    if not isinstance(grant_types, list) or any(g not in GRANT_TYPES for g in grant_types):
-        raise _refuse("grant_types", "unsupported", f"must be among {', '.join(GRANT_TYPES)}")
-    if metadata["token_endpoint_auth_method"] == "none" and "client_credentials" in grant_types:
-        raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
-    metadata["grant_types"] = list(dict.fromkeys(grant_types))
-    response_types = metadata.get("response_types") or (
-        ["code"] if "authorization_code" in grant_types else []
-    )
-    if not isinstance(response_types, list) or any(r != "code" for r in response_types):
-        raise _refuse("response_types", "unsupported", "only 'code' is supported")
-    metadata["response_types"] = response_types
+    _check_grant_and_response_types(metadata)
     metadata["redirect_uris"] = _uri_list(metadata, "redirect_uris", native=native)
-    if "authorization_code" in grant_types and not metadata["redirect_uris"]:
+    redirected = {"authorization_code", IMPLICIT_GRANT_TYPE} & set(metadata["grant_types"])
+    if redirected and not metadata["redirect_uris"]:
         raise _refuse("redirect_uris", "required", "at least one is required")
     metadata["post_logout_redirect_uris"] = _uri_list(
         metadata, "post_logout_redirect_uris", native=native
@@ -224,6 +245,49 @@ def _check_authentication(metadata: dict) -> None:
         )
 
 
+def _check_grant_and_response_types(metadata: dict) -> None:
+    """RFC 7591 §2.1: grant types and response types that go together; the implicit ones
+    only while the server offers them."""
+    offered = response_types_offered()
+    response_types = metadata.get("response_types")
+    if response_types is not None:
+        if not isinstance(response_types, list) or not all(
+            isinstance(r, str) for r in response_types
+        ):
+            raise _refuse("response_types", "unsupported", "must be a list of response types")
+        response_types = list(dict.fromkeys(normal_response_type(r) for r in response_types))
+        if any(r not in offered for r in response_types):
+            raise _refuse("response_types", "unsupported", f"must be among {', '.join(offered)}")
+    grant_types = metadata.get("grant_types") or _grant_types_for(response_types)
+    allowed = grant_types_offered()
+    if not isinstance(grant_types, list) or any(g not in allowed for g in grant_types):
+        raise _refuse("grant_types", "unsupported", f"must be among {', '.join(allowed)}")
+    grant_types = list(dict.fromkeys(grant_types))
+    if metadata["token_endpoint_auth_method"] == "none" and "client_credentials" in grant_types:
+        raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
+    if response_types is None:
+        response_types = ["code"] if "authorization_code" in grant_types else []
+        if IMPLICIT_GRANT_TYPE in grant_types:
+            response_types.append("id_token")
+    if set(_grant_types_for(response_types)) - set(grant_types):
+        raise _refuse(
+            "grant_types", "mismatch", "must include the grant type of every response type"
+        )
+    metadata["grant_types"] = grant_types
+    metadata["response_types"] = response_types
+
+
+def _grant_types_for(response_types: list[str] | None) -> list[str]:
+    if response_types is None:
+        return ["authorization_code"]
+    grants = []
+    if any("code" in r.split() for r in response_types):
+        grants.append("authorization_code")
+    if any(r.split() != ["code"] for r in response_types):
+        grants.append(IMPLICIT_GRANT_TYPE)
+    return grants
+
+
 def _check_keys(metadata: dict) -> None:
     """The client's public keys, by value (jwks) or by reference (jwks_uri), never both
     (RFC 7591 §2); private_key_jwt needs one of them."""
@@ -260,9 +324,17 @@ def check_jwks(jwks: object, *, field: str = "jwks") -> dict:
 
 def _check_signing_algorithms(metadata: dict) -> None:
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
-    if alg not in ALGORITHMS:
+    if alg not in ID_TOKEN_ALGORITHMS:
         raise _refuse(
-            "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
+            "id_token_signed_response_alg",
+            "unsupported",
+            f"must be one of {', '.join(ID_TOKEN_ALGORITHMS)}",
+        )
+    if alg == "none" and any(r != "code" for r in metadata["response_types"]):
+        raise _refuse(
+            "id_token_signed_response_alg",
+            "unsigned_front_channel",
+            "'none' is for clients whose response types return no ID token",
         )
     metadata["id_token_signed_response_alg"] = alg
     userinfo_alg = metadata.get("userinfo_signed_response_alg")

@@ -126,7 +126,9 @@ class ClientRules(ClientMixin):
         return method in secret_methods and bool(self.client_secret_hash)
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type in self.response_types
+        # OAuth 2.0 Multiple Response Types §2: "token id_token" is "id_token token".
+        asked = set((response_type or "").split())
+        return any(asked == set(registered.split()) for registered in self.response_types)
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types

@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError
 from ..clock import now
 from ..models import LoginSession
 from ..services import consents
+from . import response_modes
 from .claims import SCOPES_SUPPORTED
 
 MAX_PARAMETER_LENGTH = 2048
@@ -227,7 +228,10 @@ def error_response(error):
         if state:
             params.append(("state", state))
         params.append(("iss", current_app.config["ISSUER"]))
-        return redirect(add_params_to_uri(error.redirect_uri, params), code=302)
+        in_fragment = response_modes.response_mode(request.values) == response_modes.FRAGMENT
+        return redirect(
+            add_params_to_uri(error.redirect_uri, params, fragment=in_fragment), code=302
+        )
     return (
         render_template("errors/oauth.html", error=error.error, description=error.description),
         400,

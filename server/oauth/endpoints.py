@@ -203,6 +203,10 @@ class RegistrationMixin:
         # developer console; then Authlib's checks of the registered claims, whose names
         # decide what is kept (with the values the policy settled, and its defaults).
         checked = check_metadata(data)
+        if "response_types" in data:
+            # Authlib compares them with response_types_supported as written; the policy
+            # wrote them in their one order ("token id_token" is "id_token token").
+            data["response_types"] = checked["response_types"]
         try:
             registered = super().extract_client_metadata(request)
         except (ValueError, TypeError, AttributeError, LookupError, JoseError) as error:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    AccessDeniedError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    grants,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants import OpenIDCode, OpenIDImplicitGrant
 from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app
 
@@ -13,19 +19,21 @@ from ..services import tokens as token_service
 from .claims import user_info
 from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
+from .response_modes import FRAGMENT
+
+
+def validate_authorization_redirect_uri(request, client):
+    # Authlib names an unknown redirect_uri in its error description, where a '"', a '\'
+    # or a non-ASCII character may not go (RFC 6749 §5.2): building the error raised.
+    uri = request.payload.redirect_uri
+    if uri and not client.check_redirect_uri(uri):
+        raise InvalidRequestError("The redirect_uri is not registered for this client.")
+    return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
-
-    @staticmethod
-    def validate_authorization_redirect_uri(request, client):
-        # Authlib names an unknown redirect_uri in its error description, where a '"', a '\'
-        # or a non-ASCII character may not go (RFC 6749 §5.2): building the error raised.
-        uri = request.payload.redirect_uri
-        if uri and not client.check_redirect_uri(uri):
-            raise InvalidRequestError("The redirect_uri is not registered for this client.")
-        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+    validate_authorization_redirect_uri = staticmethod(validate_authorization_redirect_uri)
 
     def save_authorization_code(self, code, request):
         payload = request.payload.data
@@ -107,7 +115,12 @@ class IDTokenClaims:
         return client.id_token_signed_response_alg
 
     def get_encode_header(self, client):
-        key = keystore().signing_key(self.get_client_algorithm(client))
+        alg = self.get_client_algorithm(client)
+        if alg == "none":
+            # OpenID Connect Registration §2: unsigned, for a client of the code flow alone
+            # (the policy allows nothing else), whose ID token comes over TLS from us.
+            return {"alg": "none", "typ": "JWT"}
+        key = keystore().signing_key(alg)
         return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client):
@@ -136,3 +149,55 @@ class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):
 
 class RefreshIDToken(IDTokenClaims, OpenIDToken):
     """OIDC Core §12.2: a refresh may return a new ID token with the same sub and auth_time."""
+
+
+class ImplicitGrant(IDTokenClaims, OpenIDImplicitGrant):
+    """OIDC Core §3.2: the ID token (and an access token) straight from the authorization
+    endpoint, in the fragment; only while the operator offers it (IMPLICIT_FLOW)."""
+
+    RESPONSE_TYPES = {"id_token", "id_token token", "token id_token"}
+    validate_authorization_redirect_uri = staticmethod(validate_authorization_redirect_uri)
+
+    def authenticate_token_endpoint_client(self):
+        # The authorization endpoint authenticates no client: it is named, and its
+        # registered redirect URI is where the answer goes (RFC 6749 §4.2.1).
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is None:
+            raise InvalidClientError(description="The client does not exist on this server.")
+        return client
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        asked = self.request.payload.data.get("response_mode")
+        if asked not in (None, FRAGMENT):
+            # OAuth 2.0 Multiple Response Types §2.1: tokens never go in the query.
+            raise InvalidRequestError(
+                "'response_mode' must be fragment for this response type.",
+                redirect_uri=redirect_uri,
+                redirect_fragment=True,
+            )
+        return redirect_uri
+
+    def validate_consent_request(self):
+        # Authlib's OpenIDImplicitGrant does not keep it; the authorization view's own
+        # errors (login_required, consent_required) are sent there.
+        self.redirect_uri = super().validate_consent_request()
+        return self.redirect_uri
+
+    def exists_nonce(self, nonce, request):
+        # Required here (Core §3.2.2.1); its replay is the relying party's to detect.
+        return False
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        if grant_user is None:
+            # Denied: an error in the fragment, with the state (RFC 6749 §4.2.2.1).
+            raise AccessDeniedError(redirect_uri=redirect_uri, redirect_fragment=True)
+        return super().create_authorization_response(redirect_uri, grant_user)
+
+    def create_granted_params(self, grant_user):
+        # A grant is started, with no refresh token: its access token names it, and the
+        # back-channel logout of the login session finds the portal through it.
+        subject = token_service.start_implicit_grant(
+            grant_user, self.request.client, self.request.scope
+        )
+        return super().create_granted_params(subject)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from ..domain.client_metadata import (
-    ALGORITHMS,
     ASSERTION_ALGORITHMS,
     AUTH_METHODS,
-    GRANT_TYPES,
+    ID_TOKEN_ALGORITHMS,
     USERINFO_ALGORITHMS,
+    grant_types_offered,
+    implicit_flow_on,
+    response_types_offered,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 
@@ -32,11 +34,11 @@ def server_metadata() -> dict:
         "introspection_endpoint": endpoint("oauth.introspect"),
         "end_session_endpoint": endpoint("oauth.end_session"),
         "scopes_supported": SCOPES_SUPPORTED,
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(GRANT_TYPES),
+        "response_types_supported": list(response_types_offered()),
+        "response_modes_supported": ["query", "fragment"] if implicit_flow_on() else ["query"],
+        "grant_types_supported": list(grant_types_offered()),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": list(ALGORITHMS),
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
+from joserfc.errors import SecurityWarning
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
@@ -22,6 +26,7 @@ from .grants import (
     PKCE,
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
+    ImplicitGrant,
     OpenIDCodeExtension,
     RefreshIDToken,
     RefreshTokenGrant,
@@ -54,6 +59,15 @@ def save_token(token: dict, request) -> None:
 class Issuer(IssuerParameter):
     def get_issuer(self) -> str:
         return current_app.config["ISSUER"]
+
+    def add_issuer_parameter(self, authorization_server, response):
+        # RFC 9207 §2: iss goes where the response's other parameters are; Authlib puts it
+        # in the query, which for an answer in the fragment would change the redirect URI.
+        location = response.location
+        if location and "#" in location:
+            response.location = add_params_to_uri(location, {"iss": self.get_issuer()}, True)
+            return
+        super().add_issuer_parameter(authorization_server, response)
 
 
 class PassportAuthorizationServer(AuthorizationServer):
@@ -110,6 +124,11 @@ def init_oauth(app: Flask) -> None:
         AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True)]
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
+    if app.config["IMPLICIT_FLOW"]:
+        authorization.register_grant(ImplicitGrant)
+    # An unsigned ID token is what a client registered with "none" asked for (OpenID
+    # Connect Registration §2); joserfc warns on each one it makes.
+    warnings.filterwarnings("ignore", 'JWS algorithm "none"', SecurityWarning)
     authorization.register_grant(ClientCredentialsGrant)
     authorization.register_extension(Issuer())
     authorization.register_endpoint(RevocationEndpoint)

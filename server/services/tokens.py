@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from ..clock import now
 from ..domain import client_cache
@@ -17,7 +18,7 @@ from ..domain import grants as token_store
 from ..domain import login_sessions as sessions
 from ..domain.grants import AccountClaims, RefreshTokenRecord
 from ..extensions import db
-from ..models import Account, AuthorizationCode, Client, LoginSession
+from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession
 from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
 
@@ -123,6 +124,42 @@ def redeem_authorization_code(
         touches_consent=not client.first_party,
     )
     return token_store.redeem_authorization_code(record, grant)
+
+
+def start_implicit_grant(session: LoginSession, client: Client, scope: str) -> Subject:
+    """OIDC Core §3.2: the grant an implicit authorization response opens, with no code to
+    redeem and no refresh token; what it issues is made from the returned Subject."""
+    account = session.account
+    sign_in = token_store.SignIn.of_session(session)
+    subject = Subject(
+        account=token_store.account_claims(account),
+        grant_id=random_token(18),
+        sign_in=sign_in,
+    )
+    moment = now()
+    db.session.add(
+        Grant(
+            id=subject.grant_id,
+            client_id=client.id,
+            account_id=account.id,
+            session_id=sign_in.session_id,
+            scope=scope or "",
+            offline=False,
+            credential_epoch=account.credential_epoch,
+            auth_time=sign_in.auth_time,
+            amr=list(sign_in.amr),
+            acr=sign_in.acr,
+            created_at=moment,
+        )
+    )
+    if not client.first_party:
+        db.session.execute(
+            update(Consent)
+            .where(Consent.account_id == account.id, Consent.client_id == client.id)
+            .values(last_used_at=moment)
+        )
+    db.session.commit()
+    return subject
 
 
 def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:

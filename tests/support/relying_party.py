@@ -20,6 +20,11 @@ from .factories import ClientInfo
 JWT_AUTH_METHODS = ("private_key_jwt", "client_secret_jwt")
 
 
+def response_params(location: str) -> dict:
+    """The parameters of an authorization response, from the query of the redirect."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
 class RelyingParty:
     def __init__(
         self,
@@ -97,7 +102,14 @@ class RelyingParty:
             location,
             page.text[:300],
         )
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        return response_params(location)
+
+    def fragment_params(self, page: Page) -> dict:
+        """The parameters of a response in the fragment (OIDC Core §3.2.2.5), and nothing
+        of the query: the implicit flow's answer must not reach the portal's server."""
+        location = page.response.headers.get("Location", "")
+        assert location.startswith(self.client.redirect_uri + "#"), (page.status, location)
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
 
     def exchange(self, params: dict) -> dict:
         if self.auth_method in JWT_AUTH_METHODS:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.client_metadata import check_client_metadata, check_uri, has_secret
+from server.domain.client_metadata import (
+    check_client_metadata,
+    check_uri,
+    has_secret,
+    normal_response_type,
+)
 from server.domain.errors import InvalidClientMetadata
 
 ACCEPTED = [
@@ -137,9 +142,17 @@ PUBLIC_KEY = {
             "token_endpoint_auth_signing_alg",
             "unsupported",
         ),
+        # Without an app that turns IMPLICIT_FLOW on, only the code flow is offered.
+        ({"response_types": ["id_token"]}, "response_types", "unsupported"),
+        ({"grant_types": ["implicit"]}, "grant_types", "unsupported"),
+        (
+            {"grant_types": ["client_credentials"], "response_types": ["code"]},
+            "grant_types",
+            "mismatch",
+        ),
     ],
 )
-def test_refused_keys(fields, field, reason):
+def test_refused_keys_and_flows(fields, field, reason):
     with pytest.raises(InvalidClientMetadata) as refused:
         check_client_metadata(metadata(**fields))
     assert (refused.value.field, refused.value.reason) == (field, reason)
@@ -155,3 +168,13 @@ def test_a_client_that_signs_with_its_own_keys_has_no_secret():
     )
     # Emptied in the console, keys are not registered at all.
     assert "jwks" not in check_client_metadata(metadata(jwks=None, jwks_uri=""))
+
+
+def test_an_unsigned_id_token_for_the_code_flow():
+    stored = check_client_metadata(metadata(id_token_signed_response_alg="none"))
+    assert stored["id_token_signed_response_alg"] == "none"
+
+
+def test_the_words_of_a_response_type_come_in_one_order():
+    assert normal_response_type("token id_token") == "id_token token"
+    assert normal_response_type("id_token code") == "code id_token"
