@@ -42,6 +42,7 @@ ASSERTION_ALGORITHMS = {
     "private_key_jwt": ("RS256", "PS256", "ES256"),
     "client_secret_jwt": ("HS256",),
 }
+SUBJECT_TYPES = ("public", "pairwise")
 APPLICATION_TYPES = ("web", "native")
 URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
 ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
@@ -213,6 +214,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
         else:
             metadata.pop(name, None)
     _check_keys(metadata)
+    _check_subject_type(metadata)
     _check_signing_algorithms(metadata)
     if "scope" in metadata:
         metadata["scope"] = _check_scope(metadata["scope"])
@@ -320,6 +322,55 @@ def check_jwks(jwks: object, *, field: str = "jwks") -> dict:
     except (JoseError, ValueError, TypeError, KeyError) as error:
         raise _refuse(field, "invalid_keys", "holds a key that cannot be read") from error
     return jwks
+
+
+def _check_subject_type(metadata: dict) -> None:
+    """OIDC Core §8: public or pairwise subjects. A pairwise client's sector is the host of
+    its sector_identifier_uri, or of its redirect URIs when they share one host (§8.1); the
+    document at sector_identifier_uri is checked where it is fetched (check_sector_document)."""
+    subject_type = metadata.get("subject_type") or "public"
+    if subject_type not in SUBJECT_TYPES:
+        raise _refuse("subject_type", "unsupported", "must be 'public' or 'pairwise'")
+    metadata["subject_type"] = subject_type
+    sector_uri = metadata.get("sector_identifier_uri")
+    if sector_uri:
+        metadata["sector_identifier_uri"] = check_uri(sector_uri, field="sector_identifier_uri")
+    else:
+        metadata.pop("sector_identifier_uri", None)
+        if subject_type == "pairwise" and len(_hosts(metadata["redirect_uris"])) > 1:
+            raise _refuse(
+                "sector_identifier_uri",
+                "sector_required",
+                "redirect URIs on several hosts need a sector_identifier_uri",
+            )
+
+
+def _hosts(uris: list[str]) -> set[str]:
+    return {(urlsplit(uri).hostname or urlsplit(uri).scheme).lower() for uri in uris}
+
+
+def sector_of(metadata) -> str:
+    """The sector identifier of a pairwise client (OIDC Core §8.1): the host of its
+    sector_identifier_uri, else the one host of its redirect URIs."""
+    uri = metadata.get("sector_identifier_uri")
+    if uri:
+        return (urlsplit(uri).hostname or "").lower()
+    return min(_hosts(list(metadata.get("redirect_uris") or [])), default="")
+
+
+def check_sector_document(document: object, redirect_uris: list[str]) -> None:
+    """OIDC Core §8.1: the sector_identifier_uri serves a JSON array of redirect URIs that
+    holds every redirect URI the client registers."""
+    if not isinstance(document, list) or not all(isinstance(u, str) for u in document):
+        raise _refuse("sector_identifier_uri", "sector_invalid", "must serve a JSON array of URIs")
+    missing = [uri for uri in redirect_uris if uri not in document]
+    if missing:
+        raise _refuse(
+            "sector_identifier_uri",
+            "sector_mismatch",
+            f"does not list the redirect URI {missing[0]!r}",
+            missing[0],
+        )
 
 
 def _check_signing_algorithms(metadata: dict) -> None:

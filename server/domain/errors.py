@@ -372,6 +372,17 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _("Give either the URL of your keys or the keys themselves, not both.")
     if error.reason == "secret_not_sealed":
         return _("client_secret_jwt needs a secret issued for it: register a new client.")
+    if error.reason == "sector_unreachable":
+        return _("%(value)s could not be fetched.", value=value)
+    if error.reason == "sector_invalid":
+        return _("The sector identifier URI must serve a JSON array of redirect URIs.")
+    if error.reason == "sector_mismatch":
+        return _(
+            "%(value)s is missing from the list of redirect URIs at the sector identifier URI.",
+            value=value,
+        )
+    if error.reason == "sector_required":
+        return _("Redirect URIs on several hosts need a sector identifier URI.")
     if error.field == "contacts":
         return _("List at most 10 e-mail addresses.")
     if error.field == "client_name":

@@ -12,6 +12,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
 from ..clock import now
+from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
 from . import response_modes
@@ -136,9 +137,12 @@ def carried_parameters() -> list[tuple[str, str]]:
 
 
 def hint_names_session(end_request, login_session: LoginSession) -> bool:
-    """A valid id_token_hint for this very session (or, without sid, this person)."""
+    """A valid id_token_hint for this very session (or, without sid, this person), with the
+    sub its client knows the person by (pairwise or public, OIDC Core §8)."""
     claims = end_request.id_token_claims
-    if not claims or claims.get("sub") != login_session.account.sub:
+    if not claims or claims.get("sub") != subject_for(
+        login_session.account.sub, end_request.client
+    ):
         return False
     return claims.get("sid") in (None, login_session.id)
 

@@ -31,9 +31,11 @@ CLAIMS_SUPPORTED = [
 ]
 
 
-def user_info(account: Account, scope: str) -> UserInfo:
+def user_info(account: Account, scope: str, *, sub: str | None = None) -> UserInfo:
+    """The claims the scope releases; `sub` is the one the client knows the person by
+    (pairwise, OIDC Core §8), the account's public one by default."""
     scopes = set(scope_to_list(scope) or [])
-    info = UserInfo(sub=account.sub)
+    info = UserInfo(sub=sub or account.sub)
     if "email" in scopes and account.email:
         info["email"] = account.email
         info["email_verified"] = bool(account.email_verified)

@@ -53,7 +53,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return token_service.find_authorization_code(code, client)
 
     def authenticate_user(self, authorization_code):
-        return token_service.subject_for_code(authorization_code)
+        return token_service.subject_for_code(authorization_code, self.request.client)
 
     def delete_authorization_code(self, authorization_code):
         # RFC 6749 §4.1.2: single use. Two concurrent redemptions: one wins, one is refused.
@@ -77,7 +77,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token_service.find_refresh_token(refresh_token)
 
     def authenticate_user(self, refresh_token):
-        return token_service.subject_for_refresh(refresh_token)
+        return token_service.subject_for_refresh(refresh_token, self.request.client)
 
     def revoke_old_credential(self, refresh_token):
         successor = self.request.issued_token["refresh_token"]
@@ -138,7 +138,7 @@ class IDTokenClaims:
         return claims
 
     def generate_user_info(self, user, scope):
-        return user_info(user.account, scope)
+        return user_info(user.account, scope, sub=user.subject)
 
 
 class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):

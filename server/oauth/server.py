@@ -105,7 +105,8 @@ class AccessToken(dict):
         return self.holder.client
 
     def get_user(self):
-        return self.holder.account
+        # The holder: its person, and the sub its client knows them by (userinfo).
+        return self.holder
 
 
 def authorization_server() -> PassportAuthorizationServer:

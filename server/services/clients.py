@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 
 from ..clock import now
 from ..domain import audit, client_secrets, logouts
-from ..domain.client_metadata import check_client_metadata, has_secret
+from ..domain.client_metadata import check_client_metadata, check_sector_document, has_secret
 from ..domain.errors import InvalidClientMetadata
 from ..extensions import db
 from ..models import Client, Grant, InitialAccessToken
+from ..outbound import OutboundRefused, OutboundUnavailable, fetch_json
 from ..security import random_token, sha256_hex
 
 # Sentinel credential for registration when it is open to anyone.
@@ -40,6 +41,7 @@ def create_client(
     """Create a client from metadata; returns it with its secret (None for public clients).
     Raises InvalidClientMetadata naming the field at fault."""
     metadata = check_client_metadata(metadata)
+    check_sector_identifier(metadata)
     secret = (secret or new_client_secret()) if has_secret(metadata) else None
     client = _new_client(
         client_id or new_client_id(),
@@ -87,7 +89,10 @@ def _new_client(
 def register_client(
     client_info: dict, metadata: dict, *, initial_access_token
 ) -> tuple[Client, str]:
-    """RFC 7591 registration; returns the client and its registration access token (RFC 7592)."""
+    """RFC 7591 registration; returns the client and its registration access token (RFC 7592).
+    Raises InvalidClientMetadata when the sector_identifier_uri does not list the client's
+    redirect URIs."""
+    check_sector_identifier(metadata)
     owner_id = None
     if isinstance(initial_access_token, InitialAccessToken):
         owner_id = initial_access_token.owner_id
@@ -139,12 +144,31 @@ def update_client_metadata(
             field="token_endpoint_auth_method",
             reason="secret_not_sealed",
         )
+    check_sector_identifier(metadata)
     if not client_secrets.keeps_sealed(metadata):
         client.client_secret_sealed = client.previous_secret_sealed = None
     client.client_metadata = metadata
     audit_change("client_updated", client, actor_id, context)
     db.session.commit()
     return client
+
+
+def check_sector_identifier(metadata: dict) -> None:
+    """OIDC Core §8.1: fetch the client's sector_identifier_uri, if it has one, and check that
+    it lists every redirect URI. Raises InvalidClientMetadata."""
+    uri = metadata.get("sector_identifier_uri")
+    if not uri:
+        return
+    try:
+        document = fetch_json(uri)
+    except (OutboundRefused, OutboundUnavailable) as error:
+        raise InvalidClientMetadata(
+            f"sector_identifier_uri: {error}",
+            field="sector_identifier_uri",
+            reason="sector_unreachable",
+            value=uri,
+        ) from error
+    check_sector_document(document, metadata.get("redirect_uris") or [])
 
 
 def delete_client(client: Client, *, actor_id: int | None = None, context=None) -> None:

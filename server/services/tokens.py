@@ -17,6 +17,7 @@ from ..domain import client_cache
 from ..domain import grants as token_store
 from ..domain import login_sessions as sessions
 from ..domain.grants import AccountClaims, RefreshTokenRecord
+from ..domain.subjects import subject_for
 from ..extensions import db
 from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession
 from ..models.clients import ClientSnapshot
@@ -30,10 +31,12 @@ class Subject:
     account: Account | AccountClaims
     grant_id: str
     sign_in: token_store.SignIn
+    # The sub the client knows the person by: public, or pairwise (OIDC Core §8).
+    subject: str
     offline: bool = False
 
     def get_user_id(self) -> str:
-        return self.account.sub
+        return self.subject
 
 
 def save_authorization_code(
@@ -90,7 +93,7 @@ def find_authorization_code(code: str, client: Client) -> token_store.CodeRecord
     return record
 
 
-def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
+def subject_for_code(record: token_store.CodeRecord, client) -> Subject | None:
     """The person of a code whose sign-in is still alive; the grant it will start is named now."""
     if record.account is None or not record.session_is_live(now(), sessions.idle_timeout()):
         return None
@@ -98,6 +101,7 @@ def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
         account=record.account,
         grant_id=random_token(18),
         sign_in=token_store.SignIn.of(record),
+        subject=subject_for(record.account.sub, client),
         offline=record.offline,
     )
 
@@ -135,6 +139,7 @@ def start_implicit_grant(session: LoginSession, client: Client, scope: str) -> S
         account=token_store.account_claims(account),
         grant_id=random_token(18),
         sign_in=sign_in,
+        subject=subject_for(account.sub, client),
     )
     moment = now()
     db.session.add(
@@ -167,6 +172,12 @@ def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:
     return token_store.load_refresh_token(token)
 
 
+def subject_of(record: RefreshTokenRecord) -> str:
+    """The sub the refresh token's client knows its person by."""
+    grant = record.grant
+    return subject_for(grant.account.sub, client_cache.find(grant.client_id))
+
+
 def refresh_token_is_live(record: RefreshTokenRecord) -> bool:
     return record.is_live(now(), sessions.idle_timeout())
 
@@ -187,12 +198,13 @@ def find_refresh_token(token: str) -> RefreshTokenRecord | None:
     return record if refresh_token_is_live(record) else None
 
 
-def subject_for_refresh(record: RefreshTokenRecord) -> Subject:
+def subject_for_refresh(record: RefreshTokenRecord, client) -> Subject:
     grant = record.grant
     return Subject(
         account=grant.account,
         grant_id=grant.id,
         sign_in=token_store.SignIn.of(grant),
+        subject=subject_for(grant.account.sub, client),
         offline=grant.offline,
     )
 
@@ -215,10 +227,12 @@ def _active_client(client_id) -> ClientSnapshot | None:
 
 @dataclass
 class TokenHolder:
-    """What a live access token stands for: its client and, unless client_credentials, its person."""
+    """What a live access token stands for: its client and, unless client_credentials, its
+    person, with the sub the client knows them by."""
 
     client_id: str
     account: AccountClaims | None
+    subject: str | None = None
 
     @property
     def client(self) -> ClientSnapshot | None:
@@ -238,10 +252,11 @@ def live_access_token(claims: dict) -> TokenHolder | None:
     grant = token_store.load_grant(grant_id)
     if grant is None or grant.account is None or grant.client_id != client_id:
         return None
-    if grant.account.sub != claims.get("sub"):
+    subject = subject_for(grant.account.sub, _active_client(client_id))
+    if subject != claims.get("sub"):
         return None
     if grant.account.credential_epoch != claims.get("epoch"):
         return None
     if not grant.is_live(now(), sessions.idle_timeout()):
         return None
-    return TokenHolder(client_id, grant.account)
+    return TokenHolder(client_id, grant.account, subject)

@@ -6,9 +6,11 @@ import pytest
 
 from server.domain.client_metadata import (
     check_client_metadata,
+    check_sector_document,
     check_uri,
     has_secret,
     normal_response_type,
+    sector_of,
 )
 from server.domain.errors import InvalidClientMetadata
 
@@ -150,6 +152,20 @@ PUBLIC_KEY = {
             "grant_types",
             "mismatch",
         ),
+        ({"subject_type": "secret"}, "subject_type", "unsupported"),
+        (
+            {
+                "subject_type": "pairwise",
+                "redirect_uris": ["https://a.example/cb", "https://b.example/cb"],
+            },
+            "sector_identifier_uri",
+            "sector_required",
+        ),
+        (
+            {"sector_identifier_uri": "https://shop.example/s#f"},
+            "sector_identifier_uri",
+            "fragment",
+        ),
     ],
 )
 def test_refused_keys_and_flows(fields, field, reason):
@@ -178,3 +194,30 @@ def test_an_unsigned_id_token_for_the_code_flow():
 def test_the_words_of_a_response_type_come_in_one_order():
     assert normal_response_type("token id_token") == "id_token token"
     assert normal_response_type("id_token code") == "code id_token"
+
+
+def test_the_sector_of_a_pairwise_client():
+    stored = check_client_metadata(
+        metadata(
+            subject_type="pairwise",
+            redirect_uris=["https://shop.example/cb", "https://shop.example/other"],
+        )
+    )
+    assert stored["subject_type"] == "pairwise" and sector_of(stored) == "shop.example"
+    assert (
+        sector_of({"sector_identifier_uri": "https://Sector.example/uris.json"}) == "sector.example"
+    )
+    assert check_client_metadata(metadata())["subject_type"] == "public"
+
+
+def test_the_sector_document_lists_every_redirect_uri():
+    uris = ["https://shop.example/cb", "https://m.shop.example/cb"]
+    check_sector_document([*uris, "https://other.shop.example/cb"], uris)
+    for document, reason in (
+        (uris[:1], "sector_mismatch"),
+        ({"redirect_uris": uris}, "sector_invalid"),
+        ([1, 2], "sector_invalid"),
+    ):
+        with pytest.raises(InvalidClientMetadata) as refused:
+            check_sector_document(document, uris)
+        assert refused.value.reason == reason
