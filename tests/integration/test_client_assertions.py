@@ -11,13 +11,12 @@ import requests
 
 from server import clock
 
+from ..support import registration
 from ..support.assertions import assertion_form, new_key, public_jwks
 from ..support.browser import Browser
 from ..support.documents import Documents
-from ..support.factories import ClientInfo
 from ..support.relying_party import RelyingParty
 
-CALLBACK = "http://127.0.0.1:9/callback"
 # A token request that tells an authenticated client (invalid_grant: no such refresh token)
 # from a refused one (invalid_client).
 PROBE = {"grant_type": "refresh_token", "refresh_token": "no-such-token"}
@@ -30,33 +29,18 @@ def site():
 
 
 def register(live_server, **metadata) -> dict:
-    response = requests.post(
-        live_server.url + "/register",
-        json={
-            "client_name": "Signing portal",
-            "redirect_uris": [CALLBACK],
-            "grant_types": ["authorization_code", "refresh_token"],
-            **metadata,
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+    grants = ["authorization_code", "refresh_token"]
+    return registration.registered(live_server.url, grant_types=grants, **metadata)
 
 
 def portal_of(live_server, info: dict, key=None) -> RelyingParty:
-    client = ClientInfo(info["client_id"], info.get("client_secret"), CALLBACK, info)
-    return RelyingParty(live_server.url, client, scope="openid email offline_access", key=key)
+    scope = "openid email offline_access"
+    return registration.portal_of(live_server.url, info, scope=scope, key=key)
 
 
 def signed_in(portal: RelyingParty, person, **params) -> dict:
     with Browser(portal.issuer) as browser:
         return portal.sign_in(browser, person.email, person.password, prompt="consent", **params)
-
-
-def code_for(portal: RelyingParty, person) -> dict:
-    with Browser(portal.issuer) as browser:
-        return portal.authorize(browser, login=person.email, password=person.password)
 
 
 def refresh_form(tokens: dict) -> dict:
@@ -259,9 +243,7 @@ def test_only_the_secret_of_a_client_secret_jwt_client_is_kept_sealed(live_serve
     ],
 )
 def test_registration_refuses_keys_that_cannot_serve(live_server, metadata, described):
-    response = requests.post(
-        live_server.url + "/register", json={"redirect_uris": [CALLBACK], **metadata}, timeout=10
-    )
+    response = registration.register(live_server.url, **metadata)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_client_metadata"
     assert described in response.json()["error_description"]

@@ -13,28 +13,22 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import requests
 
+from ..support import registration
 from ..support.browser import Browser
-from ..support.factories import ClientInfo
 from ..support.relying_party import RelyingParty
 
-CALLBACK = "http://127.0.0.1:9/callback"
+CALLBACK = registration.CALLBACK
 
 
 def register(server, **metadata) -> requests.Response:
-    return requests.post(
-        server.url + "/register",
-        json={"client_name": "Script portal", "redirect_uris": [CALLBACK], **metadata},
-        timeout=10,
-    )
+    return registration.register(server.url, **metadata)
 
 
 def implicit_portal(server) -> RelyingParty:
-    answer = register(
-        server, response_types=["id_token", "id_token token"], grant_types=["implicit"]
+    info = registration.registered(
+        server.url, response_types=["id_token", "id_token token"], grant_types=["implicit"]
     )
-    assert answer.status_code == 201, answer.text
-    info = answer.json()
-    return RelyingParty(server.url, ClientInfo(info["client_id"], None, CALLBACK, info))
+    return registration.portal_of(server.url, info)
 
 
 def authorize(server, portal: RelyingParty, browser: Browser, person=None, **params):
@@ -171,9 +165,7 @@ def test_an_unsigned_id_token_for_a_client_of_the_code_flow(live_server, person)
     answer = register(live_server, id_token_signed_response_alg="none")
     assert answer.status_code == 201, answer.text
     info = answer.json()
-    portal = RelyingParty(
-        live_server.url, ClientInfo(info["client_id"], info["client_secret"], CALLBACK, info)
-    )
+    portal = registration.portal_of(live_server.url, info)
     with Browser(live_server.url) as browser:
         tokens = portal.sign_in(browser, person.email, person.password)
     header, payload, signature = tokens["id_token"].split(".")

@@ -26,6 +26,6 @@ def registered(issuer: str, **metadata) -> dict:
 
 def portal_of(issuer: str, info: dict, *, scope: str = "openid email", key=None) -> RelyingParty:
     """The portal a registration response describes (private_key_jwt: `key` signs)."""
-    redirect_uri = info["redirect_uris"][0]
+    redirect_uri = (info.get("redirect_uris") or [CALLBACK])[0]
     client = ClientInfo(info["client_id"], info.get("client_secret"), redirect_uri, info)
     return RelyingParty(issuer, client, scope=scope, key=key)
