@@ -18,7 +18,7 @@ from joserfc.jwk import KeySet
 from ..config import is_loopback_host
 from .errors import InvalidClientMetadata
 
-SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
+SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
 # OpenID Connect Registration 1.0 §2: an unsigned ID token ("none") only for a client
 # whose response types return no ID token from the authorization endpoint.

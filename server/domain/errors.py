@@ -120,6 +120,17 @@ class InvalidClientMetadata(PassportError):
         return client_metadata_message(self)
 
 
+class InvalidAddress(PassportError):
+    """A part of the postal address is too long or holds characters an address has not."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+    def message(self) -> str:
+        return _("This part of the address is too long or holds characters it cannot.")
+
+
 class NotADeveloper(PassportError):
     """The account has neither the developer nor the operator role."""
 

@@ -25,6 +25,7 @@ CLAIMS_SUPPORTED = [
     "email_verified",
     "phone_number",
     "phone_number_verified",
+    "address",
     "name",
     "locale",
     "updated_at",
@@ -42,6 +43,8 @@ def user_info(account: Account, scope: str, *, sub: str | None = None) -> UserIn
     if "phone" in scopes and account.phone:
         info["phone_number"] = account.phone
         info["phone_number_verified"] = bool(account.phone_verified)
+    if "address" in scopes and account.address:
+        info["address"] = dict(account.address)  # OIDC Core §5.1.1
     if "profile" in scopes:
         if account.name:
             info["name"] = account.name
