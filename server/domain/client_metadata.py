@@ -174,6 +174,21 @@ def _looks_like_email(value: str) -> bool:
     )
 
 
+def shown_pages(metadata) -> dict[str, str]:
+    """The client's pages a sign-in or consent page links (home page, privacy policy, terms
+    of service, OIDC Registration §2) and its logo. The policy let only https, or http on a
+    loopback host, in; the logo is shown over https only, the one scheme the pages' CSP
+    loads other sites' images from (web/security.py)."""
+    shown = {
+        name: metadata[name]
+        for name in ("client_uri", "policy_uri", "tos_uri")
+        if urlsplit(metadata.get(name) or "").scheme in ("https", "http")
+    }
+    if urlsplit(metadata.get("logo_uri") or "").scheme == "https":
+        shown["logo_uri"] = metadata["logo_uri"]
+    return shown
+
+
 class CheckedMetadata(dict):
     """Client metadata that has passed the policy: what a client stores, never checked twice."""
 

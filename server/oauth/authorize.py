@@ -12,6 +12,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
 from ..clock import now
+from ..domain.client_metadata import shown_pages
 from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
@@ -196,16 +197,11 @@ def destination(uri: str) -> str:
     return host
 
 
-def _web_uri(uri: str | None, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
-    """The URI if it is one a page may link or load; the metadata checks make that the rule."""
-    return uri if uri and urlsplit(uri).scheme in schemes else None
-
-
 def render_consent(grant, login_session: LoginSession):
     """The consent page: who asks (name, logo, home page), what for, and where the answer goes."""
     client = grant.client
-    metadata = client.client_metadata or {}
-    home_page = _web_uri(metadata.get("client_uri"))
+    pages = shown_pages(client.client_metadata or {})
+    home_page = pages.get("client_uri")
     scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
     return render_template(
         "auth/consent.html",
@@ -213,8 +209,7 @@ def render_consent(grant, login_session: LoginSession):
         account=login_session.account,
         scopes=scopes,
         hidden=carried_parameters(),
-        # The page's CSP loads other sites' images over https only (server/web/security.py).
-        logo_uri=_web_uri(metadata.get("logo_uri"), ("https",)),
+        pages=pages,
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,
         return_host=destination(grant.redirect_uri),

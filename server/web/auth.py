@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     Blueprint,
@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..context import request_context
-from ..domain import factors, login_sessions
+from ..domain import client_cache, factors, login_sessions
+from ..domain.client_metadata import shown_pages
 from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
@@ -68,6 +69,19 @@ def safe_next(target: str | None) -> str:
     """Where to send the person on to: a path on this server, else the Passport page; never
     an open redirect. Every `next` and return path goes through here."""
     return local_target(target) or url_for("account.index")
+
+
+def portal_asking(target: str | None):
+    """The enabled portal whose authorization request `next` is, for the sign-in page to
+    show who asks (name, logo, privacy policy, terms of service); None for anything else."""
+    local = local_target(target)
+    if local is None:
+        return None
+    parts = urlsplit(local)
+    if parts.path != url_for("oauth.authorize"):
+        return None
+    client = client_cache.find(parse_qs(parts.query).get("client_id", [None])[0])
+    return None if client is None or client.is_disabled else client
 
 
 def _login_key() -> str:
@@ -163,7 +177,9 @@ def login():
         if isinstance(refused.error, LoginNotConfirmed):
             return wait_for_confirmation(refused.error.verification_id)
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    portal = portal_asking(form.next.data)
+    pages = shown_pages(portal.client_metadata) if portal else {}
+    return render_template("auth/login.html", form=form, client=portal, pages=pages), status
 
 
 def logout():
