@@ -91,9 +91,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from flask_babel import get_locale
 
+    from .domain.identifiers import phone_logins
+
     @app.context_processor
     def template_globals():
-        return {"current_locale": str(get_locale() or "en")}
+        return {"current_locale": str(get_locale() or "en"), "phone_logins": phone_logins()}
 
     return app
 

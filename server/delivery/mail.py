@@ -62,7 +62,12 @@ def deliver(message: OutboxMessage) -> None:
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
             smtp.send_message(email)
     except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentFailure(f"recipient refused: {error.recipients}") from error
+        # RFC 5321 §4.2.1: only a 5yz reply refuses for good; a 4yz one (greylisting, a
+        # full mailbox) asks to come back later.
+        codes = [code for code, _reply in error.recipients.values()]
+        if all(code >= 500 for code in codes):
+            raise PermanentFailure(f"recipient refused: {error.recipients}") from error
+        raise TemporaryFailure(f"recipient put off: {error.recipients}") from error
     except (smtplib.SMTPException, OSError) as error:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 

@@ -4,6 +4,7 @@ message next to it."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 
@@ -31,6 +32,8 @@ class InvalidIdentifier(PassportError):
             return _("This is not a valid phone number.")
         if self.kind == "email_only":
             return _("This Passport takes e-mail addresses only.")
+        if not current_app.config["PHONE_LOGINS"]:
+            return _("Enter an e-mail address.")
         return _("Enter an e-mail address or a phone number.")
 
 
@@ -261,6 +264,13 @@ class SecondFactorRequired(PassportError):
 
     def message(self) -> str:
         return _("Enter the code from your authenticator app (or a recovery code).")
+
+
+class TwoFactorAlreadyOn(PassportError):
+    """Setting up an app while one is on: it would replace the app without its code."""
+
+    def message(self) -> str:
+        return _("Two-factor authentication is on already.")
 
 
 class UpstreamFailed(PassportError):

@@ -28,10 +28,15 @@ def normalise_email(value: str) -> str:
     return result.normalized.lower()
 
 
+def phone_logins() -> bool:
+    """Whether phone numbers are logins here (PHONE_LOGINS); off, a Passport of e-mail only."""
+    return bool(current_app.config["PHONE_LOGINS"])
+
+
 def normalise_phone(value: str, region: str | None = None) -> str:
     """E.164 (+79123456789); a Russian trunk prefix 8 is read as +7 in the default region.
     Refused when PHONE_LOGINS is off (a Passport of e-mail logins only)."""
-    if not current_app.config["PHONE_LOGINS"]:
+    if not phone_logins():
         raise InvalidIdentifier("email_only")
     value = (value or "").strip()
     if not value or len(value) > 64 or not PHONE_NOTATION.fullmatch(value):

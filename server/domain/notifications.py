@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -24,17 +25,24 @@ MAIL = "mail"
 SMS = "sms"
 
 
-def send_mail(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
+def send_mail(
+    to: str, template: str, *, locale: str | None, give_up_at: datetime | None = None, **context
+) -> OutboxMessage:
     """Queue an e-mail from templates/mail/{template}.txt (first line "Subject: …") and
-    .html, in `locale`. No commit: it joins the caller's transaction."""
+    .html, in `locale`; tried until `give_up_at` at the latest (outbox.enqueue). No commit:
+    it joins the caller's transaction."""
     locale, sealed = render("email", template, locale=locale, **context)
-    return outbox.enqueue(MAIL, to, {"template": template, "locale": locale, "sealed": sealed})
+    payload = {"template": template, "locale": locale, "sealed": sealed}
+    return outbox.enqueue(MAIL, to, payload, give_up_at=give_up_at)
 
 
-def send_sms(to: str, template: str, *, locale: str | None, **context) -> OutboxMessage:
+def send_sms(
+    to: str, template: str, *, locale: str | None, give_up_at: datetime | None = None, **context
+) -> OutboxMessage:
     """Queue an SMS from templates/sms/{template}.txt, in `locale`. No commit."""
     locale, sealed = render("phone", template, locale=locale, **context)
-    return outbox.enqueue(SMS, to, {"template": template, "locale": locale, "sealed": sealed})
+    payload = {"template": template, "locale": locale, "sealed": sealed}
+    return outbox.enqueue(SMS, to, payload, give_up_at=give_up_at)
 
 
 def render(channel: str, template: str, /, *, locale: str | None, **context) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -168,10 +168,29 @@ def send(
 ) -> None:
     """Send the secret to the verification's target, in `locale`: by mail the link
     `link(secret)` (templates/mail/`mail`, as `confirm_url`), by SMS the code
-    (templates/sms/`sms`). No commit: the message joins the caller's transaction."""
+    (templates/sms/`sms`); tried while there is time to use it (`delivery_deadline`), and
+    remembered as the verification's message. No commit: the message joins the caller's
+    transaction."""
+    deadline = delivery_deadline(verification)
     if verification.kind == "email":
-        notifications.send_mail(
-            verification.target, mail, locale=locale, confirm_url=link(secret), **context
+        message = notifications.send_mail(
+            verification.target,
+            mail,
+            locale=locale,
+            give_up_at=deadline,
+            confirm_url=link(secret),
+            **context,
         )
     else:
-        notifications.send_sms(verification.target, sms, locale=locale, code=secret)
+        message = notifications.send_sms(
+            verification.target, sms, locale=locale, give_up_at=deadline, code=secret
+        )
+    db.session.flush()  # the message's id
+    verification.message_id = message.id
+
+
+def delivery_deadline(verification: Verification) -> datetime:
+    """Until when sending its link or code is worth trying: half its life. A link or code
+    that arrives later leaves little time to use it, and the person, told it did not
+    arrive, still has time to ask for a fresh one."""
+    return verification.last_sent_at + (verification.expires_at - verification.last_sent_at) / 2

@@ -48,6 +48,9 @@ class Verification(db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(16))
     next_url: Mapped[str | None] = mapped_column(String(2000))
+    # The outbox message carrying the latest link or code (no foreign key: retention deletes
+    # finished messages on its own schedule, and a missing one has nothing left to tell).
+    message_id: Mapped[int | None] = mapped_column()
 
     account: Mapped[Account | None] = relationship()
 

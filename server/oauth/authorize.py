@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from .. import csp
 from ..clock import now
 from ..domain.client_metadata import shown_pages
 from ..domain.subjects import subject_for
@@ -203,6 +204,8 @@ def render_consent(grant, login_session: LoginSession):
     pages = shown_pages(client.client_metadata or {})
     home_page = pages.get("client_uri")
     scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
+    # Allow or deny, the answer is a redirect to the portal after this page's form.
+    csp.allow_form_target(grant.redirect_uri)
     return render_template(
         "auth/consent.html",
         client=client,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from flask import current_app
 from joserfc import jwt
@@ -42,14 +43,24 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def get_algorithms(self):
         return ["RS256", "ES256"]
 
-    def _validate_id_token_hint(self, id_token_hint):
-        from authlib.oauth2.rfc6749 import InvalidRequestError
+    def validate_request(self, request):
+        end_request = super().validate_request(request)
+        # §3: a post_logout_redirect_uri that is not registered, or that nothing vouches for,
+        # is never followed; the person is asked before being signed out instead (§4, §6).
+        end_request.redirect_refused = (
+            bool(request.payload.data.get("post_logout_redirect_uri"))
+            and end_request.redirect_uri is None
+        )
+        return end_request
 
+    def _validate_id_token_hint(self, id_token_hint):
         if not isinstance(id_token_hint, str) or len(id_token_hint) > 8192:
             raise InvalidRequestError("'id_token_hint' is not valid.")
         try:
             claims = super()._validate_id_token_hint(id_token_hint)
-        except (ValueError, TypeError) as error:
+        except (InvalidRequestError, ValueError, TypeError) as error:
+            # One answer whatever failed (signature, algorithm, format): the page names the
+            # parameter, and whoever sent a forged hint learns nothing of which check caught it.
             raise InvalidRequestError("'id_token_hint' is not valid.") from error
         if claims.get("iss") != current_app.config["ISSUER"]:
             raise InvalidRequestError("'id_token_hint' was not issued by this server.")

@@ -9,9 +9,14 @@ QUERY, FRAGMENT = "query", "fragment"
 
 
 def default_mode(response_type: str | None) -> str:
-    """§5: the code flow answers in the query; a response that carries tokens (the implicit
-    flow's) in the fragment, which the browser never sends to a server."""
-    return QUERY if (response_type or "").split() in (["code"], []) else FRAGMENT
+    """§5: the code flow answers in the query; a response type that returns tokens from
+    this endpoint (id_token, token) in the fragment, which the browser never sends to a
+    server. What is no response type at all is answered as RFC 6749 §4.1.2.1 says: in the
+    query."""
+    words = set((response_type or "").split())
+    if words & {"id_token", "token"} and words <= {"code", "id_token", "token"}:
+        return FRAGMENT
+    return QUERY
 
 
 def response_mode(values: Mapping) -> str:

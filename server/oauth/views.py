@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import logout_user
 
+from .. import csp
 from ..context import request_context
 from ..domain import factors
 from ..extensions import csrf
@@ -216,12 +217,17 @@ def end_session():
     login_session = flow.current_login_session()
     end_request.login_session = login_session
     end_request.context = request_context()
-    needs_confirmation = login_session is not None and not flow.hint_names_session(
-        end_request, login_session
+    needs_confirmation = login_session is not None and (
+        end_request.redirect_refused or not flow.hint_names_session(end_request, login_session)
     )
     if needs_confirmation and not flow.logout_confirmed():
+        # Confirmed, the form's answer redirects to the portal's post_logout_redirect_uri.
+        csp.allow_form_target(end_request.redirect_uri)
         return render_template(
-            "auth/end_session.html", client=end_request.client, hidden=flow.carried_parameters()
+            "auth/end_session.html",
+            client=end_request.client,
+            hidden=flow.carried_parameters(),
+            redirect_refused=end_request.redirect_refused,
         )
     response = server.create_endpoint_response("end_session", end_request)
     if login_session is not None:

@@ -8,18 +8,19 @@ the "update in all portals" box, linked portals get a RISC identifier-changed ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit, notifications, security_events, verifications
+from ..domain import audit, notifications, outbox, security_events, verifications
 from ..domain.credentials import credential_changed
 from ..domain.errors import CodeExpired, IdentifierTaken, SameIdentifier
 from ..domain.identifiers import normalise_email, normalise_phone
 from ..extensions import db
-from ..models import Account, LoginSession, Verification
+from ..models import Account, LoginSession, OutboxMessage, Verification
 from .owner import check_owner, counting_wrong_codes
 
 PURPOSE = "login_change"
@@ -74,9 +75,22 @@ def resend_login_change(
     return verification
 
 
-def pending_change(account: Account, kind: str) -> Verification | None:
-    rows = db.session.execute(
-        select(Verification)
+@dataclass(frozen=True)
+class PendingChange:
+    """A new login waiting for its confirmation, and how its link or code is getting there:
+    `delivery` is outbox.SENDING, DELAYED, SENT, FAILED, or None (nothing to tell)."""
+
+    id: int
+    kind: str
+    target: str
+    delivery: str | None
+
+
+def pending_change(account: Account, kind: str) -> PendingChange | None:
+    """The open change of the e-mail or phone, with the state of its latest message."""
+    row = db.session.execute(
+        select(Verification, OutboxMessage)
+        .outerjoin(OutboxMessage, OutboxMessage.id == Verification.message_id)
         .where(
             Verification.account_id == account.id,
             Verification.purpose == PURPOSE,
@@ -84,9 +98,16 @@ def pending_change(account: Account, kind: str) -> Verification | None:
         )
         .order_by(Verification.id.desc())
         .limit(1)
-    ).scalars()
-    verification = next(iter(rows), None)
-    return verification if verification and verification.is_open(now()) else None
+    ).first()
+    if row is None or not row.Verification.is_open(now()):
+        return None
+    verification = row.Verification
+    return PendingChange(
+        id=verification.id,
+        kind=verification.kind,
+        target=verification.target,
+        delivery=outbox.delivery_state(row.OutboxMessage),
+    )
 
 
 def check_email_link(token: str) -> Verification:

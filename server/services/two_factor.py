@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..context import RequestContext
 from ..domain import audit, factors, login_sessions, notifications
 from ..domain.credentials import credential_changed
-from ..domain.errors import CodeInvalid
+from ..domain.errors import TwoFactorAlreadyOn
 from ..extensions import db
 from ..models import Account, LoginSession
 from .owner import check_owner, counting_wrong_codes
@@ -19,11 +19,11 @@ def begin_setup(
 ) -> str:
     """Start turning 2FA on: a new secret, pending until a code from the app confirms it.
 
-    Returns the base32 secret (shown once, with its QR code). Raises WrongPassword,
-    ReauthenticationRequired, CodeInvalid when 2FA is on already.
+    Returns the base32 secret (shown once, with its QR code). Raises TwoFactorAlreadyOn,
+    WrongPassword, ReauthenticationRequired.
     """
     if factors.is_enabled(account):
-        raise CodeInvalid()
+        raise TwoFactorAlreadyOn()
     check_owner(account, password, login_session)
     secret = factors.start_setup(account)
     db.session.commit()

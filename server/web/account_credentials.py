@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from ..context import request_context
+from ..domain.identifiers import phone_logins
 from ..extensions import limiter
 from ..services import login_change, password_change
 from .account_forms import (
@@ -17,7 +29,42 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
+
+# What the Passport pages say of the link or code of a pending change of the login
+# (services/login_change.py, PendingChange.delivery).
+DELIVERY_SENTENCES = {
+    ("email", "sending"): _l("We are sending the link to %(value)s."),
+    ("email", "delayed"): _l("The link to %(value)s has not been delivered yet; we keep trying."),
+    ("email", "sent"): _l(
+        "The link has been sent to %(value)s. Check the inbox, and the spam folder."
+    ),
+    ("email", "failed"): _l(
+        "We could not deliver the link to %(value)s. Check the address, or send the link again."
+    ),
+    ("phone", "sending"): _l("We are sending the code to %(value)s."),
+    ("phone", "delayed"): _l("The code to %(value)s has not been delivered yet; we keep trying."),
+    ("phone", "sent"): _l("The code has been sent to %(value)s."),
+    ("phone", "failed"): _l(
+        "We could not deliver the code to %(value)s. Check the number, or send the code again."
+    ),
+}
+
+
+def delivery_sentence(pending: login_change.PendingChange) -> str:
+    return DELIVERY_SENTENCES[(pending.kind, pending.delivery)] % {"value": pending.target}
+
+
+def phone_logins_only(view):
+    """The phone pages exist only where phone numbers are logins (PHONE_LOGINS)."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not phone_logins():
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def _account_key() -> str:
@@ -62,7 +109,7 @@ def change_email():
     if form.validate_on_submit() and _request_change("email", form):
         flash(
             _(
-                "We have sent a confirmation link to %(email)s. Until you follow it, your current e-mail keeps working.",
+                "We are sending a confirmation link to %(email)s. Until you follow it, your current e-mail keeps working.",
                 email=form.email.data.strip(),
             ),
             "success",
@@ -70,8 +117,8 @@ def change_email():
         return redirect(url_for("account.change_email"))
     pending = login_change.pending_change(account, "email")
     return render_template(
-        "account/email.html", form=form, account=account, pending=pending, resend_form=ResendForm()
-    ), 400 if request.method == "POST" else 200
+        "account/email.html", form=form, account=account, pending=pending
+    ), *form_status()
 
 
 def confirm_email(token):
@@ -88,9 +135,10 @@ def confirm_email(token):
         _keep_signed_in(replacement)
         flash(_("Login confirmed"), "success")
         return redirect(url_for("account.index") if replacement else url_for("auth.login"))
-    return render_template("account/confirm_email.html", form=None), 400
+    return render_template("account/confirm_email.html", form=None), *form_status()
 
 
+@phone_logins_only
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -100,15 +148,18 @@ def change_phone():
     form = PhoneChangeForm()
     if form.validate_on_submit() and _request_change("phone", form):
         flash(
-            _("We have sent a code by SMS. Until you enter it, your current login keeps working."),
+            _(
+                "We are sending a code by SMS. Until you enter it, your current login keeps working."
+            ),
             "success",
         )
         return redirect(url_for("account.confirm_phone"))
-    return render_template("account/phone.html", form=form, account=current_user.account), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template(
+        "account/phone.html", form=form, account=current_user.account
+    ), *form_status()
 
 
+@phone_logins_only
 @login_required
 def confirm_phone():
     account = current_user.account
@@ -128,27 +179,23 @@ def confirm_phone():
             _keep_signed_in(replacement)
             flash(_("Login confirmed"), "success")
             return redirect(url_for("account.index"))
-    return render_template(
-        "account/confirm_phone.html",
-        form=form,
-        pending=pending,
-        resend_form=ResendForm(verification=pending.id),
-    ), (400 if request.method == "POST" else 200)
+    return render_template("account/confirm_phone.html", form=form, pending=pending), *form_status()
 
 
 @login_required
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
 def resend_login_change():
+    """Send the link or code again (after the wait the service enforces), then back to the
+    page of that change, which shows how the new one is getting there."""
     form = ResendForm()
+    kind = form.kind.data
     if form.validate_on_submit():
         with shown_on_page():
-            verification = login_change.resend_login_change(
+            kind = login_change.resend_login_change(
                 current_user.account, form.verification.data, link=confirmation_link
-            )
-            flash(_("Sent again."), "success")
-            if verification.kind == "phone":
-                return redirect(url_for("account.confirm_phone"))
-    return redirect(url_for("account.change_email"))
+            ).kind
+            flash(_("We are sending it again."), "success")
+    return redirect(url_for("account.confirm_phone" if kind == "phone" else "account.change_email"))
 
 
 @login_required
@@ -168,9 +215,7 @@ def change_password():
             )
             _keep_signed_in(replacement)
             return render_template("account/password_changed.html")
-    return render_template("account/password.html", form=form, account=account), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("account/password.html", form=form, account=account), *form_status()
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -181,3 +226,4 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/phone/confirm", view_func=confirm_phone, methods=["GET", "POST"])
     bp.add_url_rule("/login-change/resend", view_func=resend_login_change, methods=["POST"])
     bp.add_url_rule("/password", view_func=change_password, methods=["GET", "POST"])
+    bp.add_app_template_global(delivery_sentence)

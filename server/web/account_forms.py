@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .forms import LOGIN_LABEL
+
 
 def second_factor_field() -> StringField:
     """The code from the authenticator app (or a recovery code), asked when 2FA is on."""
@@ -36,6 +38,8 @@ class CodeForm(FlaskForm):
 
 class ResendForm(FlaskForm):
     verification = HiddenField()
+    # Which page to go back to, also when the sending is refused ("email" or "phone").
+    kind = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
@@ -50,7 +54,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class RecoverForm(FlaskForm):
-    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    login = StringField(LOGIN_LABEL, validators=[DataRequired(), Length(max=320)])
 
 
 class ResetPasswordForm(FlaskForm):

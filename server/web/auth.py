@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -18,14 +18,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import csp
 from ..context import request_context
-from ..domain import client_cache, factors, login_sessions
+from ..domain import factors, login_sessions, returns
 from ..domain.client_metadata import shown_pages
 from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
 from ..services import accounts, sessions
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 from .forms import LoginForm, LogoutForm
 
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
@@ -69,19 +70,6 @@ def safe_next(target: str | None) -> str:
     """Where to send the person on to: a path on this server, else the Passport page; never
     an open redirect. Every `next` and return path goes through here."""
     return local_target(target) or url_for("account.index")
-
-
-def portal_asking(target: str | None):
-    """The enabled portal whose authorization request `next` is, for the sign-in page to
-    show who asks (name, logo, privacy policy, terms of service); None for anything else."""
-    local = local_target(target)
-    if local is None:
-        return None
-    parts = urlsplit(local)
-    if parts.path != url_for("oauth.authorize"):
-        return None
-    client = client_cache.find(parse_qs(parts.query).get("client_id", [None])[0])
-    return None if client is None or client.is_disabled else client
 
 
 def _login_key() -> str:
@@ -176,10 +164,12 @@ def login():
             )
         if isinstance(refused.error, LoginNotConfirmed):
             return wait_for_confirmation(refused.error.verification_id)
-    status = 400 if request.method == "POST" else 200
-    portal = portal_asking(form.next.data)
+    portal = returns.client_asking(
+        local_target(form.next.data), authorize_path=url_for("oauth.authorize")
+    )
     pages = shown_pages(portal.client_metadata) if portal else {}
-    return render_template("auth/login.html", form=form, client=portal, pages=pages), status
+    page = render_template("auth/login.html", form=form, client=portal, pages=pages)
+    return page, *form_status()
 
 
 def logout():
@@ -196,7 +186,29 @@ def logout():
     return render_template("auth/logout.html", form=form)
 
 
+def forms_lead_on_to(target: str | None) -> None:
+    """This page's form sends the person on to `target`; when that is an authorization
+    request, the redirects after the form end at the portal, and Chromium checks each of
+    them against the page's form-action. So the page names the portal's registered
+    redirect_uri there (server/csp.py), and nothing else."""
+    authorize_path = url_for("oauth.authorize")
+    csp.allow_form_target(
+        returns.redirect_uri_of(local_target(target), authorize_path=authorize_path)
+    )
+
+
+def forms_may_return_to_the_portal(response):
+    """The sign-in pages carry `next` in their form (the second step keeps it in the
+    cookie); a sign-up being confirmed keeps it with the sign-up and says so itself."""
+    if response.status_code not in (200, 400) or response.mimetype != "text/html":
+        return response
+    forms_lead_on_to(request.values.get("next") or (session.get("second_step") or {}).get("next"))
+    return response
+
+
 def add_routes(bp: Blueprint) -> None:
-    """Attach /login and /logout to the sign-in blueprint."""
+    """Attach /login and /logout to the sign-in blueprint, and the form-action every page
+    of the blueprint needs."""
     bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=logout, methods=["GET", "POST"])
+    bp.after_request(forms_may_return_to_the_portal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, flash, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
@@ -29,6 +29,16 @@ def refusal(error: PassportError) -> tuple[int, dict[str, str]]:
     return error.status, headers
 
 
+def form_status() -> tuple[int, dict[str, str]]:
+    """The status of a form page drawn again, and its headers: the refusal's when a use case
+    refused what the form asked (429 with Retry-After for too many attempts), 400 for a form
+    sent with mistakes, 200 for a form shown for the first time."""
+    error = g.get("_refused_on_page")
+    if error is not None:
+        return refusal(error)
+    return (400 if request.method == "POST" else 200), {}
+
+
 def flash_message(error: PassportError) -> None:
     flash(error.message(), "error")
 
@@ -39,12 +49,21 @@ class shown_on_page:  # lower case, like contextlib.suppress: read as a phrase
     A domain error raised in the block does not leave the view: `show` puts its message where
     the person reads it (by default flashed, so the page the view draws next shows it above
     the form with what they typed), the block is left, and `refused.error` holds the error
-    (`refused` is true). Any other exception goes on to the handlers below. The page keeps
-    its own status; `refusal(refused.error)` gives the error's where the page needs it.
+    (`refused` is true). Any other exception goes on to the handlers below. A page drawn
+    after a refusal answers with `form_status()`, which gives the error's status.
+
+    `shown_as` stands in for whatever the block raised, message and status alike, where the
+    page must not tell one refusal from another (a spent code and an unknown login).
     """
 
-    def __init__(self, show: Callable[[PassportError], None] = flash_message):
+    def __init__(
+        self,
+        show: Callable[[PassportError], None] = flash_message,
+        *,
+        shown_as: PassportError | None = None,
+    ):
         self.show = show
+        self.shown_as = shown_as
         self.error: PassportError | None = None
 
     def __enter__(self) -> shown_on_page:
@@ -54,7 +73,9 @@ class shown_on_page:  # lower case, like contextlib.suppress: read as a phrase
         if not isinstance(error, PassportError):
             return False
         self.error = error
-        self.show(error)
+        shown = self.shown_as or error
+        g._refused_on_page = shown
+        self.show(shown)
         return True
 
     def __bool__(self) -> bool:

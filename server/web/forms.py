@@ -1,20 +1,32 @@
 """Forms of the sign-in pages (Flask-WTF: CSRF on every one)."""
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..domain.identifiers import phone_logins
+
+
+def _login_label() -> str:
+    return _("E-mail or phone number") if phone_logins() else _("E-mail")
+
+
+# The one login field of sign-in, sign-up and recovery, named as this Passport takes logins.
+LOGIN_LABEL = LazyString(_login_label)
+
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    login = StringField(LOGIN_LABEL, validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Remember me"))
     next = HiddenField()
 
 
 class SignupForm(FlaskForm):
-    login = StringField(_l("E-mail or phone number"), validators=[DataRequired(), Length(max=320)])
+    login = StringField(LOGIN_LABEL, validators=[DataRequired(), Length(max=320)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     password_repeat = PasswordField(

@@ -22,7 +22,7 @@ from ..extensions import limiter
 from ..services import recovery
 from .account_forms import RecoverForm, ResetByCodeForm, ResetPasswordForm
 from .auth import after_first_factor
-from .errors import flash_message, shown_on_page
+from .errors import form_status, shown_on_page
 
 
 def _identifier_key() -> str:
@@ -56,22 +56,20 @@ def recover():
                 session["recovery"] = verification_id
                 return redirect(url_for("auth.recover_code"))
             return render_template("auth/recover_sent.html")
-    return render_template("auth/recover.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("auth/recover.html", form=form), *form_status()
 
 
 def recover_reset(token):
     with shown_on_page() as refused:
         verification = recovery.recovery_by_link(token)
     if refused:
-        return render_template("auth/recover_reset.html", form=None), 400
+        return render_template("auth/recover_reset.html", form=None), *form_status()
     form = ResetPasswordForm()
     if form.validate_on_submit():
         done = _complete(verification, form)
         if done:
             return done
-    return render_template(
-        "auth/recover_reset.html", form=form
-    ), 400 if request.method == "POST" else 200
+    return render_template("auth/recover_reset.html", form=form), *form_status()
 
 
 @limiter.limit(lambda: current_app.config["RECOVERY_RATE_LIMIT_PER_IP"], methods=["POST"])
@@ -79,15 +77,13 @@ def recover_code():
     form = ResetByCodeForm()
     if form.validate_on_submit():
         # Unknown number and spent code read the same: nothing tells whether an account exists.
-        with shown_on_page(lambda _refusal: flash_message(CodeInvalid())) as refused:
+        with shown_on_page(shown_as=CodeInvalid()) as refused:
             verification = recovery.recovery_by_code(session.get("recovery"), form.code.data)
         done = None if refused else _complete(verification, form)
         if done:
             session.pop("recovery", None)
             return done
-    return render_template(
-        "auth/recover_code.html", form=form
-    ), 400 if request.method == "POST" else 200
+    return render_template("auth/recover_code.html", form=form), *form_status()
 
 
 def _complete(verification, form):

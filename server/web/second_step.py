@@ -22,7 +22,7 @@ from ..models import Account
 from ..services import two_factor
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
-from .errors import refusal, shown_on_page
+from .errors import form_status, shown_on_page
 
 # How long the first step stays good while the person finds their phone.
 SECOND_STEP_WINDOW = 600
@@ -42,13 +42,10 @@ def second_step():
         return redirect(url_for("auth.login"))
     form = SecondStepForm()
     trust_allowed = bool(current_app.config["TRUSTED_DEVICE_DAYS"])
-    status, headers = (400 if request.method == "POST" else 200), {}
     if form.validate_on_submit():
         with shown_on_page() as refused:
             method = two_factor.pass_second_step(account, form.code.data)
-        if refused:
-            status, headers = refusal(refused.error)
-        else:
+        if not refused:
             pending = session["second_step"]
             # RFC 8176: "otp" for the app's code; a recovery code is something kept on paper.
             amr = pending["amr"] + (["otp", "mfa"] if method == "otp" else ["kba", "mfa"])
@@ -77,7 +74,7 @@ def second_step():
                     )
             return response
     page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
-    return page, status, headers
+    return page, *form_status()
 
 
 def add_routes(bp: Blueprint) -> None:

@@ -2,13 +2,10 @@
 
 from flask import Flask
 
+from .. import csp
+
 SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
-    (
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'; form-action 'self' http: https:",
-    ),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
 )
@@ -29,9 +26,11 @@ def register_security_headers(app: Flask) -> None:
     def headers(response):
         # One pass over what the view set (a few µs on every request), not one per header.
         present = {name.lower() for name, _ in response.headers}
-        response.headers.extend(
-            [(name, value) for name, value in always if name.lower() not in present]
-        )
+        added = [(name, value) for name, value in always if name.lower() not in present]
+        if "content-security-policy" not in present:
+            # Per response: a page may let its forms lead to the portal it answers (csp.py).
+            added.append(("Content-Security-Policy", csp.policy()))
+        response.headers.extend(added)
         if response.mimetype == "text/html" and "cache-control" not in present:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -26,8 +26,15 @@ from ..domain.signups import started_elsewhere
 from ..extensions import limiter
 from ..services import signups
 from .account_forms import ResendForm
-from .auth import SIGNUP_STARTED, local_target, safe_next, sign_in, wait_for_confirmation
-from .errors import shown_on_page
+from .auth import (
+    SIGNUP_STARTED,
+    forms_lead_on_to,
+    local_target,
+    safe_next,
+    sign_in,
+    wait_for_confirmation,
+)
+from .errors import form_status, shown_on_page
 from .forms import SignupCodeForm, SignupConfirmForm, SignupForm
 
 
@@ -59,8 +66,7 @@ def signup():
                 context=request_context(),
             )
             return wait_for_confirmation(pending.id)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/signup.html", form=form), status
+    return render_template("auth/signup.html", form=form), *form_status()
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
@@ -72,6 +78,7 @@ def signup_pending():
     if refused:
         return redirect(url_for("auth.signup"))
     form = SignupCodeForm()
+    forms_lead_on_to(pending.next_url)
     if pending.kind == "phone" and form.validate_on_submit():
         with shown_on_page():
             account, next_url = signups.confirm_signup_by_code(
@@ -80,7 +87,7 @@ def signup_pending():
             return _welcome(account, next_url)
     return render_template(
         "auth/signup_pending.html", pending=pending, form=form, resend_form=ResendForm()
-    ), (400 if request.method == "POST" else 200)
+    ), *form_status()
 
 
 @limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_PER_IP"], methods=["POST"])
@@ -99,8 +106,9 @@ def confirm_signup(token):
     with shown_on_page() as refused:
         pending = signups.check_signup_link(token)
     if refused:
-        return render_template("auth/signup_confirm.html", form=None), 400
+        return render_template("auth/signup_confirm.html", form=None), *form_status()
     form = SignupConfirmForm()
+    forms_lead_on_to(pending.next_url)
     if form.validate_on_submit():
         with shown_on_page():
             account, next_url = signups.confirm_signup_by_link(
@@ -115,7 +123,7 @@ def confirm_signup(token):
         form=form,
         pending=pending,
         ask_password=started_elsewhere(pending, session.get(SIGNUP_STARTED)),
-    ), (400 if request.method == "POST" else 200)
+    ), *form_status()
 
 
 def add_routes(bp: Blueprint) -> None:

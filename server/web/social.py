@@ -84,10 +84,29 @@ def callback(provider):
         return _failed(found, error)
     action = intent.get("action")
     if action == "link":
-        return _link(found, profile, intent)
-    if action == "reauthenticate":
-        return _reauthenticate(found, profile, intent)
-    return _sign_in(found, profile, intent)
+        response = _link(found, profile, intent)
+    elif action == "reauthenticate":
+        response = _reauthenticate(found, profile, intent)
+    else:
+        response = _sign_in(found, profile, intent)
+    # The way back ends here. It may have begun with a form on the provider's pages (its
+    # sign-in, its consent, our relay page), whose form-action names at most this server,
+    # as Passport's own does: the portal a sign-in goes on to is reached by a new navigation.
+    return handed_off(response)
+
+
+def handed_off(response):
+    """A redirect that may lead on to another site, answered instead with a page that
+    moves on by itself.
+
+    Chromium checks every redirect that follows a form against the form-action of the
+    form's page: ours (and a provider's own hops, say to its sign-in on another host) or
+    the provider's (the portal a sign-in goes on to). A page that refreshes to the address
+    starts a new navigation, which no form-action governs, and takes its own place in the
+    history. Other answers pass unchanged."""
+    if response.status_code not in (301, 302, 303) or not response.location:
+        return response
+    return render_template("auth/continue.html", url=response.location)
 
 
 def _sign_in(found, profile: UpstreamProfile, intent: dict):
@@ -232,7 +251,7 @@ def link(provider):
             confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
             intent = {"action": "link", "account_id": current_user.account_id}
             try:
-                return flow.start(found, purpose="choose", intent=intent)
+                return handed_off(flow.start(found, purpose="choose", intent=intent))
             except UpstreamFailed as error:
                 return _failed(found, error)
     return redirect(url_for("social.settings"))
@@ -272,7 +291,7 @@ def confirm(provider):
             "next": safe_next(request.form.get("next") or url_for("social.settings")),
         }
         try:
-            return flow.start(found, purpose="reauthenticate", intent=intent)
+            return handed_off(flow.start(found, purpose="reauthenticate", intent=intent))
         except UpstreamFailed as error:
             return _failed(found, error)
     return redirect(url_for("social.settings"))

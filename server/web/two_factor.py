@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
@@ -12,7 +12,7 @@ from ..context import request_context
 from ..domain import factors
 from ..services import two_factor
 from .account_forms import TwoFactorConfirmForm, TwoFactorManageForm, TwoFactorSetupForm
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 
 
 @login_required
@@ -62,10 +62,9 @@ def two_factor_confirm():
         )
     )
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    status = 400 if request.method == "POST" else 200
     return render_template(
         "account/two_factor_confirm.html", form=form, qr=qr, secret=grouped
-    ), status
+    ), *form_status()
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -68,7 +69,20 @@ class DemoPortal:
         self.server = make_server("127.0.0.1", 0, None, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
+    def register_with(self, factories) -> DemoPortal:
+        """Register it as a first-party client of the Passport `factories` write to (no
+        consent page; signing out comes back to its home page), and use that client."""
+        client = factories.client(
+            redirect_uri=self.url + "/callback",
+            first_party=True,
+            post_logout_redirect_uris=[self.url + "/"],
+            backchannel_logout_uri=self.url + "/backchannel-logout",
+        )
+        self.use_client(client.client_id, client.client_secret)
+        return self
+
     def use_client(self, client_id: str, client_secret: str) -> None:
+        self.client_id = client_id
         self.server.app = create_portal(
             {
                 "ISSUER": self.issuer,
@@ -80,10 +94,17 @@ class DemoPortal:
         )
 
 
-@pytest.fixture
-def demo_portal(live_server):
-    portal = DemoPortal(live_server.url)
+@contextmanager
+def serving(portal: DemoPortal):
     thread = threading.Thread(target=portal.server.serve_forever, daemon=True)
     thread.start()
-    yield portal
-    portal.server.shutdown()
+    try:
+        yield portal
+    finally:
+        portal.server.shutdown()
+
+
+@pytest.fixture
+def demo_portal(live_server):
+    with serving(DemoPortal(live_server.url)) as portal:
+        yield portal

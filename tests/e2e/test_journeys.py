@@ -12,15 +12,7 @@ from ..support.signup import signup_link
 
 @pytest.fixture
 def portal_url(demo_portal, factories):
-    url = demo_portal.url
-    client = factories.client(
-        redirect_uri=url + "/callback",
-        first_party=True,
-        post_logout_redirect_uris=[url + "/"],
-        backchannel_logout_uri=url + "/backchannel-logout",
-    )
-    demo_portal.use_client(client.client_id, client.client_secret)
-    return url
+    return demo_portal.register_with(factories).url
 
 
 def test_sign_up_at_a_portal_confirm_by_mail_and_come_back_signed_in(

@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
 from server import clock
 from server.delivery import worker
@@ -26,6 +25,7 @@ from ..support.delivery import (
     WorkerProcess,
     logout_tokens_for,
     outbox_rows,
+    set_aside_pending,
     unverified_claims,
     verify_logout_token,
     wait_until,
@@ -36,13 +36,7 @@ from ..support.devices import device, sign_in_to_portal
 @pytest.fixture(autouse=True)
 def empty_outbox(live_server):
     """The outbox holds only this test's messages: earlier tests' leftovers are set aside."""
-    with live_server.app_context():
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == "pending")
-            .values(status="failed", last_error="set aside by a later test")
-        )
-        db.session.commit()
+    set_aside_pending(live_server)
 
 
 def messages(live_server, portal) -> list[OutboxMessage]:

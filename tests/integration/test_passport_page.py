@@ -23,6 +23,7 @@ from ..support.delivery import deliver, events_received, logouts_received
 from ..support.mail import link_in
 from ..support.receiver import sms_code
 from ..support.relying_party import RelyingParty
+from ..support.social import signed_in_by_a_network
 
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
 IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
@@ -371,24 +372,8 @@ def test_expired_link_changes_nothing(live_server, person, mailbox):
 
 def test_social_only_account_creates_a_password(live_server, factories):
     """An account stored without a password (as a social sign-in makes) creates one."""
-    from server.services.accounts import create_account
-    from server.services.sessions import start_session
-
     email = f"social-{factories.phone_number()[-6:]}@example.org"
-    with live_server.app_context():
-        account = create_account(email=email, password=None, email_verified=True)
-        session = start_session(account, amr=["fed"], acr="urn:passport:acr:pwd")
-        session_id = session.id
-    with Browser(live_server.url) as browser:
-        # Sign the browser in with that session: the cookie Flask-Login would set.
-        from flask.sessions import SecureCookieSessionInterface
-
-        serializer = SecureCookieSessionInterface().get_signing_serializer(live_server.app)
-        browser.session.cookies.set(
-            "passport_session",
-            serializer.dumps({"_user_id": session_id, "_fresh": True}),
-            domain="127.0.0.1",
-        )
+    with signed_in_by_a_network(live_server, email) as browser:
         page = browser.get("/account/password")
         assert "Create a password" in page.text and 'name="current"' not in page.html
         new = "my first real passphrase"

@@ -176,6 +176,31 @@ def test_wrong_codes_are_rate_limited_with_growing_delay(live_server, person):
         assert page.url.endswith("/account")
 
 
+def test_a_form_refused_for_too_many_codes_answers_429_with_retry_after(live_server, person):
+    """A credential change's page drawn again after the code check was refused for too many
+    wrong codes answers as the second step does: 429 and how long to wait (RFC 6585 §4)."""
+    new = "a new and longer passphrase"
+    with Browser(live_server.url) as browser:
+
+        def change_password(current: str, code: str):
+            page = browser.get("/account/password")
+            return browser.submit(page, "new", current=current, new=new, repeat=new, code=code)
+
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+        for _ in range(live_server.app.config["SECOND_FACTOR_FREE_ATTEMPTS"] + 1):
+            assert change_password(person.password, "123456").status in (400, 429)
+        right = totp.at(clock.timestamp() + 30)
+        page = change_password(person.password, right)
+        assert page.status == 429 and page.url.endswith("/account/password")
+        assert 0 < int(page.response.headers["Retry-After"]) <= 2
+        assert "wait" in page.text.lower()
+        # A form sent with a mistake of its own is still a plain 400.
+        clock.travel(3)
+        page = change_password("", right)
+        assert page.status == 400 and "Retry-After" not in page.response.headers
+
+
 def test_trusted_device_skips_the_second_step_until_logout_everywhere(live_server, person):
     with Browser(live_server.url) as browser:
         browser.sign_in(person.email, person.password)

@@ -58,12 +58,16 @@ class Page:
         self.forms = parser.forms
         self.text = " ".join(parser.texts)
 
-    def form(self, having: str | None = None) -> Form:
-        """The first form with a field or button named `having` (or the first form)."""
+    def form(self, having: str | None = None, *, to: str | None = None) -> Form:
+        """The first form with a field or button named `having` (or the first form), among
+        those posting to the path `to` when it is given."""
         for form in self.forms:
+            if to is not None and urlsplit(form.action).path != to:
+                continue
             if having is None or having in form.fields or any(n == having for n, _ in form.buttons):
                 return form
-        raise AssertionError(f"no form with {having!r} on {self.url}: {self.text[:300]}")
+        where = f" to {to}" if to else ""
+        raise AssertionError(f"no form{where} with {having!r} on {self.url}: {self.text[:300]}")
 
 
 class Browser:
@@ -89,10 +93,17 @@ class Browser:
         return Page(self.session.get(self.url(path), timeout=15, **kwargs))
 
     def submit(
-        self, page: Page, having: str | None = None, button: str | None = None, **values
+        self,
+        page: Page,
+        having: str | None = None,
+        button: str | None = None,
+        *,
+        to: str | None = None,
+        **values,
     ) -> Page:
-        """Fill the form's fields (name=value) and submit it, following redirects on this server."""
-        form = page.form(having)
+        """Fill the form's fields (name=value) and submit it, following redirects on this
+        server; `to` picks the form by the path it posts to."""
+        form = page.form(having, to=to)
         data = dict(form.fields)
         data.update(values)
         if button is not None:

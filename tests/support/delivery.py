@@ -51,6 +51,23 @@ def verify_logout_token(issuer: str, token: str) -> tuple[dict, dict]:
     return dict(decoded.header), dict(decoded.claims)
 
 
+def set_aside_pending(live_server) -> None:
+    """Earlier tests' pending messages are marked failed, so the outbox holds only the
+    messages of the test that calls this."""
+    from sqlalchemy import update
+
+    from server.extensions import db
+    from server.models import OutboxMessage
+
+    with live_server.app_context():
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(status="failed", last_error="set aside by a later test")
+        )
+        db.session.commit()
+
+
 def deliver(live_server) -> None:
     """Run the outbox worker in the server's process until nothing is due."""
     with live_server.app_context():

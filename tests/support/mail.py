@@ -7,6 +7,7 @@ import email.policy
 import re
 import threading
 import time
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -17,6 +18,12 @@ from .ports import free_port
 class _Handler:
     def __init__(self, mailbox: Mailbox):
         self.mailbox = mailbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.mailbox.refusal:
+            return self.mailbox.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -29,9 +36,13 @@ class Mailbox:
 
     def __init__(self):
         self.port = free_port()
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.refusal: str | None = None
+        self._controller = self._new_controller()
         self._lock = threading.Condition()
         self._messages: list[tuple[list[str], EmailMessage]] = []
+
+    def _new_controller(self) -> Controller:
+        return Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> Mailbox:
         self._controller.start()
@@ -39,6 +50,25 @@ class Mailbox:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    @contextmanager
+    def stopped(self):
+        """The mail server is down (connections refused) inside the block, up again after."""
+        self.stop()
+        try:
+            yield self
+        finally:
+            self._controller = self._new_controller()
+            self.start()
+
+    @contextmanager
+    def refusing(self, reply: str = "550 5.1.1 No such mailbox here"):
+        """Every recipient is refused with `reply` inside the block."""
+        self.refusal = reply
+        try:
+            yield self
+        finally:
+            self.refusal = None
 
     def _add(self, recipients: list[str], message: EmailMessage) -> None:
         with self._lock:

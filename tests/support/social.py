@@ -3,6 +3,8 @@ Passport and a GitHub imitation) and a browser that crosses between them."""
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 from contextlib import contextmanager
 from urllib.parse import urljoin
@@ -19,15 +21,26 @@ from .factories import Factories
 from .github import FakeGitHub, GitHubPerson
 
 REDIRECTS = (301, 302, 303, 307, 308)
+HANDOFF = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]+)">')
+
+
+def handoff_url(response) -> str | None:
+    """Where a page that moves on by itself (a meta refresh, server/web/social.py
+    `handed_off`) leads; None for any other answer."""
+    if response.status_code != 200 or "text/html" not in response.headers.get("Content-Type", ""):
+        return None
+    found = HANDOFF.search(response.text)
+    return html.unescape(found.group(1)) if found else None
 
 
 def travel(browser: Browser, page: Page, *, limit: int = 15, stop_at: str | None = None) -> Page:
-    """Follow redirects wherever they lead (the upstream provider and back); with `stop_at`,
-    stop at a redirect to that server, to look at (or change) what it would receive."""
+    """Follow redirects, and pages that move on by themselves, wherever they lead (the
+    upstream provider and back); with `stop_at`, stop at a redirect to that server, to
+    look at (or change) what it would receive."""
     response = page.response
     for _ in range(limit):
-        location = response.headers.get("Location")
-        if response.status_code not in REDIRECTS or not location:
+        location = response.headers.get("Location") or handoff_url(response)
+        if (response.status_code not in REDIRECTS and response.status_code != 200) or not location:
             break
         target = urljoin(response.url, location)
         if stop_at and target.startswith(stop_at) and not response.url.startswith(stop_at):
@@ -75,6 +88,27 @@ def post(browser: Browser, page: Page, having: str, **values) -> Page:
         allow_redirects=False,
     )
     return Page(response)
+
+
+def signed_in_by_a_network(server: LiveServer, email: str) -> Browser:
+    """A browser signed in to a new account that has no password, as a social sign-in
+    leaves it: the session row, and the cookie Flask-Login would set for it."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    from server.services.accounts import create_account
+    from server.services.sessions import start_session
+
+    with server.app_context():
+        account = create_account(email=email, password=None, email_verified=True)
+        session_id = start_session(account, amr=["fed"], acr="urn:passport:acr:pwd").id
+    browser = Browser(server.url)
+    serializer = SecureCookieSessionInterface().get_signing_serializer(server.app)
+    browser.session.cookies.set(
+        "passport_session",
+        serializer.dumps({"_user_id": session_id, "_fresh": True}),
+        domain="127.0.0.1",
+    )
+    return browser
 
 
 def closed_port() -> int:

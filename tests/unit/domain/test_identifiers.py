@@ -148,3 +148,13 @@ def test_a_passport_of_email_logins_only_refuses_phone_numbers(app):
     with app.test_request_context(headers={"Accept-Language": "ru"}):
         assert refused.value.message() == "Этот Паспорт принимает только адреса электронной почты."
     assert parse_login("Person@Example.org") == ("email", "person@example.org")
+
+
+@pytest.mark.parametrize(
+    ("phone_logins", "message"),
+    [(True, "Enter an e-mail address or a phone number."), (False, "Enter an e-mail address.")],
+)
+def test_a_missing_login_is_asked_for_as_this_passport_takes_logins(app, phone_logins, message):
+    app.config["PHONE_LOGINS"] = phone_logins
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert InvalidIdentifier("login").message() == message

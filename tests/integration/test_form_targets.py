@@ -1,0 +1,146 @@
+"""Where each page's forms may lead: the Content-Security-Policy form-action, over real HTTP.
+
+Passport's own forms post to Passport ('self'); a page from which the authorization flow
+answers a portal adds that portal's registered origin, for that response only. The browser
+journeys in tests/e2e/test_form_targets.py show Chromium following exactly these policies.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from ..support.browser import Browser
+from ..support.devices import device, sign_in_to_portal
+from ..support.relying_party import RelyingParty
+from ..support.signup import sign_up, signup_link
+
+PORTAL = "https://login.tea-shop.example:8443"
+POLICY = re.compile(r"(?:^|;)\s*form-action ([^;]*)")
+
+
+def form_action(page) -> list[str]:
+    """The form-action sources of a page; the policy names the directive exactly once."""
+    policy = page.response.headers["Content-Security-Policy"]
+    [sources] = POLICY.findall(policy)
+    return sources.split()
+
+
+@pytest.fixture
+def portal(live_server, factories) -> RelyingParty:
+    client = factories.client(
+        redirect_uri=PORTAL + "/callback",
+        post_logout_redirect_uris=["https://tea-shop.example/bye"],
+    )
+    return RelyingParty(live_server.url, client)
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + "?" + parts.query
+
+
+def test_passport_pages_post_only_to_passport(live_server, person, browser):
+    for path in ("/login", "/signup", "/recover"):
+        assert form_action(browser.get(path)) == ["'self'"], path
+    browser.sign_in(person.email, person.password)
+    for path in ("/account", "/account/email", "/account/social", "/account/sessions"):
+        assert form_action(browser.get(path)) == ["'self'"], path
+
+
+def test_sign_in_pages_of_an_authorization_request_add_exactly_the_portal(
+    live_server, person, portal, browser
+):
+    page = browser.open(portal.authorization_url())
+    assert urlsplit(page.url).path == "/login"
+    assert form_action(page) == ["'self'", PORTAL]
+    # Sign-up from there carries the request on, and so does a refused attempt.
+    next_path = local(portal.authorization_url())
+    assert form_action(browser.get("/signup?" + urlencode({"next": next_path}))) == [
+        "'self'",
+        PORTAL,
+    ]
+    refused = browser.submit(page, "login", login=person.email, password="not the password")
+    assert refused.status == 400 and form_action(refused) == ["'self'", PORTAL]
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        # A redirect_uri the portal never registered, on the right path or not.
+        "/authorize?client_id={client_id}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        "/authorize?client_id={client_id}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb"
+        "&redirect_uri=https%3A%2F%2Flogin.tea-shop.example%3A8443%2Fcallback",
+        "/authorize?client_id=no-such-client&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        "/account?client_id={client_id}&redirect_uri=https%3A%2F%2Flogin.tea-shop.example%3A8443%2Fcallback",
+        "//evil.example/authorize?client_id={client_id}",
+    ],
+)
+def test_a_crafted_next_widens_nothing(live_server, portal, browser, next_path):
+    target = next_path.format(client_id=portal.client.client_id)
+    assert form_action(browser.get("/login?" + urlencode({"next": target}))) == ["'self'"]
+
+
+def test_consent_adds_exactly_the_portal(live_server, person, portal, browser):
+    browser.sign_in(person.email, person.password)
+    page = browser.open(portal.authorization_url())
+    assert page.status == 200 and page.form("decision")
+    assert form_action(page) == ["'self'", PORTAL]
+    # The next page of this browser asks nothing of the kind.
+    assert form_action(browser.get("/account")) == ["'self'"]
+
+
+def test_consent_of_a_native_app_adds_its_scheme(live_server, person, factories, browser):
+    client = factories.client(
+        public=True, application_type="native", redirect_uri="com.example.tea:/callback"
+    )
+    browser.sign_in(person.email, person.password)
+    page = browser.open(RelyingParty(live_server.url, client).authorization_url())
+    assert page.form("decision") and form_action(page) == ["'self'", "com.example.tea:"]
+
+
+def test_the_second_step_keeps_the_portal(live_server, factories, portal):
+    from ..support.two_factor import turn_on
+
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        turn_on(browser, person.password)
+    with Browser(live_server.url) as browser:
+        page = browser.open(portal.authorization_url())
+        page = browser.submit(page, "login", login=person.email, password=person.password)
+        assert urlsplit(page.url).path == "/login/second-step"
+        assert form_action(page) == ["'self'", PORTAL]
+
+
+def test_logout_confirmation_adds_exactly_the_return_address(live_server, person, portal):
+    with device(live_server.url) as browser:
+        old = sign_in_to_portal(browser, portal, person)
+        browser.submit(browser.get("/logout"), "csrf_token")
+        sign_in_to_portal(browser, portal, person)
+        query = urlencode(
+            {
+                "id_token_hint": old.values["id_token"],
+                "post_logout_redirect_uri": "https://tea-shop.example/bye",
+            }
+        )
+        page = browser.open("/end-session?" + query)
+        assert page.form("confirm")
+        assert form_action(page) == ["'self'", "https://tea-shop.example"]
+
+
+def test_a_sign_up_being_confirmed_keeps_the_portal(live_server, portal, factories, mailbox):
+    """The sign-up keeps `next` with itself: the page of the mailed link, and the page that
+    takes the SMS code, both end at the portal after their form."""
+    signup_path = "/signup?" + urlencode({"next": local(portal.authorization_url())})
+    email = f"new-{secrets.token_hex(4)}@example.org"
+    with Browser(live_server.url) as browser:
+        sign_up(browser, email, path=signup_path)
+        page = browser.open(signup_link(live_server, mailbox, email))
+        assert page.form("csrf_token") and form_action(page) == ["'self'", PORTAL]
+    with Browser(live_server.url) as browser:
+        page = sign_up(browser, factories.phone_number(), path=signup_path)
+        assert page.form("code") and form_action(page) == ["'self'", PORTAL]
