@@ -20,9 +20,6 @@ from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
-# OpenID Connect Registration 1.0 §2: an unsigned ID token ("none") only for a client
-# whose response types return no ID token from the authorization endpoint.
-ID_TOKEN_ALGORITHMS = (*ALGORITHMS, "none")
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -389,18 +386,12 @@ def check_sector_document(document: object, redirect_uris: list[str]) -> None:
 
 
 def _check_signing_algorithms(metadata: dict) -> None:
+    # Every ID token is signed: "none" (OpenID Connect Registration §2 allows it for the
+    # code flow) is not offered.
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
-    if alg not in ID_TOKEN_ALGORITHMS:
+    if alg not in ALGORITHMS:
         raise _refuse(
-            "id_token_signed_response_alg",
-            "unsupported",
-            f"must be one of {', '.join(ID_TOKEN_ALGORITHMS)}",
-        )
-    if alg == "none" and any(r != "code" for r in metadata["response_types"]):
-        raise _refuse(
-            "id_token_signed_response_alg",
-            "unsigned_front_channel",
-            "'none' is for clients whose response types return no ID token",
+            "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
         )
     metadata["id_token_signed_response_alg"] = alg
     userinfo_alg = metadata.get("userinfo_signed_response_alg")

@@ -115,12 +115,7 @@ class IDTokenClaims:
         return client.id_token_signed_response_alg
 
     def get_encode_header(self, client):
-        alg = self.get_client_algorithm(client)
-        if alg == "none":
-            # OpenID Connect Registration §2: unsigned, for a client of the code flow alone
-            # (the policy allows nothing else), whose ID token comes over TLS from us.
-            return {"alg": "none", "typ": "JWT"}
-        key = keystore().signing_key(alg)
+        key = keystore().signing_key(self.get_client_algorithm(client))
         return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client):

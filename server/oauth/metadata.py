@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from ..domain.client_metadata import (
+    ALGORITHMS,
     ASSERTION_ALGORITHMS,
     AUTH_METHODS,
-    ID_TOKEN_ALGORITHMS,
     SUBJECT_TYPES,
     USERINFO_ALGORITHMS,
     grant_types_offered,
@@ -39,7 +39,7 @@ def server_metadata() -> dict:
         "response_modes_supported": ["query", "fragment"] if implicit_flow_on() else ["query"],
         "grant_types_supported": list(grant_types_offered()),
         "subject_types_supported": list(SUBJECT_TYPES),
-        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
+        "id_token_signing_alg_values_supported": list(ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,

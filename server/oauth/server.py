@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app
-from joserfc.errors import SecurityWarning
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
@@ -127,9 +124,6 @@ def init_oauth(app: Flask) -> None:
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     if app.config["IMPLICIT_FLOW"]:
         authorization.register_grant(ImplicitGrant)
-    # An unsigned ID token is what a client registered with "none" asked for (OpenID
-    # Connect Registration §2); joserfc warns on each one it makes.
-    warnings.filterwarnings("ignore", 'JWS algorithm "none"', SecurityWarning)
     authorization.register_grant(ClientCredentialsGrant)
     authorization.register_extension(Issuer())
     authorization.register_endpoint(RevocationEndpoint)
