@@ -291,3 +291,15 @@ def test_the_console_registers_a_client_that_signs_with_its_own_key(live_server,
     assert refused_page.status == 200
     assert "private_key_jwt needs your public keys" in refused_page.text
     assert shown(refused_page, "client-id") is None
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256"])
+def test_every_advertised_algorithm_of_private_key_jwt_authenticates(live_server, alg):
+    server = requests.get(live_server.url + "/.well-known/openid-configuration").json()
+    assert alg in server["token_endpoint_auth_signing_alg_values_supported"]
+    key = new_key(alg)
+    info = register(
+        live_server, token_endpoint_auth_method="private_key_jwt", jwks=public_jwks(key)
+    )
+    answer = portal_of(live_server, info, key).post("token_endpoint", PROBE)
+    assert answer.json()["error"] == "invalid_grant"  # authenticated, then no such token
