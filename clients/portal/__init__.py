@@ -142,7 +142,10 @@ def create_portal(overrides: dict | None = None) -> Flask:
                 error=error.description or error.error,
                 issuer=settings["ISSUER"],
             ), 400
-        data = {"token": dict(token), "claims": dict(token["userinfo"])}
+        # The ID token proves the sign-in; the scopes' claims are userinfo's (OIDC Core §5.4).
+        claims = dict(token["userinfo"])
+        claims.update(passport.userinfo(token=token))
+        data = {"token": dict(token), "claims": claims}
         session.clear()
         session["portal_session"] = store.create(data)
         return redirect(url_for("home"))

@@ -20,6 +20,9 @@ from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
+# Request objects (OIDC Core §6.1): signed with the client's keys, or not at all.
+REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256")
+MAX_REQUEST_URI_LENGTH = 512  # OIDC Core §6.2
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -48,6 +51,7 @@ FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
 MAX_URIS = 20
 MAX_CONTACTS = 10
 MAX_KEYS = 10
+MAX_ACR_VALUES = 10
 # Registration stores the fields it does not check too (jwks, software_id, …): as a whole,
 # a client's metadata stays well within what a page and a token request should load.
 MAX_METADATA_BYTES = 65536
@@ -186,6 +190,54 @@ def shown_pages(metadata) -> dict[str, str]:
     return shown
 
 
+def _check_authentication_context(metadata: dict) -> None:
+    """require_mfa: the portal's policy that every sign-in to it has a second factor.
+    default_acr_values (OIDC Registration §2): the acr values asked for when a request
+    names none, as voluntary as acr_values."""
+    required = metadata.get("require_mfa")
+    if required is not None and not isinstance(required, bool):
+        raise _refuse("require_mfa", "invalid", "must be true or false")
+    if not required:
+        metadata.pop("require_mfa", None)
+    defaults = metadata.get("default_acr_values")
+    if defaults in (None, []):
+        metadata.pop("default_acr_values", None)
+    elif (
+        not isinstance(defaults, list)
+        or len(defaults) > MAX_ACR_VALUES
+        or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in defaults)
+    ):
+        raise _refuse(
+            "default_acr_values", "invalid", f"must be a list of at most {MAX_ACR_VALUES} strings"
+        )
+
+
+def _check_request_objects(metadata: dict) -> None:
+    """request_object_signing_alg and request_uris (OIDC Registration §2): an algorithm
+    Passport verifies, and web addresses of at most 512 characters whose fragment, if
+    any, tells a version of the document (which is why a fragment is allowed here)."""
+    alg = metadata.get("request_object_signing_alg")
+    if alg is not None and alg not in REQUEST_OBJECT_ALGORITHMS:
+        raise _refuse(
+            "request_object_signing_alg",
+            "unsupported",
+            f"must be one of {', '.join(REQUEST_OBJECT_ALGORITHMS)}",
+        )
+    uris = metadata.get("request_uris")
+    if uris in (None, []):
+        metadata.pop("request_uris", None)
+        return
+    if not isinstance(uris, list) or len(uris) > MAX_URIS:
+        raise _refuse("request_uris", "not_a_list", f"must be a list of at most {MAX_URIS} URIs")
+    for uri in uris:
+        if not isinstance(uri, str) or len(uri) > MAX_REQUEST_URI_LENGTH:
+            raise _refuse(
+                "request_uris", "too_long", f"each at most {MAX_REQUEST_URI_LENGTH} characters"
+            )
+        check_uri(uri.split("#", 1)[0], field="request_uris")
+    metadata["request_uris"] = list(dict.fromkeys(uris))
+
+
 class CheckedMetadata(dict):
     """Client metadata that has passed the policy: what a client stores, never checked twice."""
 
@@ -232,6 +284,8 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
         metadata["scope"] = _check_scope(metadata["scope"])
     if "contacts" in metadata:
         metadata["contacts"] = _check_contacts(metadata["contacts"])
+    _check_authentication_context(metadata)
+    _check_request_objects(metadata)
     name = metadata.get("client_name")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
         raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")

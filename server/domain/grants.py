@@ -71,6 +71,8 @@ class GrantState:
     account: AccountClaims | None
     # The login session's state, when the grant has one (None: no row, or ended and gone).
     session: tuple | None
+    # OIDC Core §5.5: what the claims parameter of its code asked for, per target.
+    requested_claims: dict | None = None
 
     def is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
         """Not revoked, its client enabled, the person's credentials unchanged since it was
@@ -144,6 +146,7 @@ _GRANT_COLUMNS = (
     LoginSession.expires_at,
     LoginSession.remember,
     LoginSession.last_seen_at,
+    Grant.requested_claims,
 )
 _GRANT_WIDTH = len(_GRANT_COLUMNS)
 
@@ -192,6 +195,7 @@ def _grant_state(row: tuple) -> GrantState:
     ) = row[:12]
     account_fields = row[12 : 12 + _ACCOUNT_WIDTH]
     session_fields = row[12 + _ACCOUNT_WIDTH : 16 + _ACCOUNT_WIDTH]
+    requested_claims = row[16 + _ACCOUNT_WIDTH]
     return GrantState(
         id=grant_id,
         client_pk=client_pk,
@@ -207,6 +211,7 @@ def _grant_state(row: tuple) -> GrantState:
         revoked=revoked_at is not None,
         account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
         session=tuple(session_fields) if session_fields[1] is not None else None,
+        requested_claims=requested_claims,
     )
 
 
@@ -313,6 +318,7 @@ class CodeRecord:
     account: AccountClaims | None
     # The login session's state, as in GrantState.
     session: tuple | None
+    requested_claims: dict | None = None
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -357,6 +363,7 @@ _CODE_COLUMNS = (
     LoginSession.expires_at,
     LoginSession.remember,
     LoginSession.last_seen_at,
+    AuthorizationCode.requested_claims,
 )
 _CODE_QUERY = DriverStatement(
     select(*_CODE_COLUMNS)
@@ -381,6 +388,7 @@ def load_authorization_code(code: str) -> CodeRecord | None:
         grant_id=row[14],
         account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
         session=tuple(session_fields) if session_fields[1] is not None else None,
+        requested_claims=row[19 + _ACCOUNT_WIDTH],
     )
 
 
@@ -431,6 +439,7 @@ class NewGrant:
     refresh_token: str | None
     # A portal that was asked for consent: the consent's last use is this redemption.
     touches_consent: bool
+    requested_claims: dict | None = None
 
 
 def _named(table, prefix: str, columns: tuple[str, ...]) -> dict:
@@ -460,6 +469,7 @@ _GRANT_VALUES = _named(
         "auth_time",
         "amr",
         "acr",
+        "requested_claims",
         "created_at",
     ),
 )
@@ -521,6 +531,7 @@ def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
         "new_grant_auth_time": grant.sign_in.auth_time,
         "new_grant_amr": list(grant.sign_in.amr),
         "new_grant_acr": grant.sign_in.acr,
+        "new_grant_requested_claims": grant.requested_claims,
         "new_grant_created_at": moment,
     }
     if grant.refresh_token:

@@ -38,6 +38,9 @@ class AuthorizationCode(db.Model):
     amr: Mapped[list] = mapped_column(JSON, default=list)
     acr: Mapped[str | None] = mapped_column(String(100))
     offline: Mapped[bool] = mapped_column(default=False)
+    # OIDC Core §5.5: the claims the claims parameter asked for, per target, that the
+    # client gets ({"userinfo": [...], "id_token": [...]}); NULL when it asked for none.
+    requested_claims: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -67,6 +70,8 @@ class Grant(db.Model):
     auth_time: Mapped[int | None] = mapped_column()
     amr: Mapped[list] = mapped_column(JSON, default=list)
     acr: Mapped[str | None] = mapped_column(String(100))
+    # The claims its code was issued with (AuthorizationCode.requested_claims).
+    requested_claims: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

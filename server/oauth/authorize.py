@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import InvalidRequestError, list_to_scope, scope_to_list
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -18,10 +17,10 @@ from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
 from . import response_modes
-from .claims import SCOPES_SUPPORTED
+from .claims import SCOPES_SUPPORTED, ClaimsRequest
+from .destinations import destination
 
 MAX_PARAMETER_LENGTH = 2048
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def current_login_session() -> LoginSession | None:
@@ -68,30 +67,23 @@ def needs_login(grant, login_session: LoginSession | None) -> bool:
     return False
 
 
-def wants_mfa(grant) -> bool:
-    """The portal asked for a second factor through acr_values (OIDC Core §3.1.2.1)."""
-    requested = (grant.request.payload.data.get("acr_values") or "").split()
-    return current_app.config["ACR_MFA"] in requested
-
-
-def has_mfa(login_session: LoginSession) -> bool:
-    return login_session.acr == current_app.config["ACR_MFA"]
-
-
 def render_mfa_required(grant):
-    """The portal wants a second factor this Passport does not have yet: say so, offer to turn it on."""
+    """The portal requires a second factor this Passport does not have yet: say so, offer
+    to turn it on."""
     return render_template("auth/mfa_required.html", client=grant.client), 403
 
 
 def redirect_to_login(grant, *, fresh: bool = False):
     """Send the person to /login and back here; `prompt=login` and `max_age` are dropped from
     the way back: the sign-in made there is as fresh as they ask (with max_age=0, a sign-in
-    some milliseconds old would otherwise be sent to sign in again, forever)."""
-    args = request.values.to_dict(flat=False)
+    some milliseconds old would otherwise be sent to sign in again, forever). A request
+    object comes back as the parameters it settled (server/oauth/request_objects.py), so
+    its prompt and max_age are dropped too, and a request_uri is not fetched again."""
+    args = dict(grant.request.payload.datalist)
     args.pop("csrf_token", None)
     args.pop("decision", None)
     args.pop("max_age", None)
-    remaining = [p for p in (request.values.get("prompt") or "").split() if p != "login"]
+    remaining = sorted(p for p in prompts(grant) if p != "login")
     if remaining:
         args["prompt"] = [" ".join(remaining)]
     else:
@@ -114,7 +106,27 @@ def needs_consent(grant, login_session: LoginSession) -> bool:
         return False
     if asked:
         return True
-    return not consents.has_consent(login_session.account, client, grant.request.scope)
+    return not consents.has_consent(login_session.account, client, consent_scope(grant))
+
+
+def consent_scope(grant) -> str:
+    """What the person consents to: the scopes asked for, and the scopes of the claims the
+    claims parameter asks for one by one (OIDC Core §5.5)."""
+    scopes = scope_to_list(grant.request.scope) or []
+    scopes += ClaimsRequest.of(grant.request.payload).scopes(grant.client)
+    return list_to_scope(list(dict.fromkeys(scopes)))
+
+
+def names_another_person(grant, login_session: LoginSession) -> bool:
+    """OIDC Core §5.5.1: a sub asked for with a value is answered for that person only, by
+    the sub this client knows them by (pairwise or public, §8)."""
+    request = ClaimsRequest.of(grant.request.payload)
+    wanted = {
+        spec["value"]
+        for spec in (request.id_token.get("sub"), request.userinfo.get("sub"))
+        if spec and "value" in spec
+    }
+    return bool(wanted) and wanted != {subject_for(login_session.account.sub, grant.client)}
 
 
 def settle_offline_access(grant, *, consented_now: bool) -> None:
@@ -128,11 +140,13 @@ def settle_offline_access(grant, *, consented_now: bool) -> None:
         grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
 
 
-def carried_parameters() -> list[tuple[str, str]]:
-    """The request's parameters, to carry through a confirmation form as hidden fields."""
+def carried_parameters(payload=None) -> list[tuple[str, str]]:
+    """The request's parameters (or those a request object settled, in `payload`), to
+    carry through a confirmation form as hidden fields."""
+    values = payload.datalist if payload is not None else request.values.to_dict(flat=False)
     return [
         (name, value)
-        for name, values in request.values.to_dict(flat=False).items()
+        for name, values in values.items()
         if name not in ("csrf_token", "decision", "confirm")
         for value in values
     ]
@@ -173,37 +187,12 @@ def consent_decision() -> str | None:
     return decision
 
 
-def destination(uri: str) -> str:
-    """Where a URI leads, as a person should read it: the host (with a port that is not the
-    scheme's default), or the private-use scheme naming a native app (RFC 8252 §7.1).
-
-    Hosts are shown in their ASCII (punycode) form, so a look-alike IDN cannot pass for
-    another name.
-    """
-    parts = urlsplit(uri)
-    if not parts.hostname:
-        return parts.scheme
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port and port != DEFAULT_PORTS.get(parts.scheme):
-        return f"{host}:{port}"
-    return host
-
-
 def render_consent(grant, login_session: LoginSession):
     """The consent page: who asks (name, logo, home page), what for, and where the answer goes."""
     client = grant.client
     pages = shown_pages(client.client_metadata or {})
     home_page = pages.get("client_uri")
-    scopes = [s for s in scope_to_list(grant.request.scope) or [] if s in SCOPES_SUPPORTED]
+    scopes = [s for s in scope_to_list(consent_scope(grant)) or [] if s in SCOPES_SUPPORTED]
     # Allow or deny, the answer is a redirect to the portal after this page's form.
     csp.allow_form_target(grant.redirect_uri)
     return render_template(
@@ -211,7 +200,7 @@ def render_consent(grant, login_session: LoginSession):
         client=client,
         account=login_session.account,
         scopes=scopes,
-        hidden=carried_parameters(),
+        hidden=carried_parameters(grant.request.payload),
         pages=pages,
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,
@@ -220,20 +209,12 @@ def render_consent(grant, login_session: LoginSession):
     )
 
 
-def error_response(error):
-    """RFC 6749 §4.1.2.1: redirect only to a redirect URI that was checked; else an error page."""
+def error_response(error, payload=None):
+    """RFC 6749 §4.1.2.1: to the client only at a redirect URI that was checked, in the
+    request's response mode; else an error page."""
     if getattr(error, "redirect_uri", None):
-        params = [("error", error.error)]
-        if error.description:
-            params.append(("error_description", error.description))
-        state = request.values.get("state")
-        if state:
-            params.append(("state", state))
-        params.append(("iss", current_app.config["ISSUER"]))
-        in_fragment = response_modes.response_mode(request.values) == response_modes.FRAGMENT
-        return redirect(
-            add_params_to_uri(error.redirect_uri, params, fragment=in_fragment), code=302
-        )
+        status, body, headers = response_modes.authorization_error(error, payload)
+        return Response(body, status, headers)
     return (
         render_template("errors/oauth.html", error=error.error, description=error.description),
         400,

@@ -143,12 +143,14 @@ class OAuthClientMetadata(_OAuthClientMetadata):
 
 
 class PassportClientMetadata(BaseClaims):
-    """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2."""
+    """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2, RFC 8417
+    push, and Passport's require_mfa (server/oauth/acr.py)."""
 
     REGISTERED_CLAIMS = [
         "backchannel_logout_uri",
         "backchannel_logout_session_required",
         "security_events_endpoint",
+        "require_mfa",
     ]
 
     def validate(self, now=None, leeway=0):
@@ -157,9 +159,9 @@ class PassportClientMetadata(BaseClaims):
             uri = self.get(name)
             if uri is not None and not isinstance(uri, str):
                 raise InvalidClaimError(name)
-        required = self.get("backchannel_logout_session_required")
-        if required is not None and not isinstance(required, bool):
-            raise InvalidClaimError("backchannel_logout_session_required")
+        for name in ("backchannel_logout_session_required", "require_mfa"):
+            if self.get(name) is not None and not isinstance(self[name], bool):
+                raise InvalidClaimError(name)
 
 
 CLAIMS_CLASSES = [
@@ -345,9 +347,11 @@ class UserInfoEndpoint(_UserInfoEndpoint):
     def get_issuer(self) -> str:
         return current_app.config["ISSUER"]
 
-    def generate_user_info(self, user, scope):
-        holder = user
+    def generate_user_info(self, holder, scope):
         if holder.account is None:
             # A client_credentials token stands for the portal itself: no person to describe.
             raise InvalidTokenError("The access token was not issued for a person.")
-        return user_info(holder.account, scope, sub=holder.subject)
+        return user_info(holder.account, scope, holder.requested_claims, sub=holder.subject)
+
+    def resolve_private_key(self):
+        return current_app.extensions["passport.keys"].signing_key("RS256").key

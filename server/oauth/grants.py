@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import (
     AccessDeniedError,
     InvalidClientError,
@@ -16,10 +17,10 @@ from flask import current_app
 
 from ..clock import timestamp
 from ..services import tokens as token_service
-from .claims import user_info
+from .claims import ClaimsRequest, id_token_claims, user_info
 from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
-from .response_modes import FRAGMENT
+from .response_modes import RESPONSE_MODES, ResponseMode, authorization_response, response_mode
 
 
 def validate_authorization_redirect_uri(request, client):
@@ -33,7 +34,20 @@ def validate_authorization_redirect_uri(request, client):
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    DEFAULT_RESPONSE_MODE = RESPONSE_MODES["code"][0]
     validate_authorization_redirect_uri = staticmethod(validate_authorization_redirect_uri)
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        """RFC 6749 §4.1.2: the code and state, in the request's response mode."""
+        if not grant_user:
+            raise AccessDeniedError(redirect_uri=redirect_uri)
+        self.request.user = grant_user
+        code = self.generate_authorization_code()
+        self.save_authorization_code(code, self.request)
+        params = [("code", code)]
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return authorization_response(redirect_uri, params, response_mode(self.request.payload))
 
     def save_authorization_code(self, code, request):
         payload = request.payload.data
@@ -47,6 +61,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
             offline="offline_access" in (request.scope or "").split(),
+            requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
+            acr=getattr(request, "acr", None),
         )
 
     def query_authorization_code(self, code, client):
@@ -133,7 +149,9 @@ class IDTokenClaims:
         return claims
 
     def generate_user_info(self, user, scope):
-        return user_info(user.account, scope, sub=user.subject)
+        # OIDC Core §5.4: the scope's claims are userinfo's; the ID token has those the
+        # claims parameter asked it for. Its sub is the one the client knows (§8).
+        return id_token_claims(user.account, user.requested_claims, sub=user.subject)
 
 
 class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):
@@ -163,14 +181,15 @@ class ImplicitGrant(IDTokenClaims, OpenIDImplicitGrant):
 
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
-        asked = self.request.payload.data.get("response_mode")
-        if asked not in (None, FRAGMENT):
-            # OAuth 2.0 Multiple Response Types §2.1: tokens never go in the query.
-            raise InvalidRequestError(
-                "'response_mode' must be fragment for this response type.",
-                redirect_uri=redirect_uri,
-                redirect_fragment=True,
-            )
+        try:
+            # The response mode (fragment or form_post: tokens never go in the query,
+            # OAuth 2.0 Multiple Response Types §2.1) and the claims parameter (§5.5), as
+            # the code flow's extensions check them.
+            ResponseMode().validate(self)
+            ClaimsRequest.of(self.request.payload)
+        except OAuth2Error as error:
+            error.redirect_uri = redirect_uri
+            raise
         return redirect_uri
 
     def validate_consent_request(self):
@@ -184,15 +203,32 @@ class ImplicitGrant(IDTokenClaims, OpenIDImplicitGrant):
         return False
 
     def create_authorization_response(self, redirect_uri, grant_user):
+        """OIDC Core §3.2.2.5: the tokens and state, in the request's response mode (the
+        fragment by default); denied, an error there with the state (RFC 6749 §4.2.2.1)."""
         if grant_user is None:
-            # Denied: an error in the fragment, with the state (RFC 6749 §4.2.2.1).
-            raise AccessDeniedError(redirect_uri=redirect_uri, redirect_fragment=True)
-        return super().create_authorization_response(redirect_uri, grant_user)
+            raise AccessDeniedError(redirect_uri=redirect_uri)
+        params = self.create_granted_params(grant_user)
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return authorization_response(redirect_uri, params, response_mode(self.request.payload))
 
     def create_granted_params(self, grant_user):
         # A grant is started, with no refresh token: its access token names it, and the
         # back-channel logout of the login session finds the portal through it.
+        request = self.request
         subject = token_service.start_implicit_grant(
-            grant_user, self.request.client, self.request.scope
+            grant_user,
+            request.client,
+            request.scope,
+            requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
+            acr=getattr(request, "acr", None),
         )
         return super().create_granted_params(subject)
+
+    def generate_user_info(self, user, scope):
+        claims = super().generate_user_info(user, scope)
+        if self.request.payload.response_type == "id_token":
+            # OIDC Core §5.4: no access token is issued, so no userinfo call can fetch the
+            # scope's claims: the ID token carries them.
+            claims.update(user_info(user.account, scope, sub=user.subject))
+        return claims

@@ -11,10 +11,11 @@ from ..domain.client_metadata import (
     SUBJECT_TYPES,
     USERINFO_ALGORITHMS,
     grant_types_offered,
-    implicit_flow_on,
     response_types_offered,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from .request_objects import ALGORITHMS as REQUEST_OBJECT_ALGORITHMS
+from .response_modes import modes_supported
 
 
 def server_metadata() -> dict:
@@ -36,7 +37,7 @@ def server_metadata() -> dict:
         "end_session_endpoint": endpoint("oauth.end_session"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": list(response_types_offered()),
-        "response_modes_supported": ["query", "fragment"] if implicit_flow_on() else ["query"],
+        "response_modes_supported": modes_supported(),
         "grant_types_supported": list(grant_types_offered()),
         "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(ALGORITHMS),
@@ -49,9 +50,11 @@ def server_metadata() -> dict:
         "introspection_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": True,
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": True,
+        "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGORITHMS),
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": list(current_app.config["LANGUAGES"]),
         "acr_values_supported": [

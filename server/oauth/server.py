@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
-from .claims import SCOPES_SUPPORTED
+from .claims import SCOPES_SUPPORTED, ClaimsParameter
 from .client_auth import JWT_AUTH_METHODS
 from .endpoints import (
     ClientConfigurationEndpoint,
@@ -29,6 +28,8 @@ from .grants import (
     RefreshTokenGrant,
 )
 from .logout import EndSessionEndpoint
+from .request_objects import RequestObjects
+from .response_modes import ResponseMode, authorization_error
 from .tokens import decode_access_token, generate_token
 
 
@@ -53,23 +54,38 @@ def save_token(token: dict, request) -> None:
     request.issued_token = token
 
 
-class Issuer(IssuerParameter):
-    def get_issuer(self) -> str:
-        return current_app.config["ISSUER"]
-
-    def add_issuer_parameter(self, authorization_server, response):
-        # RFC 9207 §2: iss goes where the response's other parameters are; Authlib puts it
-        # in the query, which for an answer in the fragment would change the redirect URI.
-        location = response.location
-        if location and "#" in location:
-            response.location = add_params_to_uri(location, {"iss": self.get_issuer()}, True)
-            return
-        super().add_issuer_parameter(authorization_server, response)
-
-
 class PassportAuthorizationServer(AuthorizationServer):
     def get_error_uri(self, request, error):
         return None
+
+    def create_oauth2_request(self, request):
+        # The authorization endpoint makes its request once and hands it to each step, so
+        # what a step settles (a request object's parameters) is what the next one reads.
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+    def handle_error_response(self, request, error):
+        # An authorization endpoint error with a checked redirect URI goes back in the
+        # request's response mode, like every authorization response.
+        if getattr(error, "redirect_uri", None):
+            return self.handle_response(*authorization_error(error, request.payload))
+        return super().handle_error_response(request, error)
+
+
+class BearerTokens(ResourceProtector):
+    """RFC 6750: the access token in the Authorization header (§2.1) or, in a POST, as
+    the form-encoded body's access_token (§2.2); never both (§2)."""
+
+    def parse_request_authorization(self, oauth_request):
+        in_body = None
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            in_body = request.form.get("access_token")
+        if not in_body:
+            return super().parse_request_authorization(oauth_request)
+        if oauth_request.headers.get("Authorization"):
+            raise InvalidRequestError("Send the access token one way only.")
+        return self.get_token_validator("bearer"), in_body
 
 
 class AccessTokenValidator(BearerTokenValidator):
@@ -102,7 +118,8 @@ class AccessToken(dict):
         return self.holder.client
 
     def get_user(self):
-        # The holder: its person, and the sub its client knows them by (userinfo).
+        # The holder: its person, the sub its client knows them by, and the claims its
+        # grant asked userinfo for.
         return self.holder
 
 
@@ -112,20 +129,21 @@ def authorization_server() -> PassportAuthorizationServer:
 
 def init_oauth(app: Flask) -> None:
     authorization = PassportAuthorizationServer()
-    require_oauth = ResourceProtector()
+    require_oauth = BearerTokens()
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)
     for method in JWT_AUTH_METHODS:
         authorization.register_client_auth_method(method.CLIENT_AUTH_METHOD, method())
     authorization.register_grant(
-        AuthorizationCodeGrant, [OpenIDCodeExtension(), PKCE(required=True)]
+        AuthorizationCodeGrant,
+        [OpenIDCodeExtension(), PKCE(required=True), ResponseMode(), ClaimsParameter()],
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     if app.config["IMPLICIT_FLOW"]:
         authorization.register_grant(ImplicitGrant)
     authorization.register_grant(ClientCredentialsGrant)
-    authorization.register_extension(Issuer())
+    authorization.register_extension(RequestObjects())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)
     authorization.register_endpoint(ClientRegistrationEndpoint)

@@ -7,9 +7,9 @@ import binascii
 import json
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
-    InteractionRequiredError,
     LoginRequiredError,
 )
 from flask import (
@@ -26,10 +26,11 @@ from flask_login import logout_user
 
 from .. import csp
 from ..context import request_context
-from ..domain import factors
 from ..extensions import csrf
 from ..services import consents
+from . import acr
 from . import authorize as flow
+from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .keys import etag_of
 from .metadata import server_metadata
 from .server import authorization_server
@@ -51,23 +52,6 @@ PROGRAM_ENDPOINTS = frozenset(
         "discovery",
     )
 )
-
-# RFC 6749 Appendix A: these parameters are ASCII tokens. Authlib echoes some of them in
-# error descriptions, which may hold only printable ASCII (§5.2), so anything else is
-# refused here, before it can reach an error message.
-ASCII_TOKEN_PARAMETERS = frozenset(
-    (
-        "response_type",
-        "grant_type",
-        "token_type_hint",
-        "code_challenge_method",
-        "response_mode",
-        "prompt",
-        "display",
-        "scope",
-    )
-)
-
 
 # The endpoints where a client authenticates, with HTTP Basic among the ways.
 CLIENT_AUTHENTICATED = frozenset({"oauth.token", "oauth.introspect", "oauth.revoke"})
@@ -103,11 +87,8 @@ def _non_token_parameter() -> str | None:
         sources.append(request.form)
     for source in sources:
         for name in ASCII_TOKEN_PARAMETERS.intersection(source):
-            for value in source.getlist(name):
-                # %x20-21 / %x23-5B / %x5D-7E (RFC 6749 A.4, §5.2): printable ASCII, in C,
-                # but for '"' and '\\', which an error description may not hold either.
-                if not (value.isascii() and value.isprintable()) or '"' in value or "\\" in value:
-                    return name
+            if not all(is_ascii_token(value) for value in source.getlist(name)):
+                return name
     return None
 
 
@@ -133,34 +114,42 @@ def authorize():
     """OIDC Core §3.1.2: authenticate the person, ask consent when needed, issue a code."""
     server = authorization_server()
     login_session = flow.current_login_session()
+    oauth_request = server.create_oauth2_request(None)
     try:
-        grant = server.get_consent_grant(end_user=login_session)
+        grant = server.get_consent_grant(oauth_request, end_user=login_session)
         flow.check_request_size(grant)
         if flow.needs_login(grant, login_session):
             if flow.prompts(grant) & {"none"}:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant)
-        if flow.wants_mfa(grant) and not flow.has_mfa(login_session):
-            if not factors.is_enabled(login_session.account):
-                return flow.render_mfa_required(grant)
+        if flow.names_another_person(grant, login_session):
             if flow.prompts(grant) & {"none"}:
-                raise InteractionRequiredError(redirect_uri=grant.redirect_uri)
+                raise LoginRequiredError(redirect_uri=grant.redirect_uri)
             return flow.redirect_to_login(grant, fresh=True)
+        step = acr.next_step(grant, login_session, interactive="none" not in flow.prompts(grant))
+        if step.turn_on_mfa:
+            return flow.render_mfa_required(grant)
+        if step.step_up:
+            return flow.redirect_to_login(grant, fresh=True)
+        # The code states the acr this request got (OIDC Core §5.5.1.1).
+        grant.request.acr = step.acr
         needs_consent = flow.needs_consent(grant, login_session)
         if needs_consent and "none" in flow.prompts(grant):
             raise ConsentRequiredError(redirect_uri=grant.redirect_uri)
+        if needs_consent:
+            decision = flow.consent_decision()
+            if decision is None:
+                return flow.render_consent(grant, login_session)
+            if decision != "allow":
+                raise AccessDeniedError(redirect_uri=grant.redirect_uri)
+            consents.grant_consent(login_session.account, grant.client, flow.consent_scope(grant))
     except OAuth2Error as error:
-        return flow.error_response(error)
+        return flow.error_response(error, oauth_request.payload)
 
-    if needs_consent:
-        decision = flow.consent_decision()
-        if decision is None:
-            return flow.render_consent(grant, login_session)
-        if decision != "allow":
-            return server.create_authorization_response(grant=grant, grant_user=None)
-        consents.grant_consent(login_session.account, grant.client, grant.request.scope)
     flow.settle_offline_access(grant, consented_now=needs_consent)
-    return server.create_authorization_response(grant=grant, grant_user=login_session)
+    return server.create_authorization_response(
+        oauth_request, grant=grant, grant_user=login_session
+    )
 
 
 @bp.route("/token", methods=["POST"])

@@ -6,7 +6,7 @@ single-use and a second redemption revokes what the first issued.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import current_app
@@ -34,6 +34,8 @@ class Subject:
     # The sub the client knows the person by: public, or pairwise (OIDC Core §8).
     subject: str
     offline: bool = False
+    # OIDC Core §5.5: the claims the claims parameter asked for, per target.
+    requested_claims: dict | None = None
 
     def get_user_id(self) -> str:
         return self.subject
@@ -50,9 +52,15 @@ def save_authorization_code(
     code_challenge: str | None,
     code_challenge_method: str | None,
     offline: bool,
+    requested_claims: dict | None = None,
+    acr: str | None = None,
 ) -> AuthorizationCode:
+    """Store a code for the sign-in of `session`; `acr`, when given, is the one the request
+    got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own."""
     moment = now()
     sign_in = token_store.SignIn.of_session(session)
+    if acr:
+        sign_in = replace(sign_in, acr=acr)
     row = AuthorizationCode(
         code_hash=sha256_hex(code),
         client_id=client.id,
@@ -67,6 +75,7 @@ def save_authorization_code(
         amr=list(sign_in.amr),
         acr=sign_in.acr,
         offline=offline,
+        requested_claims=requested_claims or None,
         created_at=moment,
         expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
     )
@@ -103,6 +112,7 @@ def subject_for_code(record: token_store.CodeRecord, client) -> Subject | None:
         sign_in=token_store.SignIn.of(record),
         subject=subject_for(record.account.sub, client),
         offline=record.offline,
+        requested_claims=record.requested_claims,
     )
 
 
@@ -126,20 +136,32 @@ def redeem_authorization_code(
         refresh_token=refresh_token,
         # A first-party portal is never asked, so it has no consent row to touch.
         touches_consent=not client.first_party,
+        requested_claims=subject.requested_claims,
     )
     return token_store.redeem_authorization_code(record, grant)
 
 
-def start_implicit_grant(session: LoginSession, client: Client, scope: str) -> Subject:
+def start_implicit_grant(
+    session: LoginSession,
+    client: Client,
+    scope: str,
+    *,
+    requested_claims: dict | None = None,
+    acr: str | None = None,
+) -> Subject:
     """OIDC Core §3.2: the grant an implicit authorization response opens, with no code to
-    redeem and no refresh token; what it issues is made from the returned Subject."""
+    redeem and no refresh token; what it issues is made from the returned Subject. `acr`
+    and `requested_claims` as save_authorization_code has them."""
     account = session.account
     sign_in = token_store.SignIn.of_session(session)
+    if acr:
+        sign_in = replace(sign_in, acr=acr)
     subject = Subject(
         account=token_store.account_claims(account),
         grant_id=random_token(18),
         sign_in=sign_in,
         subject=subject_for(account.sub, client),
+        requested_claims=requested_claims or None,
     )
     moment = now()
     db.session.add(
@@ -154,6 +176,7 @@ def start_implicit_grant(session: LoginSession, client: Client, scope: str) -> S
             auth_time=sign_in.auth_time,
             amr=list(sign_in.amr),
             acr=sign_in.acr,
+            requested_claims=subject.requested_claims,
             created_at=moment,
         )
     )
@@ -206,6 +229,7 @@ def subject_for_refresh(record: RefreshTokenRecord, client) -> Subject:
         sign_in=token_store.SignIn.of(grant),
         subject=subject_for(grant.account.sub, client),
         offline=grant.offline,
+        requested_claims=grant.requested_claims,
     )
 
 
@@ -233,6 +257,7 @@ class TokenHolder:
     client_id: str
     account: AccountClaims | None
     subject: str | None = None
+    requested_claims: dict | None = None
 
     @property
     def client(self) -> ClientSnapshot | None:
@@ -259,4 +284,4 @@ def live_access_token(claims: dict) -> TokenHolder | None:
         return None
     if not grant.is_live(now(), sessions.idle_timeout()):
         return None
-    return TokenHolder(client_id, grant.account, subject)
+    return TokenHolder(client_id, grant.account, subject, grant.requested_claims)

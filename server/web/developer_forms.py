@@ -117,6 +117,7 @@ class ClientForm(FlaskForm):
         choices=[SelectChoice(a, a) for a in ALGORITHMS],
         default="RS256",
     )
+    require_mfa = BooleanField(_l("Require two-factor authentication of everyone who signs in"))
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
     # A random name for this filling-in of the form, so that sending it twice (a reload of
@@ -141,6 +142,7 @@ class ClientForm(FlaskForm):
             "scope": " ".join(self.scope.data or []),
             "id_token_signed_response_alg": self.id_token_signed_response_alg.data,
             "contacts": lines(self.contacts.data),
+            "require_mfa": bool(self.require_mfa.data),
         }
         for name in URL_FIELDS:
             data[name] = (getattr(self, name).data or "").strip()
@@ -162,6 +164,7 @@ class ClientForm(FlaskForm):
         self.scope.data = client.scope.split()
         self.id_token_signed_response_alg.data = client.id_token_signed_response_alg
         self.contacts.data = "\n".join(meta.get("contacts") or [])
+        self.require_mfa.data = bool(meta.get("require_mfa"))
         self.first_party.data = client.first_party
 
 

@@ -79,3 +79,35 @@ def pytest_terminal_summary(terminalreporter):
         for state in STATES[1:]:
             if tally[state]:
                 terminalreporter.write_line(f"    {state}: {' '.join(tally[state])}")
+
+
+@pytest.fixture(params=["query", "form_post"])
+def response_mode(request) -> str:
+    """The plan's response mode: Basic OP runs its modules with the default (query),
+    Form Post OP with form_post."""
+    return request.param
+
+
+@pytest.fixture
+def suite_client(live_server, factories, receiver, response_mode):
+    """A client of the modules, registered by its developer ("static"), whose redirect
+    URI is `receiver`: `suite_client(**metadata)` for another one."""
+    from .suite import SuiteClient
+
+    def make(**metadata):
+        metadata.setdefault("redirect_uri", receiver.url + "/callback")
+        client = factories.client(**metadata)
+        return SuiteClient(live_server.url, client, response_mode=response_mode, endpoint=receiver)
+
+    return make
+
+
+@pytest.fixture
+def person(factories):
+    """The person the modules sign in as, with a phone and a name for the scopes' claims."""
+    return factories.account(phone=factories.phone_number(), name="Anna Petrova")
+
+
+@pytest.fixture
+def suite(suite_client):
+    return suite_client()

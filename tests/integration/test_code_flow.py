@@ -45,12 +45,14 @@ def test_full_flow(live_server, person, portal, login_with):
     assert claims["nonce"] == portal.nonce
     assert claims["amr"] == ["pwd"] and claims["acr"]
     assert claims["sid"] and claims["auth_time"] <= claims["iat"]
-    assert claims["email"] == person.email and claims["phone_number"] == person.phone
+    # OIDC Core §5.4: the scopes' claims are userinfo's, not the ID token's.
+    assert not {"email", "phone_number", "name"} & set(claims)
 
     info = portal.userinfo(tokens["access_token"])
     assert info.status_code == 200
     assert info.json()["sub"] == person.sub
     assert info.json()["name"] == "Anna Petrova"
+    assert info.json()["email"] == person.email and info.json()["phone_number"] == person.phone
 
     # Refresh rotation: a new refresh token; the old one is then refused…
     rotated = portal.refresh(tokens["refresh_token"])

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ..support.browser import Browser
 from ..support.console import (
     CALLBACK,
     client_page,
@@ -168,6 +169,32 @@ def test_edit_keeps_the_rules_and_is_audited(live_server, console):
     assert "must not contain a fragment" in refused.text
     assert "https://after.example/cb#frag" not in client_page(console, client_id).text
     assert "Client changed" in console.get("/account/activity").text
+
+
+def test_a_developer_requires_a_second_factor_of_everyone(live_server, console, person):
+    """The "require two-factor authentication" box: the client's policy (require_mfa), which
+    editing keeps and unticking ends; a person without 2FA is then told to turn it on."""
+    page = register(console, client_name="Bank", require_mfa="y")
+    client_id = shown(page, "client-id")
+    assert shown(page, "require-mfa") == "required of everyone who signs in"
+    form = console.get(f"/developers/clients/{client_id}/edit")
+    assert form.form("client_name").fields.get("require_mfa") == "y"  # ticked
+    portal = portal_for(live_server, page)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        answer = browser.open(portal.authorization_url())
+        assert answer.status == 403 and 'id="mfa-required"' in answer.html
+        saved = console.submit(
+            form,
+            "client_name",
+            redirect_uris=CALLBACK,
+            scope=["openid", "email"],
+            id_token_signed_response_alg="RS256",
+            require_mfa=None,
+        )
+        assert shown(saved, "require-mfa") == "as each person chooses"
+        answer = browser.open(portal.authorization_url())
+        assert answer.status == 200 and 'name="decision"' in answer.html  # on to consent
 
 
 REFUSALS = [

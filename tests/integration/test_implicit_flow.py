@@ -53,7 +53,7 @@ def test_off_by_default_neither_offered_nor_accepted(live_server, portal):
     server = requests.get(live_server.url + "/.well-known/openid-configuration").json()
     assert server["response_types_supported"] == ["code"]
     assert "implicit" not in server["grant_types_supported"]
-    assert server["response_modes_supported"] == ["query"]
+    assert server["response_modes_supported"] == ["query", "form_post"]
     refused = register(live_server, response_types=["id_token"], grant_types=["implicit"])
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_client_metadata"
     # A registered client asking for it: unsupported_response_type, in the fragment.
@@ -80,7 +80,7 @@ def test_discovery_offers_it_when_turned_on(implicit_server):
     server = requests.get(implicit_server.url + "/.well-known/openid-configuration").json()
     assert {"code", "id_token", "id_token token"} <= set(server["response_types_supported"])
     assert {"authorization_code", "implicit"} <= set(server["grant_types_supported"])
-    assert set(server["response_modes_supported"]) == {"query", "fragment"}
+    assert set(server["response_modes_supported"]) == {"query", "form_post", "fragment"}
 
 
 def test_id_token_alone_in_the_fragment(implicit_server, person):
@@ -164,3 +164,18 @@ def test_every_id_token_is_signed(implicit_server):
     refused = register(implicit_server, id_token_signed_response_alg="none")
     assert refused.status_code == 400
     assert "id_token_signed_response_alg" in refused.json()["error_description"]
+
+
+def test_form_post_carries_the_id_token(implicit_server, person):
+    """OAuth 2.0 Form Post Response Mode §2, for the implicit response types too."""
+    portal = implicit_portal(implicit_server)
+    with Browser(implicit_server.url) as browser:
+        page = authorize(
+            implicit_server, portal, browser, person, response_type="id_token",
+            response_mode="form_post",
+        )  # fmt: skip
+    assert page.status == 200 and "Location" not in page.response.headers
+    [form] = [f for f in page.forms if f.action == portal.client.redirect_uri]
+    assert form.fields["state"].startswith("s-") and form.fields["iss"] == implicit_server.url
+    claims = portal.verify_id_token(form.fields["id_token"])
+    assert claims["sub"] == person.sub and "access_token" not in form.fields

@@ -271,7 +271,9 @@ def test_a_sign_up_started_at_a_portal_continues_to_it(live_server, factories, m
                 with Browser(live_server.url) as other:
                     page = follow_link(other, link, password=PASSWORD)
             params = portal.callback_params(page)
-        claims = portal.verify_id_token(portal.exchange(params)["id_token"])
+        tokens = portal.exchange(params)
+        assert portal.verify_id_token(tokens["id_token"])["sub"]
+        claims = portal.userinfo(tokens["access_token"]).json()
         assert claims["email"] == email and claims["email_verified"] is True
 
 

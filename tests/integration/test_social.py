@@ -735,8 +735,10 @@ def test_a_portal_signs_in_through_a_social_network(social):
             browser.get(button.replace("&amp;", "&"), allow_redirects=False),
             stop_at=client.redirect_uri,
         )
-        claims = portal.verify_id_token(portal.exchange(portal.callback_params(page))["id_token"])
-        assert claims["email"] == octo.emails[0]["email"] and claims["email_verified"] is True
+        tokens = portal.exchange(portal.callback_params(page))
+        claims = portal.verify_id_token(tokens["id_token"])
+        info = portal.userinfo(tokens["access_token"]).json()
+        assert info["email"] == octo.emails[0]["email"] and info["email_verified"] is True
         assert claims["amr"] == ["fed"]
 
 

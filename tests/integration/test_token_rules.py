@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from server import clock
@@ -143,3 +144,27 @@ def test_a_refresh_token_dies_with_its_idle_session_unless_offline(live_server, 
     assert refreshed.status_code == 200
     clock.travel(120)
     assert portal.refresh(refreshed.json()["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_userinfo_takes_the_access_token_in_a_form_body_but_one_way_only(
+    live_server, factories, portal
+):
+    """RFC 6750 §2.2: a POST may carry the token as its form-encoded access_token; §2: a
+    request that sends it two ways is refused."""
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        token = portal.sign_in(browser, person.email, person.password)["access_token"]
+    endpoint = portal.metadata["userinfo_endpoint"]
+    answer = requests.post(endpoint, data={"access_token": token}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["sub"] == person.sub
+    both = requests.post(
+        endpoint,
+        data={"access_token": token},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert both.status_code == 400 and both.json()["error"] == "invalid_request"
+    # Not in a query, nor in a body that is not a form (RFC 6750 §2.2, §2.3 is not offered).
+    assert requests.get(endpoint, params={"access_token": token}, timeout=10).status_code == 401
+    answer = requests.post(endpoint, json={"access_token": token}, timeout=10)
+    assert answer.status_code == 401

@@ -75,17 +75,23 @@ def test_amr_and_acr_in_id_tokens(live_server, person, factories):
             assert claims["acr"] == live_server.app.config["ACR_MFA"]
 
 
-def test_portal_asking_for_mfa_gets_a_second_step(live_server, person, factories):
-    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+def test_a_portal_requiring_mfa_gets_a_second_step(live_server, person, factories):
+    """A portal registered with require_mfa: a person without 2FA is told to turn it on;
+    with 2FA, a password-only session takes the second step first."""
+    client = factories.client(first_party=True, require_mfa=True)
+    portal = RelyingParty(live_server.url, client)
     mfa = live_server.app.config["ACR_MFA"]
     with Browser(live_server.url) as browser:
         # Without 2FA on, the person is told the portal requires it.
-        portal.sign_in(browser, person.email, person.password)
-        page = browser.open(portal.authorization_url(acr_values=mfa))
+        browser.sign_in(person.email, person.password)
+        page = browser.open(portal.authorization_url())
         assert page.status == 403 and 'id="mfa-required"' in page.html
+        # prompt=none cannot ask: interaction_required, back at the portal.
+        params = portal.callback_params(browser.open(portal.authorization_url(prompt="none")))
+        assert params["error"] == "interaction_required"
         totp, _ = turn_on(browser, person.password)
         # With 2FA on, a password-only session is asked for the second step again.
-        page = browser.open(portal.authorization_url(acr_values=mfa))
+        page = browser.open(portal.authorization_url())
         page = browser.submit(page, "password", login=person.email, password=person.password)
         assert page.url.endswith("/login/second-step")
         page = browser.submit(page, "code", code=next_step_code(totp))

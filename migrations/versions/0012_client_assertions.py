@@ -1,7 +1,7 @@
 """client assertions: the jti already used, and the secret client_secret_jwt signs with
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-10 10:00:00.000000
 
 private_key_jwt and client_secret_jwt (RFC 7523 §2.2, OIDC Core §9): an assertion's jti is
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the person's postal address, for the address scope
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-10 11:00:00.000000
 
 OIDC Core §5.1.1: the address claim is a JSON object (formatted, street_address, locality,
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
