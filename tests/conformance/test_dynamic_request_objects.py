@@ -19,12 +19,6 @@ from ..support.documents import Documents
 from ..support.dynamic_rp import DynamicRelyingParty
 from ..support.relying_party import RelyingParty
 
-# Request objects are built on the basic-formpost branch; until it is merged, Passport reads
-# neither `request` nor `request_uri`.
-NOT_YET = pytest.mark.xfail(
-    strict=True, reason="request objects (OIDC Core §6) are not on main yet (basic-formpost)"
-)
-
 
 @pytest.fixture
 def site():
@@ -104,7 +98,6 @@ def completes(op, rp: DynamicRelyingParty, person, url: str) -> None:
     rp.id_token(tokens.json()["id_token"])
 
 
-@NOT_YET
 def test_oidcc_request_uri_unsigned(implicit_server, person, site):
     server = discovery(implicit_server)
     # CheckDiscEndpointRequestUriParameterSupported (OIDCD-3): absent means true.
@@ -117,7 +110,6 @@ def test_oidcc_request_uri_unsigned(implicit_server, person, site):
     rp.unregister()
 
 
-@NOT_YET
 def test_oidcc_request_uri_signed_rs256(implicit_server, person, site):
     server = discovery(implicit_server)
     assert server.get("request_uri_parameter_supported", True) is True
