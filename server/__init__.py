@@ -194,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     from .oauth.views import bp as oauth_bp
     from .web import (
         account,
+        account_address,
         account_credentials,
         auth,
         recovery,
@@ -212,7 +213,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, signup, recovery, second_step):
         module.add_routes(auth_bp)
     account_bp = Blueprint("account", account.__name__, url_prefix="/account")
-    for module in (account, account_credentials, two_factor):
+    for module in (account, account_credentials, account_address, two_factor):
         module.add_routes(account_bp)
 
     app.register_blueprint(oauth_bp)

@@ -121,6 +121,15 @@ def _finish(config: dict, explicit: set[str]) -> None:
                 "(a Fernet key, separate from SECRET_KEY)."
             )
         config["TOTP_ENCRYPTION_KEY"] = _development_secret(instance, "totp_key", _fernet_key)
+    if not config.get("PAIRWISE_SALT"):
+        if production:
+            raise ConfigError(
+                "PAIRWISE_SALT is not set: production needs PASSPORT_PAIRWISE_SALT, a long "
+                "random value kept forever (pairwise subject identifiers are made with it)."
+            )
+        config["PAIRWISE_SALT"] = _development_secret(
+            instance, "pairwise_salt", lambda: secrets.token_urlsafe(32)
+        )
     if production and config["PHONE_LOGINS"] and not config.get("SMS_GATEWAY_URL"):
         raise ConfigError(
             "Phone logins are on but SMS_GATEWAY_URL is not set: in production the codes would "

@@ -11,10 +11,14 @@ import json
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
 from ..config import is_loopback_host
 from .errors import InvalidClientMetadata
 
-SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "offline_access"]
+SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
 ALGORITHMS = ("RS256", "ES256")
 # Request objects (OIDC Core §6.1): signed with the client's keys, or not at all.
 REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256")
@@ -22,7 +26,23 @@ MAX_REQUEST_URI_LENGTH = 512  # OIDC Core §6.2
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+# OIDC Core §3.2: the implicit flow, offered only when the operator turns it on
+# (IMPLICIT_FLOW; RFC 9700 §2.1.2 advises against it).
+IMPLICIT_GRANT_TYPE = "implicit"
+IMPLICIT_RESPONSE_TYPES = ("id_token", "id_token token")
+AUTH_METHODS = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+)
+# RFC 7523 §2.2, OIDC Core §9: the algorithms of client assertions, by method.
+ASSERTION_ALGORITHMS = {
+    "private_key_jwt": ("RS256", "PS256", "ES256"),
+    "client_secret_jwt": ("HS256",),
+}
+SUBJECT_TYPES = ("public", "pairwise")
 APPLICATION_TYPES = ("web", "native")
 URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
 ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
@@ -30,10 +50,36 @@ ENDPOINT_FIELDS = ("backchannel_logout_uri", "security_events_endpoint")
 FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript")
 MAX_URIS = 20
 MAX_CONTACTS = 10
+MAX_KEYS = 10
 MAX_ACR_VALUES = 10
 # Registration stores the fields it does not check too (jwks, software_id, …): as a whole,
 # a client's metadata stays well within what a page and a token request should load.
 MAX_METADATA_BYTES = 65536
+# The private members of RFC 7518 §6 keys: a client registers its public keys only.
+PRIVATE_KEY_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+
+
+def implicit_flow_on() -> bool:
+    """Does this server offer the implicit response types (the IMPLICIT_FLOW setting)?"""
+    return has_app_context() and bool(current_app.config.get("IMPLICIT_FLOW"))
+
+
+def response_types_offered() -> tuple[str, ...]:
+    return ("code", *IMPLICIT_RESPONSE_TYPES) if implicit_flow_on() else ("code",)
+
+
+def grant_types_offered() -> tuple[str, ...]:
+    return (*GRANT_TYPES, IMPLICIT_GRANT_TYPE) if implicit_flow_on() else GRANT_TYPES
+
+
+def normal_response_type(value: object) -> object:
+    """OAuth 2.0 Multiple Response Types §2: the order of the words does not matter, so
+    "token id_token" is "id_token token"."""
+    if not isinstance(value, str):
+        return value
+    words = value.split()
+    order = {"code": 0, "id_token": 1, "token": 2}
+    return " ".join(sorted(dict.fromkeys(words), key=lambda w: (order.get(w, 3), w)))
 
 
 def _refuse(field: str, reason: str, message: str, value: object = None) -> InvalidClientMetadata:
@@ -129,6 +175,21 @@ def _looks_like_email(value: str) -> bool:
     )
 
 
+def shown_pages(metadata) -> dict[str, str]:
+    """The client's pages a sign-in or consent page links (home page, privacy policy, terms
+    of service, OIDC Registration §2) and its logo. The policy let only https, or http on a
+    loopback host, in; the logo is shown over https only, the one scheme the pages' CSP
+    loads other sites' images from (web/security.py)."""
+    shown = {
+        name: metadata[name]
+        for name in ("client_uri", "policy_uri", "tos_uri")
+        if urlsplit(metadata.get(name) or "").scheme in ("https", "http")
+    }
+    if urlsplit(metadata.get("logo_uri") or "").scheme == "https":
+        shown["logo_uri"] = metadata["logo_uri"]
+    return shown
+
+
 def _check_authentication_context(metadata: dict) -> None:
     """require_mfa: the portal's policy that every sign-in to it has a second factor.
     default_acr_values (OIDC Registration §2): the acr values asked for when a request
@@ -182,8 +243,9 @@ class CheckedMetadata(dict):
 
 
 def has_secret(metadata: dict) -> bool:
-    """A confidential client has a secret; a public one (auth method "none") has none."""
-    return metadata.get("token_endpoint_auth_method") != "none"
+    """A client that authenticates with a secret has one; a public client (auth method
+    "none") and one that signs with its own keys (private_key_jwt) have none."""
+    return metadata.get("token_endpoint_auth_method") not in ("none", "private_key_jwt")
 
 
 def check_client_metadata(metadata: dict) -> CheckedMetadata:
@@ -196,29 +258,16 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             reason="too_large",
         )
     metadata = dict(metadata)
-    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
-    if method not in AUTH_METHODS:
-        raise _refuse("token_endpoint_auth_method", "unsupported", f"{method!r} is not supported")
-    metadata["token_endpoint_auth_method"] = method
+    _check_authentication(metadata)
     application_type = metadata.get("application_type") or "web"
     if application_type not in APPLICATION_TYPES:
         raise _refuse("application_type", "unsupported", "must be 'web' or 'native'")
     metadata["application_type"] = application_type
     native = application_type == "native"
-    grant_types = metadata.get("grant_types") or ["authorization_code"]
-    if not isinstance(grant_types, list) or any(g not in GRANT_TYPES for g in grant_types):
-        raise _refuse("grant_types", "unsupported", f"must be among {', '.join(GRANT_TYPES)}")
-    if method == "none" and "client_credentials" in grant_types:
-        raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
-    metadata["grant_types"] = list(dict.fromkeys(grant_types))
-    response_types = metadata.get("response_types") or (
-        ["code"] if "authorization_code" in grant_types else []
-    )
-    if not isinstance(response_types, list) or any(r != "code" for r in response_types):
-        raise _refuse("response_types", "unsupported", "only 'code' is supported")
-    metadata["response_types"] = response_types
+    _check_grant_and_response_types(metadata)
     metadata["redirect_uris"] = _uri_list(metadata, "redirect_uris", native=native)
-    if "authorization_code" in grant_types and not metadata["redirect_uris"]:
+    redirected = {"authorization_code", IMPLICIT_GRANT_TYPE} & set(metadata["grant_types"])
+    if redirected and not metadata["redirect_uris"]:
         raise _refuse("redirect_uris", "required", "at least one is required")
     metadata["post_logout_redirect_uris"] = _uri_list(
         metadata, "post_logout_redirect_uris", native=native
@@ -228,6 +277,171 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             metadata[name] = check_uri(metadata[name], field=name)
         else:
             metadata.pop(name, None)
+    _check_keys(metadata)
+    _check_subject_type(metadata)
+    _check_signing_algorithms(metadata)
+    if "scope" in metadata:
+        metadata["scope"] = _check_scope(metadata["scope"])
+    if "contacts" in metadata:
+        metadata["contacts"] = _check_contacts(metadata["contacts"])
+    _check_authentication_context(metadata)
+    _check_request_objects(metadata)
+    name = metadata.get("client_name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
+        raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
+    return CheckedMetadata(metadata)
+
+
+def _check_authentication(metadata: dict) -> None:
+    """How the client authenticates at the token endpoint (RFC 7591 §2, OIDC Core §9), and
+    the algorithm of its assertions when it signs them (OpenID Connect Registration §2)."""
+    method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
+    if method not in AUTH_METHODS:
+        raise _refuse("token_endpoint_auth_method", "unsupported", f"{method!r} is not supported")
+    metadata["token_endpoint_auth_method"] = method
+    alg = metadata.get("token_endpoint_auth_signing_alg")
+    if alg is None:
+        return
+    allowed = ASSERTION_ALGORITHMS.get(method) or tuple(
+        dict.fromkeys(a for algs in ASSERTION_ALGORITHMS.values() for a in algs)
+    )
+    if alg not in allowed:
+        raise _refuse(
+            "token_endpoint_auth_signing_alg",
+            "unsupported",
+            f"must be one of {', '.join(allowed)}",
+        )
+
+
+def _check_grant_and_response_types(metadata: dict) -> None:
+    """RFC 7591 §2.1: grant types and response types that go together; the implicit ones
+    only while the server offers them."""
+    offered = response_types_offered()
+    response_types = metadata.get("response_types")
+    if response_types is not None:
+        if not isinstance(response_types, list) or not all(
+            isinstance(r, str) for r in response_types
+        ):
+            raise _refuse("response_types", "unsupported", "must be a list of response types")
+        response_types = list(dict.fromkeys(normal_response_type(r) for r in response_types))
+        if any(r not in offered for r in response_types):
+            raise _refuse("response_types", "unsupported", f"must be among {', '.join(offered)}")
+    grant_types = metadata.get("grant_types") or _grant_types_for(response_types)
+    allowed = grant_types_offered()
+    if not isinstance(grant_types, list) or any(g not in allowed for g in grant_types):
+        raise _refuse("grant_types", "unsupported", f"must be among {', '.join(allowed)}")
+    grant_types = list(dict.fromkeys(grant_types))
+    if metadata["token_endpoint_auth_method"] == "none" and "client_credentials" in grant_types:
+        raise _refuse("grant_types", "public_client_credentials", "public clients cannot use it")
+    if response_types is None:
+        response_types = ["code"] if "authorization_code" in grant_types else []
+        if IMPLICIT_GRANT_TYPE in grant_types:
+            response_types.append("id_token")
+    if set(_grant_types_for(response_types)) - set(grant_types):
+        raise _refuse(
+            "grant_types", "mismatch", "must include the grant type of every response type"
+        )
+    metadata["grant_types"] = grant_types
+    metadata["response_types"] = response_types
+
+
+def _grant_types_for(response_types: list[str] | None) -> list[str]:
+    if response_types is None:
+        return ["authorization_code"]
+    grants = []
+    if any("code" in r.split() for r in response_types):
+        grants.append("authorization_code")
+    if any(r.split() != ["code"] for r in response_types):
+        grants.append(IMPLICIT_GRANT_TYPE)
+    return grants
+
+
+def _check_keys(metadata: dict) -> None:
+    """The client's public keys, by value (jwks) or by reference (jwks_uri), never both
+    (RFC 7591 §2); private_key_jwt needs one of them."""
+    jwks, jwks_uri = metadata.get("jwks"), metadata.get("jwks_uri") or None
+    for name, value in (("jwks", jwks), ("jwks_uri", jwks_uri)):
+        if value is None:
+            metadata.pop(name, None)  # not given, or emptied in the console
+    if jwks is not None and jwks_uri is not None:
+        raise _refuse("jwks", "both_keys", "jwks and jwks_uri must not both be present")
+    if jwks_uri is not None:
+        metadata["jwks_uri"] = check_uri(jwks_uri, field="jwks_uri")
+    if jwks is not None:
+        metadata["jwks"] = check_jwks(jwks)
+    if metadata["token_endpoint_auth_method"] == "private_key_jwt" and not (jwks or jwks_uri):
+        raise _refuse("jwks", "keys_required", "private_key_jwt needs jwks or jwks_uri")
+
+
+def check_jwks(jwks: object, *, field: str = "jwks") -> dict:
+    """A JWK Set (RFC 7517 §5) of at most MAX_KEYS public keys that parse; returns it."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys or len(keys) > MAX_KEYS:
+        raise _refuse(field, "invalid_keys", f"must be a JWK Set of 1 to {MAX_KEYS} keys")
+    for key in keys:
+        if not isinstance(key, dict):
+            raise _refuse(field, "invalid_keys", "each key must be a JSON object")
+        if any(member in key for member in PRIVATE_KEY_MEMBERS):
+            raise _refuse(field, "private_keys", "must hold public keys only")
+    try:
+        KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise _refuse(field, "invalid_keys", "holds a key that cannot be read") from error
+    return jwks
+
+
+def _check_subject_type(metadata: dict) -> None:
+    """OIDC Core §8: public or pairwise subjects. A pairwise client's sector is the host of
+    its sector_identifier_uri, or of its redirect URIs when they share one host (§8.1); the
+    document at sector_identifier_uri is checked where it is fetched (check_sector_document)."""
+    subject_type = metadata.get("subject_type") or "public"
+    if subject_type not in SUBJECT_TYPES:
+        raise _refuse("subject_type", "unsupported", "must be 'public' or 'pairwise'")
+    metadata["subject_type"] = subject_type
+    sector_uri = metadata.get("sector_identifier_uri")
+    if sector_uri:
+        metadata["sector_identifier_uri"] = check_uri(sector_uri, field="sector_identifier_uri")
+    else:
+        metadata.pop("sector_identifier_uri", None)
+        if subject_type == "pairwise" and len(_hosts(metadata["redirect_uris"])) > 1:
+            raise _refuse(
+                "sector_identifier_uri",
+                "sector_required",
+                "redirect URIs on several hosts need a sector_identifier_uri",
+            )
+
+
+def _hosts(uris: list[str]) -> set[str]:
+    return {(urlsplit(uri).hostname or urlsplit(uri).scheme).lower() for uri in uris}
+
+
+def sector_of(metadata) -> str:
+    """The sector identifier of a pairwise client (OIDC Core §8.1): the host of its
+    sector_identifier_uri, else the one host of its redirect URIs."""
+    uri = metadata.get("sector_identifier_uri")
+    if uri:
+        return (urlsplit(uri).hostname or "").lower()
+    return min(_hosts(list(metadata.get("redirect_uris") or [])), default="")
+
+
+def check_sector_document(document: object, redirect_uris: list[str]) -> None:
+    """OIDC Core §8.1: the sector_identifier_uri serves a JSON array of redirect URIs that
+    holds every redirect URI the client registers."""
+    if not isinstance(document, list) or not all(isinstance(u, str) for u in document):
+        raise _refuse("sector_identifier_uri", "sector_invalid", "must serve a JSON array of URIs")
+    missing = [uri for uri in redirect_uris if uri not in document]
+    if missing:
+        raise _refuse(
+            "sector_identifier_uri",
+            "sector_mismatch",
+            f"does not list the redirect URI {missing[0]!r}",
+            missing[0],
+        )
+
+
+def _check_signing_algorithms(metadata: dict) -> None:
+    # Every ID token is signed: "none" (OpenID Connect Registration §2 allows it for the
+    # code flow) is not offered.
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
     if alg not in ALGORITHMS:
         raise _refuse(
@@ -241,13 +455,3 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             "unsupported",
             f"must be one of {', '.join(USERINFO_ALGORITHMS)}",
         )
-    if "scope" in metadata:
-        metadata["scope"] = _check_scope(metadata["scope"])
-    if "contacts" in metadata:
-        metadata["contacts"] = _check_contacts(metadata["contacts"])
-    _check_authentication_context(metadata)
-    _check_request_objects(metadata)
-    name = metadata.get("client_name")
-    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
-        raise _refuse("client_name", "invalid", "must be a string of 1 to 200 characters")
-    return CheckedMetadata(metadata)

@@ -123,6 +123,17 @@ class InvalidClientMetadata(PassportError):
         return client_metadata_message(self)
 
 
+class InvalidAddress(PassportError):
+    """A part of the postal address is too long or holds characters an address has not."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+    def message(self) -> str:
+        return _("This part of the address is too long or holds characters it cannot.")
+
+
 class NotADeveloper(PassportError):
     """The account has neither the developer nor the operator role."""
 
@@ -369,6 +380,30 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _("%(value)s: this scope is not supported.", value=value)
     if error.reason == "invalid_email":
         return _("%(value)s is not an e-mail address.", value=value)
+    if error.reason == "keys_required":
+        return _(
+            "private_key_jwt needs your public keys: give the URL of your keys or the keys "
+            "themselves."
+        )
+    if error.reason == "invalid_keys":
+        return _("These keys cannot be read: enter a JWK Set of at most 10 public keys.")
+    if error.reason == "private_keys":
+        return _("This holds a private key: enter public keys only.")
+    if error.reason == "both_keys":
+        return _("Give either the URL of your keys or the keys themselves, not both.")
+    if error.reason == "secret_not_sealed":
+        return _("client_secret_jwt needs a secret issued for it: register a new client.")
+    if error.reason == "sector_unreachable":
+        return _("%(value)s could not be fetched.", value=value)
+    if error.reason == "sector_invalid":
+        return _("The sector identifier URI must serve a JSON array of redirect URIs.")
+    if error.reason == "sector_mismatch":
+        return _(
+            "%(value)s is missing from the list of redirect URIs at the sector identifier URI.",
+            value=value,
+        )
+    if error.reason == "sector_required":
+        return _("Redirect URIs on several hosts need a sector identifier URI.")
     if error.field == "contacts":
         return _("List at most 10 e-mail addresses.")
     if error.field == "client_name":

@@ -44,6 +44,7 @@ class AccountClaims:
     locale: str | None
     updated_at: datetime
     credential_epoch: int
+    address: dict | None
 
 
 def account_claims(account: Account) -> AccountClaims:
@@ -124,7 +125,9 @@ _ACCOUNT_COLUMNS = (
     Account.locale,
     Account.updated_at,
     Account.credential_epoch,
+    Account.address,
 )
+_ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS)
 _GRANT_COLUMNS = (
     Grant.id,
     Grant.client_id,
@@ -190,9 +193,9 @@ def _grant_state(row: tuple) -> GrantState:
         session_id,
         revoked_at,
     ) = row[:12]
-    account_fields = row[12:22]
-    session_fields = row[22:26]
-    requested_claims = row[26]
+    account_fields = row[12 : 12 + _ACCOUNT_WIDTH]
+    session_fields = row[12 + _ACCOUNT_WIDTH : 16 + _ACCOUNT_WIDTH]
+    requested_claims = row[16 + _ACCOUNT_WIDTH]
     return GrantState(
         id=grant_id,
         client_pk=client_pk,
@@ -376,8 +379,8 @@ def load_authorization_code(code: str) -> CodeRecord | None:
     row = _row_of_secret(_CODE_QUERY, code)
     if row is None:
         return None
-    account_fields = row[15:25]
-    session_fields = row[25:29]
+    account_fields = row[15 : 15 + _ACCOUNT_WIDTH]
+    session_fields = row[15 + _ACCOUNT_WIDTH : 19 + _ACCOUNT_WIDTH]
     return CodeRecord(
         *row[:12],
         expires_at=row[12],
@@ -385,7 +388,7 @@ def load_authorization_code(code: str) -> CodeRecord | None:
         grant_id=row[14],
         account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
         session=tuple(session_fields) if session_fields[1] is not None else None,
-        requested_claims=row[29],
+        requested_claims=row[19 + _ACCOUNT_WIDTH],
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Account, Client, Grant
 from . import outbox
+from .subjects import subject_for
 
 BACKCHANNEL_LOGOUT = "backchannel_logout"
 
@@ -67,7 +68,7 @@ def _queue(rows: list[tuple[int, str | None, str]]) -> int:
         queued.add((client_id, session_id, sub))
         payload = {
             "client_id": client.client_id,
-            "sub": sub,
+            "sub": subject_for(sub, client),
             "alg": client.id_token_signed_response_alg,
         }
         if session_id:

@@ -13,22 +13,33 @@ from urllib.parse import parse_qs, urlsplit
 from . import client_cache
 
 
+def client_asking(target: str | None, *, authorize_path: str):
+    """The enabled client whose authorization request `target` (a local path, as `next`
+    holds it) is; None when `target` is not such a request."""
+    query = _authorization_query(target, authorize_path)
+    client_ids = query.get("client_id", []) if query is not None else []
+    if len(client_ids) != 1:
+        return None
+    client = client_cache.find(client_ids[0])
+    return None if client is None or client.is_disabled else client
+
+
 def redirect_uri_of(target: str | None, *, authorize_path: str) -> str | None:
     """The registered redirect_uri the authorization request `target` (a local path, as
     `next` holds it) would answer; None when `target` is not such a request."""
+    client = client_asking(target, authorize_path=authorize_path)
+    uris = _authorization_query(target, authorize_path).get("redirect_uri", []) if client else []
+    if client is None or len(uris) > 1:
+        return None
+    if not uris:
+        return client.get_default_redirect_uri()
+    return uris[0] if client.check_redirect_uri(uris[0]) else None
+
+
+def _authorization_query(target: str | None, authorize_path: str) -> dict | None:
     if not target or len(target) > 8000:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or parts.path != authorize_path:
         return None
-    query = parse_qs(parts.query)
-    client_ids = query.get("client_id", [])
-    uris = query.get("redirect_uri", [])
-    if len(client_ids) != 1 or len(uris) > 1:
-        return None
-    client = client_cache.find(client_ids[0])
-    if client is None or client.is_disabled:
-        return None
-    if not uris:
-        return client.get_default_redirect_uri()
-    return uris[0] if client.check_redirect_uri(uris[0]) else None
+    return parse_qs(parts.query)

@@ -8,6 +8,7 @@ from ..clock import timestamp
 from ..extensions import db
 from ..models import Account, Client, Consent, Grant
 from . import outbox
+from .subjects import subject_for
 
 SECURITY_EVENT = "security_event"
 
@@ -64,7 +65,7 @@ def _queue(account: Account, event_type: str, event: dict, *, subject: dict | No
             continue
         payload = {
             "client_id": client.client_id,
-            "sub": account.sub,
+            "sub": subject_for(account.sub, client),
             "event_type": event_type,
             "event": event,
         }

@@ -2,7 +2,7 @@
 
 from .accounts import Account
 from .audit import AuditEvent
-from .clients import Client, ClientSnapshot, Consent, InitialAccessToken
+from .clients import Client, ClientSnapshot, Consent, InitialAccessToken, UsedAssertion
 from .federation import UpstreamIdentity
 from .outbox import OutboxMessage
 from .sessions import LoginSession
@@ -26,5 +26,6 @@ __all__ = [
     "TotpAuthenticator",
     "TrustedDevice",
     "UpstreamIdentity",
+    "UsedAssertion",
     "Verification",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import now
@@ -26,6 +26,9 @@ class Account(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(16))
+    # The postal address the person gave (OIDC Core §5.1.1: formatted, street_address,
+    # locality, region, postal_code, country), released for the address scope.
+    address: Mapped[dict | None] = mapped_column(JSON)
     # Goes up on every credential change; tokens carry the value they were issued under.
     credential_epoch: Mapped[int] = mapped_column(default=0)
     is_developer: Mapped[bool] = mapped_column(default=False)

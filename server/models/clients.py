@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -57,6 +57,10 @@ class ClientRules(ClientMixin):
     @property
     def id_token_signed_response_alg(self) -> str:
         return self._meta("id_token_signed_response_alg") or "RS256"
+
+    @property
+    def token_endpoint_auth_signing_alg(self) -> str | None:
+        return self._meta("token_endpoint_auth_signing_alg")
 
     @property
     def scope(self) -> str:
@@ -112,13 +116,19 @@ class ClientRules(ClientMixin):
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if endpoint == "token":
             return method == self.token_endpoint_auth_method
-        # Revocation and introspection accept any method the client can prove.
+        # Revocation and introspection accept any method the client can prove: its own,
+        # or its secret however it is sent.
         if self.is_public:
             return method == "none"
-        return method in ("client_secret_basic", "client_secret_post")
+        if method == self.token_endpoint_auth_method:
+            return True
+        secret_methods = ("client_secret_basic", "client_secret_post")
+        return method in secret_methods and bool(self.client_secret_hash)
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type in self.response_types
+        # OAuth 2.0 Multiple Response Types §2: "token id_token" is "id_token token".
+        asked = set((response_type or "").split())
+        return any(asked == set(registered.split()) for registered in self.response_types)
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
@@ -134,6 +144,11 @@ class Client(ClientRules, db.Model):
     # After a rotation with a grace period the previous secret still works until it ends.
     previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # client_secret_jwt (OIDC Core §9) signs with the secret itself, so for such a client
+    # the secret is also kept sealed (domain/client_secrets.py), and the previous one while
+    # its grace lasts; NULL for every other client.
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
     client_id_issued_at: Mapped[int] = mapped_column(default=0)
     client_secret_expires_at: Mapped[int] = mapped_column(default=0)
     # RFC 7591 metadata as registered (redirect_uris, grant_types, …).
@@ -188,6 +203,8 @@ class ClientSnapshot(ClientRules):
     client_secret_hash: str | None
     previous_secret_hash: str | None
     previous_secret_expires_at: datetime | None
+    client_secret_sealed: str | None
+    previous_secret_sealed: str | None
     client_secret_expires_at: int
     first_party: bool
     disabled_at: datetime | None
@@ -234,3 +251,16 @@ class InitialAccessToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UsedAssertion(db.Model):
+    """A client assertion already presented (RFC 7523 §3 item 7: a jti is used once), kept
+    until the assertion could no longer be accepted anyway."""
+
+    __tablename__ = "used_client_assertions"
+    __table_args__ = (UniqueConstraint("client_id", "jti"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    jti: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

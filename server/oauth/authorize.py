@@ -12,6 +12,8 @@ from wtforms.validators import ValidationError
 
 from .. import csp
 from ..clock import now
+from ..domain.client_metadata import shown_pages
+from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
 from . import response_modes
@@ -116,14 +118,15 @@ def consent_scope(grant) -> str:
 
 
 def names_another_person(grant, login_session: LoginSession) -> bool:
-    """OIDC Core §5.5.1: a sub asked for with a value is answered for that person only."""
+    """OIDC Core §5.5.1: a sub asked for with a value is answered for that person only, by
+    the sub this client knows them by (pairwise or public, §8)."""
     request = ClaimsRequest.of(grant.request.payload)
     wanted = {
         spec["value"]
         for spec in (request.id_token.get("sub"), request.userinfo.get("sub"))
         if spec and "value" in spec
     }
-    return bool(wanted) and wanted != {login_session.account.sub}
+    return bool(wanted) and wanted != {subject_for(login_session.account.sub, grant.client)}
 
 
 def settle_offline_access(grant, *, consented_now: bool) -> None:
@@ -150,9 +153,12 @@ def carried_parameters(payload=None) -> list[tuple[str, str]]:
 
 
 def hint_names_session(end_request, login_session: LoginSession) -> bool:
-    """A valid id_token_hint for this very session (or, without sid, this person)."""
+    """A valid id_token_hint for this very session (or, without sid, this person), with the
+    sub its client knows the person by (pairwise or public, OIDC Core §8)."""
     claims = end_request.id_token_claims
-    if not claims or claims.get("sub") != login_session.account.sub:
+    if not claims or claims.get("sub") != subject_for(
+        login_session.account.sub, end_request.client
+    ):
         return False
     return claims.get("sid") in (None, login_session.id)
 
@@ -181,16 +187,11 @@ def consent_decision() -> str | None:
     return decision
 
 
-def _web_uri(uri: str | None, schemes: tuple[str, ...] = ("https", "http")) -> str | None:
-    """The URI if it is one a page may link or load; the metadata checks make that the rule."""
-    return uri if uri and urlsplit(uri).scheme in schemes else None
-
-
 def render_consent(grant, login_session: LoginSession):
     """The consent page: who asks (name, logo, home page), what for, and where the answer goes."""
     client = grant.client
-    metadata = client.client_metadata or {}
-    home_page = _web_uri(metadata.get("client_uri"))
+    pages = shown_pages(client.client_metadata or {})
+    home_page = pages.get("client_uri")
     scopes = [s for s in scope_to_list(consent_scope(grant)) or [] if s in SCOPES_SUPPORTED]
     # Allow or deny, the answer is a redirect to the portal after this page's form.
     csp.allow_form_target(grant.redirect_uri)
@@ -200,8 +201,7 @@ def render_consent(grant, login_session: LoginSession):
         account=login_session.account,
         scopes=scopes,
         hidden=carried_parameters(grant.request.payload),
-        # The page's CSP loads other sites' images over https only (server/web/security.py).
-        logo_uri=_web_uri(metadata.get("logo_uri"), ("https",)),
+        pages=pages,
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,
         return_host=destination(grant.redirect_uri),

@@ -31,6 +31,7 @@ SCOPE_CLAIMS = {
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
     "profile": ("name", "locale", "updated_at"),
+    "address": ("address",),
 }
 CLAIM_SCOPE = {claim: scope for scope, claims in SCOPE_CLAIMS.items() for claim in claims}
 CLAIMS_SUPPORTED = [
@@ -140,24 +141,31 @@ def _values(account) -> dict[str, Any]:
         values["name"] = account.name
     if account.locale:
         values["locale"] = account.locale
+    if account.address:
+        values["address"] = dict(account.address)  # OIDC Core §5.1.1
     values["updated_at"] = int(account.updated_at.timestamp())
     return values
 
 
-def user_info(account, scope: str, requested: dict | None = None) -> UserInfo:
+def user_info(
+    account, scope: str, requested: dict | None = None, *, sub: str | None = None
+) -> UserInfo:
     """Userinfo (§5.3.2): sub, the claims of the granted scopes (§5.4), and those the
-    claims parameter asked userinfo for (§5.5)."""
+    claims parameter asked userinfo for (§5.5). `sub` is the one the client knows the
+    person by (pairwise, §8), the account's public one by default."""
     names = [c for s in scope_to_list(scope) or [] for c in SCOPE_CLAIMS.get(s, ())]
     names += (requested or {}).get("userinfo", [])
     values = _values(account)
-    info = UserInfo(sub=account.sub)
+    info = UserInfo(sub=sub or account.sub)
     info.update((name, values[name]) for name in names if name in values)
     return info
 
 
-def id_token_claims(account, requested: dict | None = None) -> dict[str, Any]:
+def id_token_claims(
+    account, requested: dict | None = None, *, sub: str | None = None
+) -> dict[str, Any]:
     """The person's claims an ID token carries: only those the claims parameter asked the
-    ID token for (§5.5); the scopes' claims are userinfo's (§5.4)."""
+    ID token for (§5.5); the scopes' claims are userinfo's (§5.4). `sub` as in user_info."""
     values = _values(account)
     names = (requested or {}).get("id_token", [])
-    return {"sub": account.sub, **{name: values[name] for name in names if name in values}}
+    return {"sub": sub or account.sub, **{name: values[name] for name in names if name in values}}

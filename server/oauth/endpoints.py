@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from authlib.consts import default_json_headers
 from authlib.oauth2.claims import BaseClaims
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
@@ -17,17 +18,18 @@ from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.registration import ClientMetadataClaims as OIDCClientMetadata
 from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClientMetadata
 from flask import current_app, url_for
+from joserfc import jwt
 from joserfc.errors import InvalidClaimError, JoseError
 
 from ..domain.client_metadata import CheckedMetadata, check_client_metadata, has_secret
 from ..domain.errors import InvalidClientMetadata
 from ..services import clients as client_service
 from ..services import tokens as token_service
+from . import client_auth
 from .claims import user_info
+from .keys import keystore
 from .metadata import server_metadata
 from .tokens import decode_access_token
-
-TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 class PresentedToken:
@@ -102,14 +104,14 @@ def _find_refresh_token(token_string: str) -> PresentedToken | None:
             "token_type": "refresh_token",
             "exp": int(record.expires_at.timestamp()),
             "iat": int(record.created_at.timestamp()),
-            "sub": grant.account.sub if grant.account else grant.client_id,
+            "sub": token_service.subject_of(record) if grant.account else grant.client_id,
             "iss": current_app.config["ISSUER"],
         }
     return PresentedToken("refresh_token", grant.client_id, grant.id, payload)
 
 
 class RevocationEndpoint(_RevocationEndpoint):
-    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    CLIENT_AUTH_METHODS = client_auth.CLIENT_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         return find_presented_token(token_string)
@@ -121,7 +123,7 @@ class RevocationEndpoint(_RevocationEndpoint):
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    CLIENT_AUTH_METHODS = client_auth.CLIENT_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         return find_presented_token(token_string)
@@ -206,6 +208,10 @@ class RegistrationMixin:
         # developer console; then Authlib's checks of the registered claims, whose names
         # decide what is kept (with the values the policy settled, and its defaults).
         checked = check_metadata(data)
+        if "response_types" in data:
+            # Authlib compares them with response_types_supported as written; the policy
+            # wrote them in their one order ("token id_token" is "id_token token").
+            data["response_types"] = checked["response_types"]
         try:
             registered = super().extract_client_metadata(request)
         except (ValueError, TypeError, AttributeError, LookupError, JoseError) as error:
@@ -258,9 +264,12 @@ class ClientRegistrationEndpoint(RegistrationMixin, _RegistrationEndpoint):
         return client_service.new_client_id()
 
     def save_client(self, client_info, client_metadata, request):
-        client, token = client_service.register_client(
-            client_info, client_metadata, initial_access_token=request.credential
-        )
+        try:
+            client, token = client_service.register_client(
+                client_info, client_metadata, initial_access_token=request.credential
+            )
+        except InvalidClientMetadata as error:
+            raise registration_error(error) from error
         request.registration_access_token = token
         return client
 
@@ -320,6 +329,21 @@ class ClientConfigurationEndpoint(RegistrationMixin, _ConfigurationEndpoint):
 
 
 class UserInfoEndpoint(_UserInfoEndpoint):
+    def __call__(self, request):
+        token = self.resource_protector.acquire_token("openid")
+        client = token.get_client()
+        info = self.generate_user_info(token.get_user(), token.scope)
+        alg = client.client_metadata.get("userinfo_signed_response_alg")
+        if not alg:
+            return 200, info, default_json_headers
+        # OIDC Core §5.3.2: signed, with iss and aud; the kid names the key, as the ID
+        # token's does, so a client picks it among the published keys during a rotation.
+        info.update(iss=self.get_issuer(), aud=client.client_id)
+        key = keystore().signing_key(alg)
+        header = {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
+        body = jwt.encode(header, dict(info), key.key, algorithms=[key.alg])
+        return 200, body, [("Content-Type", "application/jwt")]
+
     def get_issuer(self) -> str:
         return current_app.config["ISSUER"]
 
@@ -327,7 +351,7 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         if holder.account is None:
             # A client_credentials token stands for the portal itself: no person to describe.
             raise InvalidTokenError("The access token was not issued for a person.")
-        return user_info(holder.account, scope, holder.requested_claims)
+        return user_info(holder.account, scope, holder.requested_claims, sub=holder.subject)
 
     def resolve_private_key(self):
         return current_app.extensions["passport.keys"].signing_key("RS256").key

@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import (
     AccessDeniedError,
+    InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     grants,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants import OpenIDCode, OpenIDImplicitGrant
 from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app
 
 from ..clock import timestamp
 from ..services import tokens as token_service
-from .claims import ClaimsRequest, id_token_claims
+from .claims import ClaimsRequest, id_token_claims, user_info
+from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
-from .response_modes import RESPONSE_MODES, authorization_response, response_mode
+from .response_modes import RESPONSE_MODES, ResponseMode, authorization_response, response_mode
 
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+def validate_authorization_redirect_uri(request, client):
+    # Authlib names an unknown redirect_uri in its error description, where a '"', a '\'
+    # or a non-ASCII character may not go (RFC 6749 §5.2): building the error raised.
+    uri = request.payload.redirect_uri
+    if uri and not client.check_redirect_uri(uri):
+        raise InvalidRequestError("The redirect_uri is not registered for this client.")
+    return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     DEFAULT_RESPONSE_MODE = RESPONSE_MODES["code"][0]
-
-    @staticmethod
-    def validate_authorization_redirect_uri(request, client):
-        # Authlib names an unknown redirect_uri in its error description, where a '"', a '\'
-        # or a non-ASCII character may not go (RFC 6749 §5.2): building the error raised.
-        uri = request.payload.redirect_uri
-        if uri and not client.check_redirect_uri(uri):
-            raise InvalidRequestError("The redirect_uri is not registered for this client.")
-        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+    validate_authorization_redirect_uri = staticmethod(validate_authorization_redirect_uri)
 
     def create_authorization_response(self, redirect_uri, grant_user):
         """RFC 6749 §4.1.2: the code and state, in the request's response mode."""
@@ -67,7 +69,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return token_service.find_authorization_code(code, client)
 
     def authenticate_user(self, authorization_code):
-        return token_service.subject_for_code(authorization_code)
+        return token_service.subject_for_code(authorization_code, self.request.client)
 
     def delete_authorization_code(self, authorization_code):
         # RFC 6749 §4.1.2: single use. Two concurrent redemptions: one wins, one is refused.
@@ -91,7 +93,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token_service.find_refresh_token(refresh_token)
 
     def authenticate_user(self, refresh_token):
-        return token_service.subject_for_refresh(refresh_token)
+        return token_service.subject_for_refresh(refresh_token, self.request.client)
 
     def revoke_old_credential(self, refresh_token):
         successor = self.request.issued_token["refresh_token"]
@@ -100,7 +102,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
 
 class PKCE(CodeChallenge):
@@ -148,8 +150,8 @@ class IDTokenClaims:
 
     def generate_user_info(self, user, scope):
         # OIDC Core §5.4: the scope's claims are userinfo's; the ID token has those the
-        # claims parameter asked it for.
-        return id_token_claims(user.account, user.requested_claims)
+        # claims parameter asked it for. Its sub is the one the client knows (§8).
+        return id_token_claims(user.account, user.requested_claims, sub=user.subject)
 
 
 class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):
@@ -160,3 +162,73 @@ class OpenIDCodeExtension(IDTokenClaims, OpenIDCode):
 
 class RefreshIDToken(IDTokenClaims, OpenIDToken):
     """OIDC Core §12.2: a refresh may return a new ID token with the same sub and auth_time."""
+
+
+class ImplicitGrant(IDTokenClaims, OpenIDImplicitGrant):
+    """OIDC Core §3.2: the ID token (and an access token) straight from the authorization
+    endpoint, in the fragment; only while the operator offers it (IMPLICIT_FLOW)."""
+
+    RESPONSE_TYPES = {"id_token", "id_token token", "token id_token"}
+    validate_authorization_redirect_uri = staticmethod(validate_authorization_redirect_uri)
+
+    def authenticate_token_endpoint_client(self):
+        # The authorization endpoint authenticates no client: it is named, and its
+        # registered redirect URI is where the answer goes (RFC 6749 §4.2.1).
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is None:
+            raise InvalidClientError(description="The client does not exist on this server.")
+        return client
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        try:
+            # The response mode (fragment or form_post: tokens never go in the query,
+            # OAuth 2.0 Multiple Response Types §2.1) and the claims parameter (§5.5), as
+            # the code flow's extensions check them.
+            ResponseMode().validate(self)
+            ClaimsRequest.of(self.request.payload)
+        except OAuth2Error as error:
+            error.redirect_uri = redirect_uri
+            raise
+        return redirect_uri
+
+    def validate_consent_request(self):
+        # Authlib's OpenIDImplicitGrant does not keep it; the authorization view's own
+        # errors (login_required, consent_required) are sent there.
+        self.redirect_uri = super().validate_consent_request()
+        return self.redirect_uri
+
+    def exists_nonce(self, nonce, request):
+        # Required here (Core §3.2.2.1); its replay is the relying party's to detect.
+        return False
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        """OIDC Core §3.2.2.5: the tokens and state, in the request's response mode (the
+        fragment by default); denied, an error there with the state (RFC 6749 §4.2.2.1)."""
+        if grant_user is None:
+            raise AccessDeniedError(redirect_uri=redirect_uri)
+        params = self.create_granted_params(grant_user)
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return authorization_response(redirect_uri, params, response_mode(self.request.payload))
+
+    def create_granted_params(self, grant_user):
+        # A grant is started, with no refresh token: its access token names it, and the
+        # back-channel logout of the login session finds the portal through it.
+        request = self.request
+        subject = token_service.start_implicit_grant(
+            grant_user,
+            request.client,
+            request.scope,
+            requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
+            acr=getattr(request, "acr", None),
+        )
+        return super().create_granted_params(subject)
+
+    def generate_user_info(self, user, scope):
+        claims = super().generate_user_info(user, scope)
+        if self.request.payload.response_type == "id_token":
+            # OIDC Core §5.4: no access token is issued, so no userinfo call can fetch the
+            # scope's claims: the ID token carries them.
+            claims.update(user_info(user.account, scope, sub=user.subject))
+        return claims

@@ -6,13 +6,16 @@ from flask import current_app, url_for
 
 from ..domain.client_metadata import (
     ALGORITHMS,
+    ASSERTION_ALGORITHMS,
     AUTH_METHODS,
-    GRANT_TYPES,
+    SUBJECT_TYPES,
     USERINFO_ALGORITHMS,
+    grant_types_offered,
+    response_types_offered,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from .request_objects import ALGORITHMS as REQUEST_OBJECT_ALGORITHMS
-from .response_modes import MODES_SUPPORTED
+from .response_modes import modes_supported
 
 
 def server_metadata() -> dict:
@@ -20,6 +23,8 @@ def server_metadata() -> dict:
 
     def endpoint(name: str) -> str:
         return issuer + url_for(name)
+
+    assertion_algorithms = list(dict.fromkeys(a for v in ASSERTION_ALGORITHMS.values() for a in v))
 
     metadata = {
         "issuer": issuer,
@@ -31,15 +36,18 @@ def server_metadata() -> dict:
         "introspection_endpoint": endpoint("oauth.introspect"),
         "end_session_endpoint": endpoint("oauth.end_session"),
         "scopes_supported": SCOPES_SUPPORTED,
-        "response_types_supported": ["code"],
-        "response_modes_supported": list(MODES_SUPPORTED),
-        "grant_types_supported": list(GRANT_TYPES),
-        "subject_types_supported": ["public"],
+        "response_types_supported": list(response_types_offered()),
+        "response_modes_supported": modes_supported(),
+        "grant_types_supported": list(grant_types_offered()),
+        "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": True,

@@ -1,12 +1,12 @@
 """Request objects (OIDC Core §6, RFC 9101): an authorization request's parameters in a JWT,
 by value (`request`) or by reference (`request_uri`).
 
-- Who may send them: a client that registered `request_object_signing_alg`, or keys
-  (`jwks`), with which it signs them. Any other client gets request_not_supported or
+- Signed or not (OIDC Registration §2): a client that registered
+  `request_object_signing_alg` uses that algorithm and no other; one that registered none
+  may use any Passport supports — RS256 or ES256 with its keys (client_keys.py), or
+  unsigned (`alg: none`), which carries no more weight than the query's own parameters.
+  A request_uri needs registered `request_uris`; without them the client gets
   request_uri_not_supported, back at its redirect URI.
-- Signed or not: RS256 or ES256 with the client's keys (client_keys.py); unsigned
-  (`alg: none`) only from a client that registered `request_object_signing_alg: none`
-  (OIDC Registration §2). From another, an unsigned object is "not supported" too.
 - Where a request_uri may point: one of the client's registered `request_uris` (Discovery
   `require_request_uri_registration`), fetched once per request, with a deadline and a
   size limit, from a public address only (server/outbound.py), no redirects.
@@ -46,22 +46,18 @@ from ..outbound import OutboundRefused, OutboundUnavailable, check_public_addres
 from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .client_keys import KeysUnavailable, client_keys
 
-SIGNED = tuple(alg for alg in ALGORITHMS if alg != "none")
 MAX_REQUEST_LENGTH = 16384
 MEDIA_TYPES = "application/oauth-authz-req+jwt, application/jwt"
 
 
 def algorithms_for(client) -> tuple[str, ...]:
-    """The algorithms `client` may sign its request objects with; none at all: it may not
-    send any."""
+    """The algorithms `client` may sign its request objects with: the one it registered,
+    else any Passport supports, "none" included (OIDC Registration §2: "The default, if
+    omitted, is that any algorithm supported by the OP and the RP MAY be used")."""
     registered = client.client_metadata.get("request_object_signing_alg")
     if registered:
         return (registered,)
-    try:
-        client_keys(client)
-    except KeysUnavailable:
-        return ()
-    return SIGNED
+    return ALGORITHMS
 
 
 class MergedPayload(OAuth2Payload):
@@ -96,29 +92,29 @@ class RequestObjects(JWTAuthenticationRequest):
         if client is None:
             return  # the grant refuses an unknown client, on a page
         outside = {name: data.get(name) for name in data}
+        query = request.payload
         try:
             self._check_client_may(client, outside)
             super().parse_authorization_request(authorization_server, request)
             check_object(outside, request.payload.data, client)
         except OAuth2Error as error:
             # §6.3.1 and RFC 9101 §6.3: the error goes to the redirect URI the query names,
-            # once checked, as for any authorization request.
+            # once checked, as for any authorization request, in the query's response mode
+            # (the object refused is not read, its response_type neither).
+            request.payload = query
             error.redirect_uri = _checked_redirect_uri(outside, client)
             error.state = error.state or outside.get("state")
             raise
         request.payload = MergedPayload(outside, request.payload.data)
 
     def _check_client_may(self, client, outside: dict) -> None:
-        """One way of sending the object (RFC 9101 §5), by a client that may use it."""
+        """One way of sending the object (RFC 9101 §5); by reference, from a registered
+        request_uri (Discovery `require_request_uri_registration`)."""
         by_reference = "request_uri" in outside
         if by_reference and "request" in outside:
             raise InvalidRequestError("Send request or request_uri, not both.")
-        algorithms = algorithms_for(client)
-        if by_reference:
-            if not algorithms or not client.client_metadata.get("request_uris"):
-                raise RequestUriNotSupportedError()
-        elif not algorithms:
-            raise RequestNotSupportedError()
+        if by_reference and not client.client_metadata.get("request_uris"):
+            raise RequestUriNotSupportedError()
 
     # --- Authlib's hooks ---
     def get_server_metadata(self) -> dict:

@@ -4,8 +4,9 @@ OAuth 2.0 Multiple Response Type Encoding Practices §2.1: `query` puts the para
 the redirect URI's query, the default of the `code` response type; OAuth 2.0 Form Post
 Response Mode §2: `form_post` has the browser POST them to the redirect URI from a page
 that submits itself. `fragment` is the default of response types that return tokens from
-the authorization endpoint, which Passport does not issue (RFC 9700 §2.1.2), so no
-response type here uses it.
+the authorization endpoint (§5): the implicit flow's `id_token` and `id_token token`,
+offered only while the operator turns IMPLICIT_FLOW on (RFC 9700 §2.1.2 advises against
+it). Tokens never go in the query (§2.1).
 
 Every answer — a code, or an error once the redirect URI is known (RFC 6749 §4.1.2.1) —
 goes through `authorization_response`, which also names the issuer (RFC 9207 §2).
@@ -23,20 +24,49 @@ from authlib.oidc.core.grants.util import validate_form_post_redirect_uri
 from flask import current_app, render_template
 
 from .. import csp
+from ..domain.client_metadata import implicit_flow_on, normal_response_type
 from .destinations import destination
 
 # The modes each response type may use; the first is its default.
-RESPONSE_MODES = {"code": ("query", "form_post")}
-MODES_SUPPORTED = list(dict.fromkeys(m for modes in RESPONSE_MODES.values() for m in modes))
+CODE_MODES = {"code": ("query", "form_post")}
+IMPLICIT_MODES = {
+    "id_token": ("fragment", "form_post"),
+    "id_token token": ("fragment", "form_post"),
+}
+RESPONSE_MODES = {**CODE_MODES, **IMPLICIT_MODES}
+TOKEN_WORDS = {"id_token", "token"}
+
+
+def response_modes() -> dict[str, tuple[str, ...]]:
+    """The response types offered now, each with its modes: the implicit ones only while
+    IMPLICIT_FLOW is on."""
+    return RESPONSE_MODES if implicit_flow_on() else CODE_MODES
+
+
+def modes_supported() -> list[str]:
+    """Discovery's response_modes_supported: every mode of a response type offered now."""
+    return list(dict.fromkeys(m for modes in response_modes().values() for m in modes))
+
+
+def response_type_key(value: object) -> str:
+    """A response type as RESPONSE_MODES names it: "token id_token" is "id_token token"."""
+    return normal_response_type(value) if isinstance(value, str) else ""
 
 
 def response_mode(payload) -> str:
     """The mode an answer to this request travels in: the one it asks for when Passport
     speaks it for the response type, else the response type's default. A request whose
-    response type Passport does not issue gets its error in any mode Passport speaks."""
+    response type Passport does not issue gets its error in any mode Passport speaks, by
+    default in the query — or in the fragment when that response type would return tokens
+    (§5), as the client then reads the fragment."""
     data = payload.data if payload is not None else {}
     asked = data.get("response_mode")
-    modes = RESPONSE_MODES.get(data.get("response_type"), MODES_SUPPORTED)
+    response_type = response_type_key(data.get("response_type"))
+    modes = response_modes().get(response_type)
+    if modes is None:
+        supported = modes_supported()
+        default = "fragment" if set(response_type.split()) & TOKEN_WORDS else supported[0]
+        modes = (default, *supported)
     return asked if asked in modes else modes[0]
 
 
@@ -52,7 +82,8 @@ class ResponseMode:
         asked = request.payload.data.get("response_mode")
         if asked is None:
             return
-        if asked not in RESPONSE_MODES.get(request.payload.response_type, ()):
+        response_type = response_type_key(request.payload.response_type)
+        if asked not in response_modes().get(response_type, ()):
             raise InvalidRequestError(
                 f"The response_mode '{asked[:40]}' is not supported for this response_type."
             )

@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
 from .claims import SCOPES_SUPPORTED, ClaimsParameter
+from .client_auth import JWT_AUTH_METHODS
 from .endpoints import (
     ClientConfigurationEndpoint,
     ClientRegistrationEndpoint,
@@ -21,6 +22,7 @@ from .grants import (
     PKCE,
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
+    ImplicitGrant,
     OpenIDCodeExtension,
     RefreshIDToken,
     RefreshTokenGrant,
@@ -116,7 +118,8 @@ class AccessToken(dict):
         return self.holder.client
 
     def get_user(self):
-        # The holder: its person, and the claims its grant asked userinfo for.
+        # The holder: its person, the sub its client knows them by, and the claims its
+        # grant asked userinfo for.
         return self.holder
 
 
@@ -130,11 +133,15 @@ def init_oauth(app: Flask) -> None:
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     authorization.scopes_supported = SCOPES_SUPPORTED
     authorization.register_token_generator("default", generate_token)
+    for method in JWT_AUTH_METHODS:
+        authorization.register_client_auth_method(method.CLIENT_AUTH_METHOD, method())
     authorization.register_grant(
         AuthorizationCodeGrant,
         [OpenIDCodeExtension(), PKCE(required=True), ResponseMode(), ClaimsParameter()],
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
+    if app.config["IMPLICIT_FLOW"]:
+        authorization.register_grant(ImplicitGrant)
     authorization.register_grant(ClientCredentialsGrant)
     authorization.register_extension(RequestObjects())
     authorization.register_endpoint(RevocationEndpoint)

@@ -38,7 +38,7 @@ def generate_token(
         "scope": scope or "",
     }
     if user is not None:
-        claims.update(sub=user.account.sub, gid=user.grant_id, epoch=user.account.credential_epoch)
+        claims.update(sub=user.subject, gid=user.grant_id, epoch=user.account.credential_epoch)
         claims.update(user.sign_in.claims())  # RFC 9068 §2.2.1: as in the ID token
     else:
         claims["sub"] = client.client_id

@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..clock import now
-from ..domain import audit, grants, logouts
-from ..domain.client_metadata import check_client_metadata, has_secret
+from ..domain import audit, client_secrets, grants, logouts
+from ..domain.client_metadata import check_client_metadata, check_sector_document, has_secret
 from ..domain.errors import InvalidClientMetadata
 from ..extensions import db
 from ..models import Client, InitialAccessToken
+from ..outbound import OutboundRefused, OutboundUnavailable, fetch_json
 from ..security import random_token, sha256_hex
 
 # Sentinel credential for registration when it is open to anyone.
@@ -40,6 +41,7 @@ def create_client(
     """Create a client from metadata; returns it with its secret (None for public clients).
     Raises InvalidClientMetadata naming the field at fault."""
     metadata = check_client_metadata(metadata)
+    check_sector_identifier(metadata)
     secret = (secret or new_client_secret()) if has_secret(metadata) else None
     client = _new_client(
         client_id or new_client_id(),
@@ -67,6 +69,11 @@ def _new_client(
     client = Client(
         client_id=client_id,
         client_secret_hash=sha256_hex(secret) if secret else None,
+        client_secret_sealed=(
+            client_secrets.seal(secret)
+            if secret and client_secrets.keeps_sealed(metadata)
+            else None
+        ),
         client_id_issued_at=int(time.time()),
         client_secret_expires_at=0,
         client_metadata=metadata,
@@ -82,7 +89,10 @@ def _new_client(
 def register_client(
     client_info: dict, metadata: dict, *, initial_access_token
 ) -> tuple[Client, str]:
-    """RFC 7591 registration; returns the client and its registration access token (RFC 7592)."""
+    """RFC 7591 registration; returns the client and its registration access token (RFC 7592).
+    Raises InvalidClientMetadata when the sector_identifier_uri does not list the client's
+    redirect URIs."""
+    check_sector_identifier(metadata)
     owner_id = None
     if isinstance(initial_access_token, InitialAccessToken):
         owner_id = initial_access_token.owner_id
@@ -118,17 +128,47 @@ def update_client_metadata(
     registration only, so the client's type is fixed there: public stays public, and a
     confidential client keeps its secret. Raises InvalidClientMetadata."""
     metadata = check_client_metadata(metadata)
-    if has_secret(metadata) == client.is_public:
+    public = metadata["token_endpoint_auth_method"] == "none"
+    if public != client.is_public or has_secret(metadata) != bool(client.client_secret_hash):
         raise InvalidClientMetadata(
             "token_endpoint_auth_method: a public client cannot get a secret here, nor a "
             "confidential client give its secret up; register a new client.",
             field="token_endpoint_auth_method",
             reason="type_fixed",
         )
+    if client_secrets.keeps_sealed(metadata) and not client.client_secret_sealed:
+        # Only the hash of the secret is kept: client_secret_jwt needs a secret issued for it.
+        raise InvalidClientMetadata(
+            "token_endpoint_auth_method: client_secret_jwt needs a secret issued for it; "
+            "register a new client.",
+            field="token_endpoint_auth_method",
+            reason="secret_not_sealed",
+        )
+    check_sector_identifier(metadata)
+    if not client_secrets.keeps_sealed(metadata):
+        client.client_secret_sealed = client.previous_secret_sealed = None
     client.client_metadata = metadata
     audit_change("client_updated", client, actor_id, context)
     db.session.commit()
     return client
+
+
+def check_sector_identifier(metadata: dict) -> None:
+    """OIDC Core §8.1: fetch the client's sector_identifier_uri, if it has one, and check that
+    it lists every redirect URI. Raises InvalidClientMetadata."""
+    uri = metadata.get("sector_identifier_uri")
+    if not uri:
+        return
+    try:
+        document = fetch_json(uri)
+    except (OutboundRefused, OutboundUnavailable) as error:
+        raise InvalidClientMetadata(
+            f"sector_identifier_uri: {error}",
+            field="sector_identifier_uri",
+            reason="sector_unreachable",
+            value=uri,
+        ) from error
+    check_sector_document(document, metadata.get("redirect_uris") or [])
 
 
 def delete_client(client: Client, *, actor_id: int | None = None, context=None) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..clock import now
 from ..context import RequestContext
+from ..domain import client_secrets
 from ..domain.errors import (
     ClientHasNoSecret,
     DisabledByOperator,
@@ -132,6 +133,12 @@ def rotate_secret(
     secret = clients.new_client_secret()
     replaced = client.client_secret_hash
     kept = grace_seconds > 0
+    sealed = {}
+    if client_secrets.keeps_sealed(client.client_metadata):
+        sealed = {
+            "client_secret_sealed": client_secrets.seal(secret),
+            "previous_secret_sealed": client.client_secret_sealed if kept else None,
+        }
     # Two rotations at once (two tabs, a double click) both passed the check above: only
     # the first replaces the secret they saw, so no secret shown is dead on arrival.
     rotated = db.session.execute(
@@ -141,6 +148,7 @@ def rotate_secret(
             client_secret_hash=sha256_hex(secret),
             previous_secret_hash=replaced if kept else None,
             previous_secret_expires_at=now() + timedelta(seconds=grace_seconds) if kept else None,
+            **sealed,
         )
     )
     if rotated.rowcount != 1:

@@ -26,6 +26,8 @@ What each rule deletes, and why it may (the windows are settings, see config/def
 - outbox messages delivered or given up, OUTBOX_RETENTION_DAYS after their last attempt
   was due; a pending message is never deleted (invariant 7).
 - audit events older than AUDIT_RETENTION_DAYS (0 keeps them forever).
+- the jti of client assertions (private_key_jwt, client_secret_jwt) once the assertion has
+  expired, leeway included: presented again it is refused as expired (RFC 7523 §3).
 
 Each batch is one DELETE of at most `batch` rows by primary key, committed at once, so a
 prune never holds locks for long. On PostgreSQL the rows are picked with FOR UPDATE SKIP
@@ -53,6 +55,7 @@ from ..models import (
     OutboxMessage,
     RefreshToken,
     TrustedDevice,
+    UsedAssertion,
     Verification,
 )
 
@@ -109,6 +112,7 @@ def rules(moment: datetime) -> list[Rule]:
             and_(OutboxMessage.status.in_(FINISHED), OutboxMessage.next_attempt_at < outbox_before),
         ),
     ]
+    found.append(Rule("used_client_assertions", UsedAssertion, UsedAssertion.expires_at < moment))
     if config["AUDIT_RETENTION_DAYS"] > 0:
         audit_before = moment - timedelta(days=config["AUDIT_RETENTION_DAYS"])
         found.append(Rule("audit_events", AuditEvent, AuditEvent.created_at < audit_before))

@@ -10,14 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from ..clock import now
 from ..domain import client_cache
 from ..domain import grants as token_store
 from ..domain import login_sessions as sessions
 from ..domain.grants import AccountClaims, RefreshTokenRecord
+from ..domain.subjects import subject_for
 from ..extensions import db
-from ..models import Account, AuthorizationCode, Client, LoginSession
+from ..models import Account, AuthorizationCode, Client, Consent, Grant, LoginSession
 from ..models.clients import ClientSnapshot
 from ..security import random_token, sha256_hex
 
@@ -29,12 +31,14 @@ class Subject:
     account: Account | AccountClaims
     grant_id: str
     sign_in: token_store.SignIn
+    # The sub the client knows the person by: public, or pairwise (OIDC Core §8).
+    subject: str
     offline: bool = False
     # OIDC Core §5.5: the claims the claims parameter asked for, per target.
     requested_claims: dict | None = None
 
     def get_user_id(self) -> str:
-        return self.account.sub
+        return self.subject
 
 
 def save_authorization_code(
@@ -98,7 +102,7 @@ def find_authorization_code(code: str, client: Client) -> token_store.CodeRecord
     return record
 
 
-def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
+def subject_for_code(record: token_store.CodeRecord, client) -> Subject | None:
     """The person of a code whose sign-in is still alive; the grant it will start is named now."""
     if record.account is None or not record.session_is_live(now(), sessions.idle_timeout()):
         return None
@@ -106,6 +110,7 @@ def subject_for_code(record: token_store.CodeRecord) -> Subject | None:
         account=record.account,
         grant_id=random_token(18),
         sign_in=token_store.SignIn.of(record),
+        subject=subject_for(record.account.sub, client),
         offline=record.offline,
         requested_claims=record.requested_claims,
     )
@@ -136,9 +141,64 @@ def redeem_authorization_code(
     return token_store.redeem_authorization_code(record, grant)
 
 
+def start_implicit_grant(
+    session: LoginSession,
+    client: Client,
+    scope: str,
+    *,
+    requested_claims: dict | None = None,
+    acr: str | None = None,
+) -> Subject:
+    """OIDC Core §3.2: the grant an implicit authorization response opens, with no code to
+    redeem and no refresh token; what it issues is made from the returned Subject. `acr`
+    and `requested_claims` as save_authorization_code has them."""
+    account = session.account
+    sign_in = token_store.SignIn.of_session(session)
+    if acr:
+        sign_in = replace(sign_in, acr=acr)
+    subject = Subject(
+        account=token_store.account_claims(account),
+        grant_id=random_token(18),
+        sign_in=sign_in,
+        subject=subject_for(account.sub, client),
+        requested_claims=requested_claims or None,
+    )
+    moment = now()
+    db.session.add(
+        Grant(
+            id=subject.grant_id,
+            client_id=client.id,
+            account_id=account.id,
+            session_id=sign_in.session_id,
+            scope=scope or "",
+            offline=False,
+            credential_epoch=account.credential_epoch,
+            auth_time=sign_in.auth_time,
+            amr=list(sign_in.amr),
+            acr=sign_in.acr,
+            requested_claims=subject.requested_claims,
+            created_at=moment,
+        )
+    )
+    if not client.first_party:
+        db.session.execute(
+            update(Consent)
+            .where(Consent.account_id == account.id, Consent.client_id == client.id)
+            .values(last_used_at=moment)
+        )
+    db.session.commit()
+    return subject
+
+
 def lookup_refresh_token(token: str) -> RefreshTokenRecord | None:
     """The stored refresh token, live or not, without side effects (for revocation and introspection)."""
     return token_store.load_refresh_token(token)
+
+
+def subject_of(record: RefreshTokenRecord) -> str:
+    """The sub the refresh token's client knows its person by."""
+    grant = record.grant
+    return subject_for(grant.account.sub, client_cache.find(grant.client_id))
 
 
 def refresh_token_is_live(record: RefreshTokenRecord) -> bool:
@@ -161,12 +221,13 @@ def find_refresh_token(token: str) -> RefreshTokenRecord | None:
     return record if refresh_token_is_live(record) else None
 
 
-def subject_for_refresh(record: RefreshTokenRecord) -> Subject:
+def subject_for_refresh(record: RefreshTokenRecord, client) -> Subject:
     grant = record.grant
     return Subject(
         account=grant.account,
         grant_id=grant.id,
         sign_in=token_store.SignIn.of(grant),
+        subject=subject_for(grant.account.sub, client),
         offline=grant.offline,
         requested_claims=grant.requested_claims,
     )
@@ -190,10 +251,12 @@ def _active_client(client_id) -> ClientSnapshot | None:
 
 @dataclass
 class TokenHolder:
-    """What a live access token stands for: its client and, unless client_credentials, its person."""
+    """What a live access token stands for: its client and, unless client_credentials, its
+    person, with the sub the client knows them by."""
 
     client_id: str
     account: AccountClaims | None
+    subject: str | None = None
     requested_claims: dict | None = None
 
     @property
@@ -214,10 +277,11 @@ def live_access_token(claims: dict) -> TokenHolder | None:
     grant = token_store.load_grant(grant_id)
     if grant is None or grant.account is None or grant.client_id != client_id:
         return None
-    if grant.account.sub != claims.get("sub"):
+    subject = subject_for(grant.account.sub, _active_client(client_id))
+    if subject != claims.get("sub"):
         return None
     if grant.account.credential_epoch != claims.get("epoch"):
         return None
     if not grant.is_live(now(), sessions.idle_timeout()):
         return None
-    return TokenHolder(client_id, grant.account, grant.requested_claims)
+    return TokenHolder(client_id, grant.account, subject, grant.requested_claims)

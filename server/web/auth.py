@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import csp
 from ..context import request_context
 from ..domain import factors, login_sessions, returns
+from ..domain.client_metadata import shown_pages
 from ..domain.errors import LoginNotConfirmed, PassportError
 from ..domain.identifiers import parse_login
 from ..extensions import limiter
@@ -163,7 +164,12 @@ def login():
             )
         if isinstance(refused.error, LoginNotConfirmed):
             return wait_for_confirmation(refused.error.verification_id)
-    return render_template("auth/login.html", form=form), *form_status()
+    portal = returns.client_asking(
+        local_target(form.next.data), authorize_path=url_for("oauth.authorize")
+    )
+    pages = shown_pages(portal.client_metadata) if portal else {}
+    page = render_template("auth/login.html", form=form, client=portal, pages=pages)
+    return page, *form_status()
 
 
 def logout():

@@ -1,5 +1,7 @@
 """Forms of the developer console."""
 
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,7 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.client_metadata import ALGORITHMS, SCOPES_SUPPORTED
@@ -22,6 +31,35 @@ CLIENT_TYPES = [
     SelectChoice("spa", _l("Single-page application in the browser (public: PKCE, no secret)")),
     SelectChoice("native", _l("Native or mobile app (public: PKCE, no secret)")),
 ]
+
+
+# How a web application proves itself at the token endpoint (OIDC Core §9).
+AUTH_METHODS = [
+    SelectChoice("client_secret_basic", _l("Secret in HTTP Basic (client_secret_basic)")),
+    SelectChoice("client_secret_post", _l("Secret in the request body (client_secret_post)")),
+    SelectChoice("client_secret_jwt", _l("JWT signed with the secret (client_secret_jwt)")),
+    SelectChoice("private_key_jwt", _l("JWT signed with your own key (private_key_jwt)")),
+]
+URL_FIELDS = (
+    "logo_uri",
+    "client_uri",
+    "policy_uri",
+    "tos_uri",
+    "jwks_uri",
+    "backchannel_logout_uri",
+    "security_events_endpoint",
+)
+
+
+def json_object(form, field) -> None:
+    """The public keys as a JWK Set in JSON; what the keys hold is the service's to check."""
+    if field.data and field.data.strip():
+        try:
+            value = json.loads(field.data)
+        except ValueError:
+            raise ValidationError(_l('Enter the keys as JSON: a JWK Set {"keys": […]}.')) from None
+        if not isinstance(value, dict):
+            raise ValidationError(_l('Enter the keys as JSON: a JWK Set {"keys": […]}.'))
 
 
 def lines(text: str | None) -> list[str]:
@@ -36,8 +74,25 @@ def uri_lines(text: str | None) -> list[str]:
 class ClientForm(FlaskForm):
     client_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     client_type = SelectField(_l("Type"), choices=CLIENT_TYPES, default="web")
+    # Not a choice of single-page or native apps: their value is ignored, so not checked here
+    # (the policy refuses what it does not know).
+    token_endpoint_auth_method = SelectField(
+        _l("How the application authenticates"),
+        choices=AUTH_METHODS,
+        default="client_secret_basic",
+        validate_choice=False,
+    )
+    jwks_uri = StringField(
+        _l("URL of your public keys (jwks_uri)"), validators=[Optional(), Length(max=2000)]
+    )
+    jwks = TextAreaField(
+        _l("Or the public keys themselves (JWK Set)"),
+        validators=[Optional(), Length(max=60000), json_object],
+    )
     logo_uri = StringField(_l("Logo URL"), validators=[Optional(), Length(max=2000)])
     client_uri = StringField(_l("Home page"), validators=[Optional(), Length(max=2000)])
+    policy_uri = StringField(_l("Privacy policy"), validators=[Optional(), Length(max=2000)])
+    tos_uri = StringField(_l("Terms of service"), validators=[Optional(), Length(max=2000)])
     redirect_uris = TextAreaField(
         _l("Redirect URIs (one per line)"), validators=[DataRequired(), Length(max=20000)]
     )
@@ -75,7 +130,11 @@ class ClientForm(FlaskForm):
         data = {
             "client_name": (self.client_name.data or "").strip(),
             "application_type": "native" if kind == "native" else "web",
-            "token_endpoint_auth_method": "client_secret_basic" if kind == "web" else "none",
+            "token_endpoint_auth_method": (
+                (self.token_endpoint_auth_method.data or "client_secret_basic")
+                if kind == "web"
+                else "none"
+            ),
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
             "redirect_uris": uri_lines(self.redirect_uris.data),
@@ -85,13 +144,10 @@ class ClientForm(FlaskForm):
             "contacts": lines(self.contacts.data),
             "require_mfa": bool(self.require_mfa.data),
         }
-        for name in (
-            "logo_uri",
-            "client_uri",
-            "backchannel_logout_uri",
-            "security_events_endpoint",
-        ):
+        for name in URL_FIELDS:
             data[name] = (getattr(self, name).data or "").strip()
+        # Empty, they say the keys are not given here (an edit that empties one removes it).
+        data["jwks"] = json.loads(self.jwks.data) if (self.jwks.data or "").strip() else None
         data["backchannel_logout_session_required"] = bool(data["backchannel_logout_uri"])
         return data
 
@@ -99,13 +155,10 @@ class ClientForm(FlaskForm):
         meta = client.client_metadata or {}
         self.client_name.data = meta.get("client_name", "")
         self.client_type.data = client_type(client)
-        for name in (
-            "logo_uri",
-            "client_uri",
-            "backchannel_logout_uri",
-            "security_events_endpoint",
-        ):
+        self.token_endpoint_auth_method.data = client.token_endpoint_auth_method
+        for name in URL_FIELDS:
             getattr(self, name).data = meta.get(name, "")
+        self.jwks.data = json.dumps(meta["jwks"], indent=2) if meta.get("jwks") else ""
         self.redirect_uris.data = "\n".join(client.redirect_uris)
         self.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
         self.scope.data = client.scope.split()

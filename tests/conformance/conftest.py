@@ -96,6 +96,8 @@ def suite_client(live_server, factories, receiver, response_mode):
 
     def make(**metadata):
         metadata.setdefault("redirect_uri", receiver.url + "/callback")
+        # The suite's client is registered for every scope discovery lists.
+        metadata.setdefault("scope", "openid email phone profile address offline_access")
         client = factories.client(**metadata)
         return SuiteClient(live_server.url, client, response_mode=response_mode, endpoint=receiver)
 
@@ -104,8 +106,13 @@ def suite_client(live_server, factories, receiver, response_mode):
 
 @pytest.fixture
 def person(factories):
-    """The person the modules sign in as, with a phone and a name for the scopes' claims."""
-    return factories.account(phone=factories.phone_number(), name="Anna Petrova")
+    """The person the modules sign in as, with a phone, a name and a postal address for the
+    scopes' claims."""
+    return factories.account(
+        phone=factories.phone_number(),
+        name="Anna Petrova",
+        address={"street_address": "Tverskaya 1", "locality": "Moscow", "country": "Russia"},
+    )
 
 
 @pytest.fixture

@@ -125,17 +125,23 @@ def test_oidcc_scope_phone(suite, person, browser):
     assert "phone_number" not in claims
 
 
-@pytest.mark.xfail(strict=True, reason="the address claim is not stored yet")
 def test_oidcc_scope_address(suite, person, browser):
     claims, info = scope_flow(suite, person, browser, "openid address")
     assert not suite.missing_scope_claims(info)
+    assert info["address"]["locality"] == "Moscow"
+    # OIDC Core §5.4: with an access token, the scope's claims come from userinfo.
+    assert "address" not in claims
 
 
-@pytest.mark.xfail(strict=True, reason="the address claim is not stored yet")
 def test_oidcc_scope_all(suite, person, browser):
     claims, info = scope_flow(suite, person, browser, "openid email phone address profile")
     assert info["email"] == person.email and info["phone_number"] == person.phone
-    assert "address" in info
+    assert info["address"]["street_address"] == "Tverskaya 1"
+    assert suite.missing_scope_claims(info) <= {
+        "given_name", "family_name", "middle_name", "nickname", "profile", "picture",
+        "website", "gender", "birthdate", "zoneinfo", "locale", "preferred_username",
+    }  # fmt: skip
+    assert not {"email", "phone_number", "address", "name"} & claims.keys()
 
 
 def test_oidcc_alternate_happy_flow(suite, person, browser):

@@ -15,19 +15,10 @@ def discovery(live_server) -> tuple[requests.Response, dict]:
     return answer, answer.json()
 
 
-@pytest.mark.parametrize(
-    "plan",
-    [
-        "config",
-        pytest.param(
-            "dynamic",
-            marks=pytest.mark.xfail(
-                strict=True, reason="the implicit response types are not offered"
-            ),
-        ),
-    ],
-)
-def test_oidcc_discovery_endpoint_verification(live_server, plan):
+@pytest.mark.parametrize("plan", ["config", "dynamic"])
+def test_oidcc_discovery_endpoint_verification(live_server, implicit_server, plan):
+    if plan == "dynamic":
+        live_server = implicit_server  # the profile asks for the implicit flow, off by default
     answer, server = discovery(live_server)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].split(";")[0] == "application/json"

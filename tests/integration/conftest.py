@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from server.extensions import db
+
+from ..conftest import LiveServer, build_app
 from ..support.browser import Browser
 from ..support.console import grant_role
 from ..support.devices import device
@@ -50,3 +53,14 @@ def console(live_server, developer):
 def person_browser(live_server):
     with device(live_server.url) as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def implicit_server(server_settings):
+    """A second Passport on the same database with the implicit flow turned on
+    (IMPLICIT_FLOW), as the OpenID Foundation's Dynamic OP profile asks of a server."""
+    server = LiveServer(build_app, {**server_settings, "IMPLICIT_FLOW": True}).start()
+    yield server
+    server.stop()
+    with server.app_context():
+        db.engine.dispose()

@@ -130,23 +130,36 @@ def test_the_way_back_from_the_login_page_keeps_what_the_object_settled(
 def test_clients_that_may_not_use_them_are_told_at_the_redirect_uri(
     live_server, factories, person, site, response_mode
 ):
-    """No request_object_signing_alg and no keys: request_not_supported; no registered
-    request_uris: request_uri_not_supported (OIDC Core §3.1.2.6)."""
+    """No registered request_uris: request_uri_not_supported (OIDC Core §3.1.2.6)."""
     portal = make_portal(live_server, factories)
     mode = {"response_mode": response_mode}
-    url = portal.url(request=unsigned(portal.request()), state="s1", **mode)
-    assert answer(portal, person, url)["error"] == "request_not_supported"
     url = portal.url(request_uri=site.url + "/r.jwt", state="s2", **mode)
     params = answer(portal, person, url)
     assert params["error"] == "request_uri_not_supported" and params["state"] == "s2"
 
 
-def test_unsigned_objects_only_from_a_client_that_registered_none(
+def test_a_client_that_registered_no_algorithm_may_send_unsigned_objects(
     live_server, factories, person, rsa_key
 ):
+    """OIDC Registration §2: without request_object_signing_alg, any algorithm Passport
+    supports may be used, "none" (which discovery lists) included; with keys or without."""
+    for metadata in ({}, {"jwks": key_set(rsa_key)}):
+        portal = make_portal(live_server, factories, **metadata)
+        params = answer(portal, person, portal.url(request=unsigned(portal.request())))
+        assert params["state"] == portal.state and params["code"], metadata
     portal = make_portal(live_server, factories, jwks=key_set(rsa_key))
+    params = answer(portal, person, portal.url(request=signed(portal.request(), rsa_key, "RS256")))
+    assert params["code"]
+
+
+def test_unsigned_objects_refused_from_a_client_that_registered_a_signing_algorithm(
+    live_server, factories, person, rsa_key
+):
+    portal = make_portal(
+        live_server, factories, jwks=key_set(rsa_key), request_object_signing_alg="RS256"
+    )
     params = answer(portal, person, portal.url(request=unsigned(portal.request())))
-    assert params["error"] == "request_not_supported"
+    assert params["error"] == "request_not_supported" and "code" not in params
     # A client that registered none cannot send a signed one.
     portal = make_portal(live_server, factories, request_object_signing_alg="none")
     params = answer(portal, person, portal.url(request=signed(portal.request(), rsa_key, "RS256")))

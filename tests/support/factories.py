@@ -34,8 +34,10 @@ class Factories:
         phone: str | None = None,
         password: str | None = None,
         name: str | None = None,
+        address: dict | None = None,
     ) -> AccountInfo:
         from server.services.accounts import create_account
+        from server.services.profile import set_address
 
         if email == "":
             email = f"person-{secrets.token_hex(4)}@example.org"
@@ -49,6 +51,8 @@ class Factories:
                 email_verified=bool(email),
                 phone_verified=bool(phone),
             )
+            if address:
+                set_address(account, address)
             return AccountInfo(account.id, account.sub, account.email, account.phone, password)
 
     def phone_number(self) -> str:

@@ -12,13 +12,27 @@ from joserfc.jwk import KeySet
 
 from server import clock
 
+from .assertions import assertion_form
 from .browser import Browser, Page
 from .factories import ClientInfo
+
+# The methods in which the portal signs an assertion instead of sending its secret.
+JWT_AUTH_METHODS = ("private_key_jwt", "client_secret_jwt")
+
+
+def response_params(location: str) -> dict:
+    """The parameters of an authorization response, from the query of the redirect."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
 class RelyingParty:
     def __init__(
-        self, issuer: str, client: ClientInfo, *, scope: str = "openid email phone profile"
+        self,
+        issuer: str,
+        client: ClientInfo,
+        *,
+        scope: str = "openid email phone profile",
+        key=None,
     ):
         self.issuer = issuer
         self.client = client
@@ -26,6 +40,9 @@ class RelyingParty:
             issuer + "/.well-known/openid-configuration", timeout=10
         ).json()
         auth_method = client.metadata.get("token_endpoint_auth_method", "client_secret_basic")
+        self.auth_method = auth_method
+        # private_key_jwt: the portal's private key; client_secret_jwt signs with the secret.
+        self.key = key if key is not None else client.client_secret
         self.oauth = OAuth2Session(
             client.client_id,
             client.client_secret,
@@ -85,9 +102,26 @@ class RelyingParty:
             location,
             page.text[:300],
         )
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        return response_params(location)
+
+    def fragment_params(self, page: Page) -> dict:
+        """The parameters of a response in the fragment (OIDC Core §3.2.2.5), and nothing
+        of the query: the implicit flow's answer must not reach the portal's server."""
+        location = page.response.headers.get("Location", "")
+        assert location.startswith(self.client.redirect_uri + "#"), (page.status, location)
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
 
     def exchange(self, params: dict) -> dict:
+        if self.auth_method in JWT_AUTH_METHODS:
+            form = {
+                "grant_type": "authorization_code",
+                "code": params["code"],
+                "redirect_uri": self.client.redirect_uri,
+                "code_verifier": self.code_verifier,
+            }
+            answer = self.post("token_endpoint", form)
+            assert answer.status_code == 200, answer.text
+            return answer.json()
         return self.oauth.fetch_token(
             self.metadata["token_endpoint"],
             code=params["code"],
@@ -117,9 +151,17 @@ class RelyingParty:
         registry.validate(claims)
         return claims
 
-    def post(self, endpoint: str, data: dict) -> requests.Response:
+    def post(self, endpoint: str, data: dict, **assertion_options) -> requests.Response:
+        """POST to one of the server's endpoints, authenticated the way the client registered
+        (an assertion's audience is the token endpoint, unless `audience` says otherwise)."""
         auth = None
-        if self.client.client_secret:
+        if self.auth_method in JWT_AUTH_METHODS:
+            audience = assertion_options.pop("audience", self.metadata["token_endpoint"])
+            data = dict(
+                data,
+                **assertion_form(self.client.client_id, self.key, audience, **assertion_options),
+            )
+        elif self.client.client_secret:
             auth = (self.client.client_id, self.client.client_secret)
         else:
             data = dict(data, client_id=self.client.client_id)

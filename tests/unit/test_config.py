@@ -43,11 +43,15 @@ def test_production_refuses_missing_secrets_and_plain_http(tmp_path):
         "ENV": "production",
         "ISSUER": "https://id.example.com",
         "TOTP_ENCRYPTION_KEY": "k",
+        "PAIRWISE_SALT": "salt",
     }
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config(production, environ={})
     with pytest.raises(ConfigError, match="TOTP_ENCRYPTION_KEY"):
         load_config({**production, **SECRET, "TOTP_ENCRYPTION_KEY": ""}, environ={})
+    # Pairwise subject identifiers are made with it, and must never change.
+    with pytest.raises(ConfigError, match="PAIRWISE_SALT"):
+        load_config({**production, **SECRET, "PAIRWISE_SALT": ""}, environ={})
     with pytest.raises(ConfigError, match="https"):
         load_config({**production, **SECRET, "ISSUER": "http://id.example.com"}, environ={})
     # Phone logins need an SMS gateway: without one the codes would only go to files.

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.client_metadata import check_client_metadata, check_uri
+from server.domain.client_metadata import (
+    check_client_metadata,
+    check_sector_document,
+    check_uri,
+    has_secret,
+    normal_response_type,
+    sector_of,
+)
 from server.domain.errors import InvalidClientMetadata
 
 ACCEPTED = [
@@ -67,6 +74,7 @@ def metadata(**fields) -> dict:
         ({"contacts": ["dev at shop"]}, "contacts", "invalid_email"),
         ({"contacts": "dev@shop.example"}, "contacts", "invalid"),
         ({"id_token_signed_response_alg": "HS256"}, "id_token_signed_response_alg", "unsupported"),
+        ({"id_token_signed_response_alg": "none"}, "id_token_signed_response_alg", "unsupported"),
         ({"application_type": "desktop"}, "application_type", "unsupported"),
         ({"userinfo_signed_response_alg": "ES256"}, "userinfo_signed_response_alg", "unsupported"),
         ({"userinfo_signed_response_alg": 5}, "userinfo_signed_response_alg", "unsupported"),
@@ -100,3 +108,112 @@ def test_stored_metadata_is_normalised():
     assert "logo_uri" not in stored
     assert stored["application_type"] == "web"
     assert stored["id_token_signed_response_alg"] == "RS256"
+
+
+PUBLIC_KEY = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    "kid": "k1",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "jwks", "keys_required"),
+        (
+            {"token_endpoint_auth_method": "tls_client_auth"},
+            "token_endpoint_auth_method",
+            "unsupported",
+        ),
+        (
+            {"jwks": {"keys": [PUBLIC_KEY]}, "jwks_uri": "https://shop.example/jwks"},
+            "jwks",
+            "both_keys",
+        ),
+        ({"jwks": {"keys": [{**PUBLIC_KEY, "d": "secret"}]}}, "jwks", "private_keys"),
+        ({"jwks": {"keys": []}}, "jwks", "invalid_keys"),
+        ({"jwks": {"keys": [{"kty": "EC", "crv": "P-256"}]}}, "jwks", "invalid_keys"),
+        ({"jwks_uri": "http://shop.example/jwks"}, "jwks_uri", "https_required"),
+        (
+            {
+                "token_endpoint_auth_method": "client_secret_jwt",
+                "token_endpoint_auth_signing_alg": "RS256",
+            },
+            "token_endpoint_auth_signing_alg",
+            "unsupported",
+        ),
+        # Without an app that turns IMPLICIT_FLOW on, only the code flow is offered.
+        ({"response_types": ["id_token"]}, "response_types", "unsupported"),
+        ({"grant_types": ["implicit"]}, "grant_types", "unsupported"),
+        (
+            {"grant_types": ["client_credentials"], "response_types": ["code"]},
+            "grant_types",
+            "mismatch",
+        ),
+        ({"subject_type": "secret"}, "subject_type", "unsupported"),
+        (
+            {
+                "subject_type": "pairwise",
+                "redirect_uris": ["https://a.example/cb", "https://b.example/cb"],
+            },
+            "sector_identifier_uri",
+            "sector_required",
+        ),
+        (
+            {"sector_identifier_uri": "https://shop.example/s#f"},
+            "sector_identifier_uri",
+            "fragment",
+        ),
+    ],
+)
+def test_refused_keys_and_flows(fields, field, reason):
+    with pytest.raises(InvalidClientMetadata) as refused:
+        check_client_metadata(metadata(**fields))
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+
+
+def test_a_client_that_signs_with_its_own_keys_has_no_secret():
+    stored = check_client_metadata(
+        metadata(token_endpoint_auth_method="private_key_jwt", jwks={"keys": [PUBLIC_KEY]})
+    )
+    assert not has_secret(stored)
+    assert has_secret(
+        check_client_metadata(metadata(token_endpoint_auth_method="client_secret_jwt"))
+    )
+    # Emptied in the console, keys are not registered at all.
+    assert "jwks" not in check_client_metadata(metadata(jwks=None, jwks_uri=""))
+
+
+def test_the_words_of_a_response_type_come_in_one_order():
+    assert normal_response_type("token id_token") == "id_token token"
+    assert normal_response_type("id_token code") == "code id_token"
+
+
+def test_the_sector_of_a_pairwise_client():
+    stored = check_client_metadata(
+        metadata(
+            subject_type="pairwise",
+            redirect_uris=["https://shop.example/cb", "https://shop.example/other"],
+        )
+    )
+    assert stored["subject_type"] == "pairwise" and sector_of(stored) == "shop.example"
+    assert (
+        sector_of({"sector_identifier_uri": "https://Sector.example/uris.json"}) == "sector.example"
+    )
+    assert check_client_metadata(metadata())["subject_type"] == "public"
+
+
+def test_the_sector_document_lists_every_redirect_uri():
+    uris = ["https://shop.example/cb", "https://m.shop.example/cb"]
+    check_sector_document([*uris, "https://other.shop.example/cb"], uris)
+    for document, reason in (
+        (uris[:1], "sector_mismatch"),
+        ({"redirect_uris": uris}, "sector_invalid"),
+        ([1, 2], "sector_invalid"),
+    ):
+        with pytest.raises(InvalidClientMetadata) as refused:
+            check_sector_document(document, uris)
+        assert refused.value.reason == reason

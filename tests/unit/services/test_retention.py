@@ -90,7 +90,7 @@ def issue_code(client, session, *, offline=False) -> str:
 def redeem(code, client) -> tuple[str, str]:
     """What the token endpoint does with a code: a grant and its first refresh token."""
     row = tokens.find_authorization_code(code, client)
-    subject = tokens.subject_for_code(row)
+    subject = tokens.subject_for_code(row, client)
     refresh_token = random_token(32)
     assert tokens.redeem_authorization_code(row, subject, client, "openid", refresh_token)
     return subject.grant_id, refresh_token

@@ -1,0 +1,28 @@
+"""What a person tells portals about themselves, beside their login: the postal address."""
+
+from __future__ import annotations
+
+from ..clock import now
+from ..context import RequestContext
+from ..domain import audit
+from ..domain.addresses import normal_address
+from ..extensions import db
+from ..models import Account
+
+
+def set_address(account: Account, parts: dict, *, context: RequestContext | None = None) -> None:
+    """Store the postal address the person entered (every part empty: none), released to
+    portals given the address scope (OIDC Core §5.4). Raises InvalidAddress. Not a
+    credential: no session or token ends; updated_at moves (Core §5.1)."""
+    address = normal_address(parts)
+    if address == account.address:
+        return
+    account.address = address
+    account.updated_at = now()
+    audit.record(
+        "address_changed",
+        account_id=account.id,
+        ip_address=getattr(context, "ip_address", None),
+        user_agent=getattr(context, "user_agent", None),
+    )
+    db.session.commit()

@@ -1,0 +1,55 @@
+"""The postal address on the Passport page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
+
+from ..context import request_context
+from ..domain.addresses import PARTS
+from ..domain.errors import InvalidAddress
+from ..services import profile
+from .errors import shown_on_page
+
+
+class AddressForm(FlaskForm):
+    street_address = TextAreaField(
+        _l("Street, house, apartment"), validators=[Length(max=PARTS["street_address"])]
+    )
+    locality = StringField(_l("City or town"), validators=[Length(max=PARTS["locality"])])
+    region = StringField(_l("Region or state"), validators=[Length(max=PARTS["region"])])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=PARTS["postal_code"])])
+    country = StringField(_l("Country"), validators=[Length(max=PARTS["country"])])
+
+    def parts(self) -> dict:
+        return {name: getattr(self, name).data for name in PARTS}
+
+
+@login_required
+def address():
+    account = current_user.account
+    form = AddressForm(data=account.address or {})
+    if form.validate_on_submit():
+        with shown_on_page(lambda error: _show_error(form, error)):
+            profile.set_address(account, form.parts(), context=request_context())
+            flash(_("The address has been saved."), "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/address.html", form=form)
+
+
+def _show_error(form: AddressForm, error) -> None:
+    if isinstance(error, InvalidAddress):
+        field = getattr(form, error.field)
+        field.errors = [*field.errors, error.message()]
+    else:
+        flash(error.message(), "error")
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Attach /account/address to the account blueprint."""
+    bp.add_url_rule("/address", view_func=address, methods=["GET", "POST"])
