@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..domain.identifiers import phone_logins
 from ..extensions import db
 from ..security import random_token
 from .accounts import create_account, find_by_login
@@ -23,13 +24,15 @@ def seed_demo(*, portal_url: str) -> dict:
     """Create what is missing; the portal's secret is kept in instance/demo-portal.json."""
     account = find_by_login(DEMO_EMAIL)
     if account is None:
+        # A Passport of e-mail logins only (PHONE_LOGINS off) has no phone numbers to show.
+        phone = DEMO_PHONE if phone_logins() else None
         account = create_account(
             email=DEMO_EMAIL,
-            phone=DEMO_PHONE,
+            phone=phone,
             password=DEMO_PASSWORD,
             name="Demo Person",
             email_verified=True,
-            phone_verified=True,
+            phone_verified=phone is not None,
         )
     if not account.is_developer:
         # The newcomer trying Passport is also the developer who will connect a portal.

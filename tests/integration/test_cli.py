@@ -128,6 +128,17 @@ def test_demo_is_idempotent(run):
     assert developer == 1  # the demo account opens the developer console
 
 
+def test_demo_on_a_passport_of_email_logins_only(run):
+    run.environ["PASSPORT_PHONE_LOGINS"] = "false"
+    seeded = run("demo")
+    assert seeded.returncode == 0, seeded.stderr
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        (phone,) = database.execute(
+            "SELECT phone FROM accounts WHERE email = 'demo@example.org'"
+        ).fetchone()
+    assert phone is None
+
+
 def test_prune_prints_what_it_deleted(run):
     # Rows written the way the database holds them: naive UTC. Two audit events are past
     # the default retention (365 days), one is recent; a delivered message is a month old.
