@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from server.extensions import db
 
 from .support.browser import Browser
 from .support.factories import Factories
+from .support.serving import InThread
 
 REQUIRE_SERVICES = os.environ.get("PASSPORT_TEST_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(
@@ -100,17 +100,16 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = app_factory({**settings, "ISSUER": self.url})
         self._server.app = self.app
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serving = InThread(self._server)
 
     def start(self) -> LiveServer:
-        self._thread.start()
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         from server.domain import client_cache
 
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+        self._serving.stop()
         client_cache.stop(self.app)
 
     def app_context(self):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -13,6 +12,7 @@ from werkzeug.serving import make_server
 from clients.portal import create_portal
 
 from ..conftest import REQUIRE_SERVICES
+from ..support.serving import InThread
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -96,12 +96,11 @@ class DemoPortal:
 
 @contextmanager
 def serving(portal: DemoPortal):
-    thread = threading.Thread(target=portal.server.serve_forever, daemon=True)
-    thread.start()
+    serving = InThread(portal.server).start()
     try:
         yield portal
     finally:
-        portal.server.shutdown()
+        serving.stop()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -19,23 +20,39 @@ from ..support.ports import free_port
 PASSPORT = str(Path(sys.executable).with_name("passport"))
 
 
-@pytest.fixture
-def run(tmp_path):
+def _environment(root: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
     environ.update(
-        PASSPORT_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        PASSPORT_INSTANCE_DIR=str(tmp_path / "instance"),
-        PASSPORT_KEYS_DIR=str(tmp_path / "keys"),
+        PASSPORT_DATABASE_URL=f"sqlite:///{root / 'cli.db'}",
+        PASSPORT_INSTANCE_DIR=str(root / "instance"),
+        PASSPORT_KEYS_DIR=str(root / "keys"),
         PASSPORT_ARGON2_MEMORY_COST="8192",
         PASSPORT_ARGON2_TIME_COST="1",
     )
+    return environ
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A database `passport db upgrade` made, once: each test starts from a copy of it."""
+    root = tmp_path_factory.mktemp("cli-template")
+    upgraded = subprocess.run(
+        [PASSPORT, "db", "upgrade"], env=_environment(root), capture_output=True, text=True
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    return root / "cli.db"
+
+
+@pytest.fixture
+def run(tmp_path, migrated):
+    environ = _environment(tmp_path)
+    shutil.copyfile(migrated, tmp_path / "cli.db")
 
     def passport(*args, stdin=None):
         return subprocess.run(
             [PASSPORT, *args], env=environ, input=stdin, capture_output=True, text=True, timeout=120
         )
 
-    assert passport("db", "upgrade").returncode == 0
     passport.tmp_path = tmp_path
     passport.environ = environ
     return passport

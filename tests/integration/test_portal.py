@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from werkzeug.serving import make_server
 
@@ -11,6 +9,7 @@ from clients.portal import create_portal
 from server.delivery import worker
 
 from ..support.browser import Browser
+from ..support.serving import InThread
 
 
 @pytest.fixture
@@ -33,11 +32,9 @@ def portal(live_server, factories):
             "SECRET_KEY": "portal-test",
         }
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serving = InThread(server).start()
     yield url
-    server.shutdown()
-    thread.join(timeout=5)
+    serving.stop()
 
 
 def portal_sign_in(browser: Browser, portal: str, login: str, password: str) -> str:

@@ -5,16 +5,15 @@ with GET; the server counts the fetches of each path."""
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .serving import LocalService
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
     def do_GET(self):  # noqa: N802 - the name http.server asks for
-        documents = self.server.documents
+        documents = self.server.service
         path = self.path.split("?", 1)[0]
         documents.fetched[path] += 1
         found = documents.served.get(path)
@@ -36,31 +35,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    documents: Documents
-
-
-class Documents:
+class Documents(LocalService):
     """`with Documents() as site:` serves on a free port of 127.0.0.1 until the block ends;
     `site.publish("/jwks", {...})` puts a JSON document at a path, `site.url + "/jwks"`."""
 
+    handler = _Handler
+
     def __init__(self):
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.documents = self
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        super().__init__()
         self.served: dict[str, tuple[int, str, bytes, dict]] = {}
         self.fetched: Counter[str] = Counter()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Documents:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def publish(
         self,

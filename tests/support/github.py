@@ -15,8 +15,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .serving import LocalService
 
 
 @dataclass
@@ -41,12 +43,10 @@ class GitHubPerson:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
     def do_GET(self):  # noqa: N802 - the name http.server asks for
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        github = self.server.github
+        github = self.server.service
         if url.path == "/login/oauth/authorize":
             return self._redirect(github._authorize(query))
         person = github._person_for(self.headers.get("Authorization", ""))
@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         if urlsplit(self.path).path != "/login/oauth/access_token":
             return self._json(404, {"message": "Not Found"})
-        github = self.server.github
+        github = self.server.service
         if github.slow:
             time.sleep(github.slow)
         body = github._exchange(form)
@@ -98,36 +98,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    github: FakeGitHub
-
-
-class FakeGitHub:
+class FakeGitHub(LocalService):
     """`with FakeGitHub(client_id, client_secret) as github:` on a free port of 127.0.0.1."""
 
+    handler = _Handler
+
     def __init__(self, client_id: str, client_secret: str):
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.github = self
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.person: GitHubPerson | None = None
         self.deny = False
         self.slow = 0.0
         self._codes: dict[str, dict] = {}
         self._tokens: dict[str, GitHubPerson] = {}
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _authorize(self, query: dict) -> str:
         redirect_uri = query.get("redirect_uri", "")

@@ -11,8 +11,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from .serving import LocalService
 
 
 @dataclass
@@ -25,17 +27,15 @@ class Received:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
     def do_POST(self):  # noqa: N802 - the name http.server asks for
         length = min(int(self.headers.get("Content-Length") or 0), 1_000_000)
         body = self.rfile.read(length).decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(body).items()}
-        status, delay = self.server.receiver._record(
+        status, delay = self.server.service._record(
             self.path, form, body, self.headers.get("Content-Type", "")
         )
         if delay:
-            self.server.receiver._released.wait(delay)
+            self.server.service._released.wait(delay)
         try:
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -48,18 +48,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    receiver: Receiver
-
-
-class Receiver:
+class Receiver(LocalService):
     """`with Receiver() as receiver:` serves on a free port of 127.0.0.1 until the block ends."""
 
+    handler = _Handler
+
     def __init__(self):
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.receiver = self
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        super().__init__()
         self._lock = threading.Condition()
         self._released = threading.Event()
         self._fail_first = 0
@@ -68,17 +63,10 @@ class Receiver:
         self._delay_seconds = 0.0
         self._delay_every = 0.0
         self.received: list[Received] = []
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
 
     def __exit__(self, *exc) -> None:
         self._released.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__exit__(*exc)
 
     # --- behaviour ---
     def fail_first(self, count: int, status: int = 500) -> None:
