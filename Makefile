@@ -31,10 +31,12 @@ run: setup
 	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/passport run --host 127.0.0.1 --port 5000
 
-## make test: set up, check the import contracts (pyproject.toml), run the whole suite
+## make test: set up, check the import contracts (pyproject.toml), run the whole suite,
+## in one pytest-xdist worker per core (TEST_WORKERS=0: in this process; PYTEST_ARGS="-x …")
+TEST_WORKERS ?= auto
 test: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

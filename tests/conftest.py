@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -19,6 +20,7 @@ from werkzeug.serving import make_server
 from server import create_app
 from server.extensions import db
 
+from .conformance import tally as conformance_tally
 from .support.browser import Browser
 from .support.factories import Factories
 from .support.serving import InThread
@@ -27,7 +29,23 @@ REQUIRE_SERVICES = os.environ.get("PASSPORT_TEST_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(
     "PASSPORT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("PASSPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url_of_this_process(url: str) -> str:
+    """Under pytest-xdist each worker (gw0, gw1, …) counts in its own Redis database, the
+    given number and those below it, so one worker's rate-limit counters and their clean-up
+    never meet another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database - int(worker[2:])) % 16}"))
+
+
+REDIS_URL = _redis_url_of_this_process(
+    os.environ.get("PASSPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 # Generous limits so the suite is never throttled; the rate-limit tests set their own.
 TEST_SETTINGS = {
@@ -203,13 +221,30 @@ def _reset_clock():
     clock.reset()
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many malformed requests the fuzz suite sent (tests/integration/test_fuzz.py)."""
-    import sys
+# endpoint -> malformed requests sent, and the examples asked per endpoint and database
+FUZZ_SENT: dict[str, int] = {}
+FUZZ_EXAMPLES: set[int] = set()
 
-    fuzz = sys.modules.get("tests.integration.test_fuzz")
-    if fuzz is not None and fuzz.SENT:
+
+def pytest_runtest_logreport(report):
+    """Collects what the tests recorded, from this process or from xdist's workers: the
+    certification plans' outcomes (tests/conformance/tally.py), the fuzz tests' counts."""
+    conformance_tally.record(report)
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "fuzz":
+            endpoint, sent, examples = value
+            FUZZ_SENT[endpoint] = FUZZ_SENT.get(endpoint, 0) + sent
+            FUZZ_EXAMPLES.add(examples)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The certification plans' tally, and how many malformed requests the fuzz suite sent
+    (tests/integration/test_fuzz.py)."""
+    conformance_tally.summarize(terminalreporter)
+    if FUZZ_SENT:
         terminalreporter.write_line(
-            f"fuzz: {sum(fuzz.SENT.values())} malformed requests to {len(fuzz.SENT)} endpoints"
-            f" ({fuzz.EXAMPLES} examples each per database)"
+            f"fuzz: {sum(FUZZ_SENT.values())} malformed requests to {len(FUZZ_SENT)} endpoints"
+            f" ({max(FUZZ_EXAMPLES)} examples each per database)"
         )

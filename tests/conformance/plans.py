@@ -4,7 +4,7 @@ Each plan lists its test modules by the names the conformance suite gives them (
 `testName` of each module's `@PublishTestModule`), in the order of the plan's
 `testModulesWithVariants`. The Form Post plan is the Basic plan with
 `response_mode=form_post`. A test in this folder names the module it stands for
-(`test_oidcc_server` for `oidcc-server`), and conftest.py tallies the plans from them.
+(`test_oidcc_server` for `oidcc-server`), and tally.py tallies the plans from them.
 """
 
 PLANS: dict[str, tuple[str, ...]] = {
