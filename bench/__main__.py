@@ -41,6 +41,7 @@ DATA_ENDPOINTS = ("refresh", "userinfo")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument("--threads", type=int, default=4, help="of the one server worker")
     parser.add_argument(
         "--requests", type=int, default=1500, help="per cell, endpoints other than refresh"
     )
@@ -112,6 +113,7 @@ class Bench:
             self.args.server,
             self.server_core,
             self.folder / "server.log",
+            self.args.threads,
         )
         self.server.start()
 

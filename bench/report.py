@@ -48,7 +48,7 @@ def header(bench, args) -> None:
     print()
     print(f"Passport bench, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}")
     print(
-        f"server: {served}, 1 worker x 4 threads on core {bench.server_core}; "
+        f"server: {served}, 1 worker x {bench.args.threads} threads on core {bench.server_core}; "
         f"load generator on core {bench.generator_core}"
     )
     database = "SQLite" if bench.database is None else "PostgreSQL (fresh database)"

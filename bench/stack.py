@@ -144,9 +144,17 @@ class Server:
     """One Passport server process (one worker, a few threads) pinned to one core."""
 
     def __init__(
-        self, project: Project, env: dict, port: int, kind: str, core: int, log_path: Path
+        self,
+        project: Project,
+        env: dict,
+        port: int,
+        kind: str,
+        core: int,
+        log_path: Path,
+        threads: int = 4,
     ):
         self.project, self.env, self.port, self.kind = project, env, port, kind
+        self.threads = threads
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
@@ -164,7 +172,7 @@ class Server:
                 "--workers",
                 "1",
                 "--threads",
-                "4",
+                str(self.threads),
                 "--server",
                 self.kind,
             ]
@@ -183,7 +191,7 @@ class Server:
                 "--workers",
                 "1",
                 "--blocking-threads",
-                "4",
+                str(self.threads),
                 "--log-level",
                 "warning",
                 "server.wsgi:app",
@@ -197,7 +205,7 @@ class Server:
             "--workers",
             "1",
             "--threads",
-            "4",
+            str(self.threads),
             "--log-level",
             "warning",
             "server.wsgi:app",
