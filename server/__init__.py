@@ -92,6 +92,9 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import get_locale
 
     from .domain.identifiers import phone_logins
+    from .i18n import url_in_language
+
+    app.add_template_global(url_in_language)
 
     @app.context_processor
     def template_globals():

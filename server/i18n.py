@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app, request, session
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -37,3 +39,21 @@ def select_locale() -> str | None:
         if own:
             return own
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def url_in_language(language: str) -> str:
+    """The page being shown, asked for again in `language`: its path and its parameters with
+    ui_locales replaced, so a consent page keeps its authorization request and a sign-in page
+    its way back to the portal. A page that answered a POST keeps what it needs to be shown
+    again: the authorization request an authorization POST carried, another form's `next`."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "ui_locales"]
+    if request.method == "POST":
+        if request.endpoint == "oauth.authorize":
+            kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        else:
+            kept = [
+                ("next", v) for v in request.form.getlist("next")[:1] if "next" not in request.args
+            ]
+        params += [(k, v) for k, v in kept if k != "ui_locales"]
+    params.append(("ui_locales", language))
+    return f"{request.script_root}{request.path}?{urlencode(params)}"

@@ -1,6 +1,9 @@
-"""What a person tells portals about themselves, beside their login: the postal address."""
+"""What a person tells portals about themselves, beside their login: the postal address,
+the language."""
 
 from __future__ import annotations
+
+from flask import current_app
 
 from ..clock import now
 from ..context import RequestContext
@@ -25,4 +28,17 @@ def set_address(account: Account, parts: dict, *, context: RequestContext | None
         ip_address=getattr(context, "ip_address", None),
         user_agent=getattr(context, "user_agent", None),
     )
+    db.session.commit()
+
+
+def set_language(account: Account, language: str) -> None:
+    """The language of the person's pages, mail and SMS (templates in translations/), and
+    the `locale` claim of the profile scope (OIDC Core §5.1), so updated_at moves. Not a
+    credential: nothing ends. A language Passport has no translation for is refused."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValueError(f"no pages in {language!r}")
+    if language == account.locale:
+        return
+    account.locale = language
+    account.updated_at = now()
     db.session.commit()

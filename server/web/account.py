@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -12,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from ..context import request_context
 from ..domain import audit, factors, login_sessions
 from ..services import federation, login_change, portals, sessions
+from .account_address import language_form
 from .devices import describe
 
 
@@ -43,6 +45,7 @@ def index():
         pending_email=login_change.pending_change(account, "email"),
         pending_phone=login_change.pending_change(account, "phone"),
         linked_networks=list(federation.linked_identities(account).values()),
+        language_form=language_form(account.locale or str(get_locale())),
     )
 
 

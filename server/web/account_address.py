@@ -1,13 +1,14 @@
-"""The postal address on the Passport page."""
+"""The postal address and the language on the Passport page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from ..context import request_context
@@ -28,6 +29,38 @@ class AddressForm(FlaskForm):
 
     def parts(self) -> dict:
         return {name: getattr(self, name).data for name in PARTS}
+
+
+# Each language by its own name, as a person looking for theirs reads it.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language of the pages, mail and SMS"))
+
+
+def language_form(current: str) -> LanguageForm:
+    form = LanguageForm(language=current)
+    form.language.choices = [
+        (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+    ]
+    return form
+
+
+@login_required
+def language():
+    """The person's language, for the pages and for every message Passport sends them."""
+    form = language_form(current_user.account.locale)
+    if not form.validate_on_submit():
+        for error in [*form.errors.get("language", []), *form.errors.get("csrf_token", [])]:
+            flash(error, "error")
+        return redirect(url_for("account.index"))
+    chosen = form.language.data
+    profile.set_language(current_user.account, chosen)
+    session["ui_locales"] = chosen  # this browser follows at once, whatever it chose before
+    with force_locale(chosen):
+        flash(_("The language has been saved."), "success")
+    return redirect(url_for("account.index"))
 
 
 @login_required
@@ -51,5 +84,6 @@ def _show_error(form: AddressForm, error) -> None:
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Attach /account/address to the account blueprint."""
+    """Attach /account/address and /account/language to the account blueprint."""
     bp.add_url_rule("/address", view_func=address, methods=["GET", "POST"])
+    bp.add_url_rule("/language", view_func=language, methods=["POST"])

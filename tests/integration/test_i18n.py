@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from ..support.browser import Browser
+from ..support.delivery import deliver
 from ..support.relying_party import RelyingParty
 
 
@@ -33,3 +37,47 @@ def test_wrong_password_message_in_russian(live_server, factories):
     with Browser(live_server.url, accept_language="ru") as browser:
         page = browser.sign_in(person.email, "not the password")
         assert page.status == 400 and "Неверный логин или пароль." in page.text
+
+
+def test_switching_language_keeps_the_way_back_after_a_refused_sign_in(live_server, factories):
+    person = factories.account()
+    with Browser(live_server.url, accept_language="en") as browser:
+        page = browser.get("/login?next=/account/sessions")
+        page = browser.submit(page, "login", login=person.email, password="not the password")
+        assert page.status == 400
+        [russian] = re.findall(r'href="([^"]*ui_locales=ru[^"]*)"', page.html)
+        page = browser.get(html.unescape(russian))
+        assert "Вход в Паспорт" in page.text
+        page = browser.submit(page, "login", login=person.email, password=person.password)
+        assert page.url.endswith("/account/sessions")
+
+
+def test_the_language_chosen_on_the_passport_page_is_the_language_of_the_mail(
+    live_server, factories, mailbox
+):
+    person = factories.account()
+    with Browser(live_server.url, accept_language="en") as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account")
+        assert '<option selected value="en">' in page.html
+        page = browser.submit(page, "language", language="ru")
+        assert '<html lang="ru">' in page.html and "Язык сохранён." in page.text
+        assert "Язык сохранён." not in browser.get("/account").text  # shown once
+        with Browser(live_server.url, accept_language="en") as elsewhere:
+            # The stored language, not this browser's, on a device that never chose one.
+            assert '<html lang="ru">' in elsewhere.sign_in(person.email, person.password).html
+        page = browser.get("/account/password")
+        new = "another long passphrase"
+        browser.submit(page, "new", current=person.password, new=new, repeat=new)
+    deliver(live_server)
+    [message] = mailbox.wait_for(person.email)
+    assert message["Subject"] == "Пароль вашего Паспорта изменён"
+
+
+def test_a_language_without_pages_is_refused_with_a_message(live_server, factories):
+    person = factories.account()
+    with Browser(live_server.url, accept_language="en") as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.submit(browser.get("/account"), "language", language="de")
+        assert page.url.endswith("/account") and "Not a valid choice" in page.text
+        assert '<html lang="en">' in page.html

@@ -208,3 +208,21 @@ def test_a_refused_recipient_is_given_up_only_for_good(
     assert message.status == finally_ and len(mailbox.messages_to(new_email)) == (
         finally_ == "delivered"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_asking_for_the_code_again_too_soon_stays_on_the_code_page(
+    live_server, person, factories, sms_gateway, language
+):
+    number = factories.phone_number()
+    with Browser(live_server.url, accept_language=language) as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account/phone")
+        page = browser.submit(page, "phone", phone=number, password=person.password)
+        deliver(live_server)
+        page = browser.submit(page, to="/account/login-change/resend")  # at once
+        assert page.url.endswith("/account/phone/confirm")
+        assert LINK[language]["wait"] in page.text
+        assert 'name="code"' in page.html
+        page = browser.submit(page, "code", code=sms_code(sms_gateway, number))
+        assert page.url.endswith("/account") and number in page.text
