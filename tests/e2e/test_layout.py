@@ -1,6 +1,7 @@
 """Every page of Passport fits a phone (390 × 844) and a desktop (1280 × 800) in Chromium, in
-both languages: nothing runs off the side (no horizontal scrolling), and the header stays
-one line. Each page is saved as a screenshot in .screenshots/ (git-ignored) for review."""
+both languages: nothing runs off the side (no horizontal scrolling), the header stays one
+line, and axe-core (the accessibility rules, run in the page) finds no violation of any
+impact. Each page is saved as a screenshot in .screenshots/ (git-ignored) for review."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ..support.relying_party import RelyingParty
 from ..support.two_factor import turn_on
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".screenshots"
@@ -56,6 +58,17 @@ def developer(live_server, factories):
         totp, _codes = turn_on(browser, person.password)
     person.client_id = client_id
     person.totp = totp
+    # A portal of someone else's, with its documents, for the consent page.
+    portal = factories.client(
+        client_name="Чайная лавка",
+        logo_uri="https://tea.example/logo.png",
+        client_uri="https://tea.example/",
+        policy_uri="https://tea.example/privacy",
+        tos_uri="https://tea.example/terms",
+    )
+    person.consent_url = RelyingParty(live_server.url, portal).authorization_url(
+        scope="openid email profile offline_access", prompt="consent"
+    )
     return person
 
 
@@ -78,13 +91,30 @@ def fits(page) -> dict:
     )
 
 
-def check(page, name: str, viewport: str, language: str) -> None:
+def accessibility_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+    ]
+
+
+def problems(page, name: str, viewport: str, language: str) -> list[str]:
+    """What is wrong with the page shown: runs off the side, a header on more than one
+    line, axe-core's violations; and its screenshot saved."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{viewport}-{language}-{name}.png"), full_page=True)
     measured = fits(page)
-    assert measured["overflow"] <= 0, f"{name} runs {measured['overflow']} px off the side"
-    assert measured["broken"] == 0, f"{name}: a header link wraps onto two lines"
-    assert measured["header"] < 80, f"{name}: the header takes {measured['header']} px"
+    found = [f"{name}: {v}" for v in accessibility_violations(page)]
+    if measured["overflow"] > 0:
+        found.append(f"{name}: runs {measured['overflow']} px off the side")
+    if measured["broken"]:
+        found.append(f"{name}: a header link wraps onto two lines")
+    if measured["header"] >= 80:
+        found.append(f"{name}: the header takes {measured['header']} px")
+    return found
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -95,16 +125,17 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
     context = chromium.new_context(viewport=VIEWPORTS[viewport], locale=language)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    found = []
     try:
         for path in SIGNED_OUT:
             page.goto(live_server.url + path)
-            check(page, path.strip("/").replace("/", "-"), viewport, language)
+            found += problems(page, path.strip("/").replace("/", "-"), viewport, language)
         page.goto(live_server.url + "/login")
         page.fill("#login", developer.email)
         page.fill("#password", developer.password)
         page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/login/second-step")
-        check(page, "login-second-step", viewport, language)
+        found += problems(page, "login-second-step", viewport, language)
         page.fill("#code", next_step_code(developer.totp))
         page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/account")
@@ -112,6 +143,15 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
             page.goto(live_server.url + path)
             assert page.url == live_server.url + path
             name = path.strip("/").replace("/", "-").replace(developer.client_id, "client")
-            check(page, name, viewport, language)
+            found += problems(page, name, viewport, language)
+        page.route("https://tea.example/**", lambda route: route.abort())
+        page.goto(developer.consent_url)
+        assert page.locator("button[value=allow]").count() == 1
+        found += problems(page, "consent", viewport, language)
+        page.goto(live_server.url + "/authorize?client_id=nobody")
+        found += problems(page, "authorize-error", viewport, language)
+        page.goto(live_server.url + "/logout")
+        found += problems(page, "logout", viewport, language)
     finally:
         context.close()
+    assert found == []
