@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -45,3 +47,50 @@ def test_catalog_placeholders_match():
             continue
         for name in ("%(", "%d", "%s"):
             assert message.id.count(name) == message.string.count(name), message.id
+
+
+MESSAGE_TEMPLATES = sorted(
+    [*(ROOT / "templates/mail").glob("*.txt"), *(ROOT / "templates/mail").glob("*.html")]
+    + [*(ROOT / "templates/sms").glob("*.txt")]
+)
+# What a message template may hold outside {{ _(…) }}: Jinja, markup, the subject line's
+# prefix (read by notifications.render), entities, punctuation, and no words.
+NOT_WORDS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]*>|^Subject:|&\w+;", re.S | re.M)
+
+
+@pytest.mark.parametrize("template", MESSAGE_TEMPLATES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_a_message_template_has_no_words_outside_gettext(template):
+    left = NOT_WORDS.sub(" ", template.read_text())
+    assert not re.search(r"[^\W\d_]", left), f"words outside _(): {left.split()!r}"
+
+
+SAMPLE = {
+    "code": "123456",
+    "kind": "email",
+    "new_value": "new@example.org",
+    "old_value": "old@example.org",
+    "network": "github",
+    "failures": 5,
+    "remaining": 2,
+    "upstream": {"name": "Octo Cat", "email": "octo@example.org"},
+}
+
+
+@pytest.mark.parametrize("template", MESSAGE_TEMPLATES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_every_message_reads_in_russian(app, template):
+    """Rendered in Russian, a mail or SMS is Russian: Cyrillic, and no sentence of its
+    English version left in it."""
+    from flask import render_template
+    from flask_babel import force_locale
+
+    name = f"{template.parent.name}/{template.name}"
+    with app.test_request_context():
+        texts = {}
+        for language in ("en", "ru"):
+            with force_locale(language):
+                texts[language] = render_template(name, **SAMPLE)
+    english = {s.strip() for s in re.split(r"<[^>]*>|\n", texts["en"]) if len(s.strip()) > 12}
+    russian = texts["ru"]
+    assert re.search("[а-яА-Я]", russian), name
+    left = sorted(s for s in english if s in russian and re.search("[a-z]{4}", s))
+    assert not [s for s in left if "@" not in s and "http" not in s], left
