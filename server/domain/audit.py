@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import AuditEvent
@@ -48,3 +48,23 @@ def recent_events(account, limit: int = 100) -> list[AuditEvent]:
             .limit(limit)
         ).scalars()
     )
+
+
+def last_time(account, kinds: tuple[str, ...]):
+    """When the account last recorded an event of one of `kinds`; None if never."""
+    return db.session.execute(
+        select(func.max(AuditEvent.created_at)).where(
+            AuditEvent.account_id == account.id, AuditEvent.kind.in_(kinds)
+        )
+    ).scalar()
+
+
+def count_since(account, kinds: tuple[str, ...], since) -> int:
+    """How many events of `kinds` the account recorded since `since`."""
+    return db.session.execute(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.account_id == account.id,
+            AuditEvent.kind.in_(kinds),
+            AuditEvent.created_at >= since,
+        )
+    ).scalar_one()

@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from ..context import request_context
 from ..domain import audit, factors, login_sessions
-from ..services import federation, login_change, portals, sessions
+from ..services import federation, login_change, overview, portals, sessions
+from . import formatting
 from .account_address import language_form
 from .devices import describe
 
@@ -46,6 +47,7 @@ def index():
         pending_phone=login_change.pending_change(account, "phone"),
         linked_networks=list(federation.linked_identities(account).values()),
         language_form=language_form(account.locale or str(get_locale())),
+        overview=overview.account_overview(account),
     )
 
 
@@ -129,6 +131,7 @@ def add_routes(bp: Blueprint) -> None:
     """Attach the Passport page, activity, sessions and portals to the account blueprint,
     and the two-factor state every account page's menu shows."""
     bp.context_processor(_two_factor_state)
+    formatting.add_filters(bp)
     bp.add_url_rule("", view_func=index)
     bp.add_url_rule("/activity", view_func=activity)
     bp.add_url_rule("/sessions", view_func=sessions_page)

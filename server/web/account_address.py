@@ -14,6 +14,7 @@ from wtforms.validators import Length
 from ..context import request_context
 from ..domain.addresses import PARTS
 from ..domain.errors import InvalidAddress
+from ..domain.identifiers import phone_logins
 from ..services import profile
 from .errors import shown_on_page
 
@@ -36,11 +37,16 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language of the pages, mail and SMS"))
+    language = SelectField()
 
 
 def language_form(current: str) -> LanguageForm:
     form = LanguageForm(language=current)
+    # A Passport of e-mail logins sends no SMS, and says nothing of them.
+    if phone_logins():
+        form.language.label.text = _("Language of the pages, mail and SMS")
+    else:
+        form.language.label.text = _("Language of the pages and mail")
     form.language.choices = [
         (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
     ]

@@ -16,6 +16,7 @@ import secrets
 import pytest
 
 from server import clock
+from server.web.formatting import phone_for_people
 
 from ..support.browser import Browser, Page
 from ..support.delivery import deliver, outbox_rows, set_aside_pending
@@ -179,7 +180,7 @@ def test_a_code_the_gateway_never_took_is_told_and_sent_again(
         page = browser.get("/account/phone/confirm")
         assert delivery(page, "phone") == told(texts, "sent", number)
         page = browser.submit(page, "code", code=sms_code(sms_gateway, number))
-        assert page.url.endswith("/account") and number in page.text
+        assert page.url.endswith("/account") and phone_for_people(number) in page.text
 
 
 @pytest.mark.parametrize(
@@ -225,4 +226,4 @@ def test_asking_for_the_code_again_too_soon_stays_on_the_code_page(
         assert LINK[language]["wait"] in page.text
         assert 'name="code"' in page.html
         page = browser.submit(page, "code", code=sms_code(sms_gateway, number))
-        assert page.url.endswith("/account") and number in page.text
+        assert page.url.endswith("/account") and phone_for_people(number) in page.text
