@@ -41,13 +41,23 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
+def _form_readable() -> bool:
+    """Whether the request's form can be read: the page saying a body was refused (too
+    large) must not ask for it again."""
+    try:
+        request.form  # noqa: B018 - parsed once, kept by the request
+    except HTTPException:
+        return False
+    return True
+
+
 def url_in_language(language: str) -> str:
     """The page being shown, asked for again in `language`: its path and its parameters with
     ui_locales replaced, so a consent page keeps its authorization request and a sign-in page
     its way back to the portal. A page that answered a POST keeps what it needs to be shown
     again: the authorization request an authorization POST carried, another form's `next`."""
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "ui_locales"]
-    if request.method == "POST":
+    if request.method == "POST" and _form_readable():
         if request.endpoint == "oauth.authorize":
             kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         else:
