@@ -1,9 +1,12 @@
-"""The overview at the top of the Passport page: how safe the account is, and what to do."""
+"""The overview at the top of the Passport page (how safe the account is, and what to do),
+and the sections beside every Passport page."""
 
 from __future__ import annotations
 
 import html
 import re
+
+import pytest
 
 from server import clock
 
@@ -72,3 +75,32 @@ def test_failed_sign_ins_and_an_old_password_are_flagged(live_server, factories)
         page = browser.get("/account")
         assert check(page, "activity")[0] == "ok"
         assert check(page, "password") == ("warn", "Password changed 1 year ago · Change it")
+
+
+CURRENT = re.compile(r'<nav class="sections"[^>]*>.*?aria-current="page">([^<]+)</a>', re.S)
+
+
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/account", "Overview"),
+        ("/account/password", "Sign-in & security"),
+        ("/account/2fa", "Sign-in & security"),
+        ("/account/address", "Personal info"),
+        ("/account/social", "Social networks"),
+        ("/account/sessions", "Devices & sessions"),
+        ("/account/portals", "Linked portals"),
+        ("/account/activity", "Activity"),
+    ],
+)
+def test_every_passport_page_shows_the_sections_and_which_is_open(
+    live_server, factories, path, section
+):
+    person = factories.account()
+    with Browser(live_server.url, accept_language="en") as browser:
+        assert 'class="sections"' not in browser.get("/login").html
+        browser.sign_in(person.email, person.password)
+        page = browser.get(path)
+        assert page.url.endswith(path)
+        assert CURRENT.search(page.html).group(1) == section
+        assert "/developers/clients" not in page.html  # not a developer
