@@ -13,6 +13,7 @@ from ..context import request_context
 from ..domain import audit, factors, login_sessions
 from ..services import federation, login_change, portals, sessions
 from .devices import describe
+from .words import event_words, sign_in_words
 
 
 class EndSessionForm(FlaskForm):
@@ -49,14 +50,19 @@ def index():
 @login_required
 def activity():
     events = audit.recent_events(current_user.account)
-    rows = [{"event": e, "device": describe(e.user_agent)} for e in events]
+    rows = [{"event": e, "what": event_words(e), "device": describe(e.user_agent)} for e in events]
     return render_template("account/activity.html", rows=rows)
 
 
 @login_required
 def sessions_page():
     rows = [
-        {"session": s, "device": describe(s.user_agent), "current": s.id == current_user.id}
+        {
+            "session": s,
+            "device": describe(s.user_agent),
+            "methods": sign_in_words(s.amr or [], s.upstream_provider),
+            "current": s.id == current_user.id,
+        }
         for s in login_sessions.active_sessions(current_user.account)
         if login_sessions.is_alive(s)
     ]
