@@ -305,9 +305,13 @@ def keys_rotate(alg, delay):
 @with_appcontext
 def demo_command(portal_url):
     """Seed the demo account and the demo portal when they do not exist."""
+    from .domain.errors import PassportError
     from .services.demo import seed_demo
 
-    result = seed_demo(portal_url=portal_url.rstrip("/"))
+    try:
+        result = seed_demo(portal_url=portal_url.rstrip("/"))
+    except PassportError as error:
+        raise click.ClickException(error.message()) from error
     click.echo(json.dumps(result, indent=2))
 
 

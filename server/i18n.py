@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -27,7 +27,9 @@ def _requested() -> str | None:
 
 
 def select_locale() -> str | None:
-    requested = _supported(_requested()) if request else None
+    if not has_request_context():
+        return None  # the `passport` command and the worker: the default language
+    requested = _supported(_requested())
     if requested:
         session["ui_locales"] = requested
         return requested

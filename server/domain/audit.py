@@ -7,6 +7,46 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import AuditEvent
 
+# Every kind of event Passport records. The activity page has words for each, in every
+# language (web/words.py); `record` takes no other, so a new kind is added here first.
+KINDS = frozenset(
+    {
+        # signing up, in and out
+        "signup_requested",
+        "account_created",
+        "login",
+        "login_failed",
+        "logout",
+        "logout_everywhere",
+        # credentials (the reasons of domain.credentials.credential_changed among them)
+        "password_changed",
+        "password_created",
+        "recovery_requested",
+        "password_recovered",
+        "login_change_requested",
+        "login_changed",
+        "2fa_enabled",
+        "2fa_disabled",
+        "2fa_reset",
+        "second_factor_failed",
+        "recovery_codes_regenerated",
+        "social_linked",
+        "social_unlinked",
+        "address_changed",
+        # portals
+        "consent_granted",
+        "portal_revoked",
+        "grant_revoked",
+        # the developer console
+        "client_created",
+        "client_updated",
+        "client_secret_rotated",
+        "client_disabled",
+        "client_enabled",
+        "client_deleted",
+    }
+)
+
 
 def record(
     kind: str,
@@ -16,6 +56,10 @@ def record(
     user_agent: str | None = None,
     **details,
 ) -> AuditEvent:
+    """Add an event of `kind` (one of KINDS; another is a ValueError) to the caller's
+    transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown audit event kind {kind!r}: add it to audit.KINDS")
     event = AuditEvent(
         kind=kind,
         account_id=account_id,

@@ -228,6 +228,19 @@ class CodeInvalid(PassportError):
         return _("The code is wrong.")
 
 
+class CodeAlreadyUsed(CodeInvalid):
+    """A right code of the authenticator app whose time step was already spent: each code is
+    accepted once (RFC 6238 §5.2), so the code that just turned 2FA on, or signed in on
+    another device, is refused for the rest of its 30 seconds. Refused and counted like a
+    wrong code; only the words differ, since typing it again cannot help."""
+
+    def message(self) -> str:
+        return _(
+            "This code has already been used. Wait for the next code in your authenticator "
+            "app and enter it."
+        )
+
+
 class CodeExpired(PassportError):
     """The link or code expired, or was already used."""
 

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Account, RecoveryCode, TotpAuthenticator
 from ..security import sha256_hex
 from . import audit, notifications
-from .errors import CodeInvalid, TooManyAttempts
+from .errors import CodeAlreadyUsed, CodeInvalid, TooManyAttempts
 
 STEP = 30
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -103,8 +103,9 @@ def remaining_recovery_codes(account: Account) -> int:
 def verify(account: Account, code: str) -> str:
     """Check a second factor: a TOTP code or a recovery code. Returns "otp" or "recovery".
 
-    Raises TooManyAttempts(retry_after) while the account waits out its delay, and
-    CodeInvalid for a wrong, replayed or spent code (counted). Nothing is committed: a code
+    Raises TooManyAttempts(retry_after) while the account waits out its delay,
+    CodeAlreadyUsed for a code of the app whose step was already used (a replay), and
+    CodeInvalid for a wrong or spent code (both counted). Nothing is committed: a code
     that passes is spent with the change it authorises (a change checked under a row lock
     keeps the lock until it commits), and the use case commits the count of a refusal.
     """
@@ -117,25 +118,17 @@ def verify(account: Account, code: str) -> str:
             retry_after=int((authenticator.locked_until - moment).total_seconds()) + 1
         )
     code = (code or "").strip().replace(" ", "").replace("-", "").lower()
-    method = None
+    method = replayed = None
     if code.isdigit() and len(code) == 6:
         step = _matching_step(authenticator, code)
-        if step is not None and step > authenticator.last_used_step:
-            # Claim the step atomically: two requests with the same code cannot both pass.
-            claimed = db.session.execute(
-                update(TotpAuthenticator)
-                .where(
-                    TotpAuthenticator.account_id == account.id,
-                    TotpAuthenticator.last_used_step < step,
-                )
-                .values(last_used_step=step)
-            ).rowcount
-            method = "otp" if claimed == 1 else None
+        if step is not None:
+            method = "otp" if _claim_step(account, authenticator, step) else None
+            replayed = method is None
     elif code:
         method = _use_recovery_code(account, code)
     if method is None:
         _count_failure(account, authenticator, moment)
-        raise CodeInvalid()
+        raise CodeAlreadyUsed() if replayed else CodeInvalid()
     authenticator.failed_attempts = 0
     authenticator.locked_until = None
     if (
@@ -160,6 +153,22 @@ def _matching_step(authenticator: TotpAuthenticator, code: str) -> int | None:
         if secrets.compare_digest(totp.at(step * STEP), code):
             return step
     return None
+
+
+def _claim_step(account: Account, authenticator: TotpAuthenticator, step: int) -> bool:
+    """Spend the time step of a right code; False when it, or a later one, was used already.
+    Claimed atomically: two requests with the same code cannot both pass."""
+    if step <= authenticator.last_used_step:
+        return False
+    claimed = db.session.execute(
+        update(TotpAuthenticator)
+        .where(
+            TotpAuthenticator.account_id == account.id,
+            TotpAuthenticator.last_used_step < step,
+        )
+        .values(last_used_step=step)
+    ).rowcount
+    return claimed == 1
 
 
 def new_recovery_codes(account: Account) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import now
@@ -14,6 +14,16 @@ from .types import UTCDateTime
 
 class Account(db.Model):
     __tablename__ = "accounts"
+    __table_args__ = (
+        # At most one demo account (migration 0014).
+        Index(
+            "ix_accounts_demo",
+            "is_demo",
+            unique=True,
+            sqlite_where=text("is_demo"),
+            postgresql_where=text("is_demo"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The public subject identifier: random, never the row id.
@@ -34,6 +44,9 @@ class Account(db.Model):
     is_developer: Mapped[bool] = mapped_column(default=False)
     # Operators manage every client and may mark one first-party.
     is_operator: Mapped[bool] = mapped_column(default=False)
+    # The account `passport demo` seeded: it is found by this mark, since the person trying
+    # Passport may change its e-mail and phone like any other.
+    is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -40,11 +40,12 @@ def create_account(
     locale: str | None = None,
     email_verified: bool = False,
     phone_verified: bool = False,
+    is_demo: bool = False,
     context: RequestContext | None = None,
 ) -> Account:
-    """Create a Passport at once: for an operator (`passport users create`, `passport demo`)
-    and the tests. A person signing up goes through services/signups.py, which creates the
-    account only once the login is confirmed.
+    """Create a Passport at once: for an operator (`passport users create`, `passport demo`,
+    which marks its account `is_demo`) and the tests. A person signing up goes through
+    services/signups.py, which creates the account only once the login is confirmed.
 
     Raises InvalidIdentifier for a malformed e-mail or phone, WeakPassword for a password
     the policy refuses, IdentifierTaken when another account holds the e-mail or phone
@@ -66,6 +67,7 @@ def create_account(
         password_hash=hash_password(password) if password is not None else None,
         name=(name or "").strip()[:200] or None,
         locale=locale,
+        is_demo=is_demo,
     )
     return save_new_account(account, context=context)
 

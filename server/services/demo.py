@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..domain.identifiers import phone_logins
 from ..extensions import db
+from ..models import Account
 from ..security import random_token
-from .accounts import create_account, find_by_login
+from .accounts import create_account
 from .clients import create_client, find_client
 
 DEMO_EMAIL = "demo@example.org"
@@ -21,19 +23,12 @@ DEMO_CLIENT_ID = "demo-portal"
 
 
 def seed_demo(*, portal_url: str) -> dict:
-    """Create what is missing; the portal's secret is kept in instance/demo-portal.json."""
-    account = find_by_login(DEMO_EMAIL)
-    if account is None:
-        # A Passport of e-mail logins only (PHONE_LOGINS off) has no phone numbers to show.
-        phone = DEMO_PHONE if phone_logins() else None
-        account = create_account(
-            email=DEMO_EMAIL,
-            phone=phone,
-            password=DEMO_PASSWORD,
-            name="Demo Person",
-            email_verified=True,
-            phone_verified=phone is not None,
-        )
+    """Create what is missing; the portal's secret is kept in instance/demo-portal.json.
+
+    Raises IdentifierTaken when there is no demo account yet and another account holds the
+    demo e-mail or phone number.
+    """
+    account = _demo_account()
     if not account.is_developer:
         # The newcomer trying Passport is also the developer who will connect a portal.
         account.is_developer = True
@@ -76,8 +71,28 @@ def seed_demo(*, portal_url: str) -> dict:
             )
     return {
         "issuer": current_app.config["ISSUER"],
-        "login": DEMO_EMAIL,
+        "login": account.login,
         "password": DEMO_PASSWORD,
         "portal": portal_url,
         "portal_client_id": DEMO_CLIENT_ID,
     }
+
+
+def _demo_account() -> Account:
+    """The account marked as the demo, or a new one. Found by the mark, never by its login:
+    the person trying Passport may change the demo account's e-mail and phone, and seeding
+    again must not make a second Demo Person at the old address."""
+    account = db.session.execute(select(Account).where(Account.is_demo)).scalar_one_or_none()
+    if account is not None:
+        return account
+    # A Passport of e-mail logins only (PHONE_LOGINS off) has no phone numbers to show.
+    phone = DEMO_PHONE if phone_logins() else None
+    return create_account(
+        email=DEMO_EMAIL,
+        phone=phone,
+        password=DEMO_PASSWORD,
+        name="Demo Person",
+        email_verified=True,
+        phone_verified=phone is not None,
+        is_demo=True,
+    )

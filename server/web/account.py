@@ -16,6 +16,7 @@ from ..services import federation, login_change, overview, portals, sessions
 from . import formatting
 from .account_address import language_form
 from .devices import describe
+from .words import event_words, sign_in_words
 
 
 class EndSessionForm(FlaskForm):
@@ -54,14 +55,19 @@ def index():
 @login_required
 def activity():
     events = audit.recent_events(current_user.account)
-    rows = [{"event": e, "device": describe(e.user_agent)} for e in events]
+    rows = [{"event": e, "what": event_words(e), "device": describe(e.user_agent)} for e in events]
     return render_template("account/activity.html", rows=rows)
 
 
 @login_required
 def sessions_page():
     rows = [
-        {"session": s, "device": describe(s.user_agent), "current": s.id == current_user.id}
+        {
+            "session": s,
+            "device": describe(s.user_agent),
+            "methods": sign_in_words(s.amr or [], s.upstream_provider),
+            "current": s.id == current_user.id,
+        }
         for s in login_sessions.active_sessions(current_user.account)
         if login_sessions.is_alive(s)
     ]

@@ -28,7 +28,7 @@ def test_sign_in_with_a_network_that_stays_the_last_way_in(social, page):
     assert "Добро пожаловать" in page.inner_text("main")
 
     page.goto(social.passport.url + "/account/sessions")
-    assert "социальная сеть Upstream ID" in page.inner_text("li.session.current")
+    assert "Способ: Социальная сеть Upstream ID" in page.inner_text("li.session.current")
 
     # The Passport has no password: the only network cannot be unlinked.
     page.goto(social.passport.url + "/account/social")

@@ -76,6 +76,7 @@ def test_users_create(run):
         "users", "create", "--email", "cli.user@example.org", "--password", "another passphrase"
     )
     assert again.returncode != 0 and "already exists" in again.stderr
+    assert "Traceback" not in again.stderr
     assert run("users", "create", "--email", "not-an-email", "--password", "x" * 12).returncode != 0
     neither = run("users", "create", "--password", "x" * 12)
     assert neither.returncode != 0 and "--email or --phone" in neither.stderr
@@ -154,6 +155,63 @@ def test_demo_on_a_passport_of_email_logins_only(run):
             "SELECT phone FROM accounts WHERE email = 'demo@example.org'"
         ).fetchone()
     assert phone is None
+
+
+def _accounts(run) -> list[tuple]:
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        return database.execute("SELECT email, phone, name FROM accounts ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize("phone_logins", ["true", "false"])
+def test_demo_keeps_one_account_after_its_email_changed(run, phone_logins):
+    """The demo account is found by its mark, not by its e-mail: after the person changed
+    the demo account's address, seeding again (`make run` does it on every start) neither
+    adds a second Demo Person at the old address nor stumbles on the demo phone number."""
+    run.environ["PASSPORT_PHONE_LOGINS"] = phone_logins
+    assert run("demo").returncode == 0
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        # What confirming the new address through the Passport page leaves in the row.
+        database.execute(
+            "UPDATE accounts SET email = 'my.own@example.org' WHERE email = 'demo@example.org'"
+        )
+    before = _accounts(run)
+    again = run("demo")
+    assert again.returncode == 0, again.stderr
+    assert _accounts(run) == before and before[0][0] == "my.own@example.org"
+    assert json.loads(again.stdout)["login"] == "my.own@example.org"
+
+
+def test_demo_adopts_the_account_seeded_before_it_was_marked(run):
+    """An installation seeded before the mark existed: the upgrade marks the account at the
+    demo address, so the next `passport demo` finds it and adds no other."""
+    (run.tmp_path / "cli.db").unlink()
+    assert run("db", "upgrade", "0013").returncode == 0
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        database.execute(
+            "INSERT INTO accounts (sub, email, email_verified, phone_verified, name,"
+            " credential_epoch, is_developer, is_operator, created_at, updated_at)"
+            " VALUES ('old-demo', 'demo@example.org', 1, 0, 'Demo Person', 0, 1, 0,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    upgraded = run("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        database.execute("UPDATE accounts SET email = 'my.own@example.org'")
+    seeded = run("demo")
+    assert seeded.returncode == 0, seeded.stderr
+    assert _accounts(run) == [("my.own@example.org", None, "Demo Person")]
+
+
+def test_demo_refuses_clearly_when_someone_else_holds_its_address(run):
+    """An account that `passport demo` did not make is not taken over as the demo one (nor
+    made a developer): the command says why it stops."""
+    made = run("users", "create", "--email", "demo@example.org", "--password", "x" * 12)
+    assert made.returncode == 0, made.stderr
+    seeded = run("demo")
+    assert seeded.returncode != 0 and "Traceback" not in seeded.stderr
+    assert "A user with this e-mail already exists" in seeded.stderr
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        assert database.execute("SELECT is_developer, is_demo FROM accounts").fetchall() == [(0, 0)]
 
 
 def test_prune_prints_what_it_deleted(run):

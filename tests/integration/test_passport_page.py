@@ -7,6 +7,7 @@ relying parties on Authlib's client with back-channel and security-event endpoin
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import threading
 import time
@@ -24,6 +25,7 @@ from ..support.mail import link_in
 from ..support.receiver import sms_code
 from ..support.relying_party import RelyingParty
 from ..support.social import signed_in_by_a_network
+from ..support.two_factor import next_step_code, turn_on, wrong_code
 
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
 IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
@@ -402,6 +404,56 @@ def test_outbox_never_holds_links_in_the_clear(live_server, person, mailbox):
             select(OutboxMessage).where(OutboxMessage.target == new_email)
         ).scalar_one()
         assert row.status == "delivered" and "sealed" not in row.payload
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "shown"),
+    [
+        (
+            "en",
+            "Activity",
+            [
+                "Two-factor authentication turned on",
+                "Wrong two-factor code",
+                "Signed in: password and one-time code",
+                "Method: Password and one-time code",
+            ],
+        ),
+        (
+            "ru",
+            "Действия",
+            [
+                "Двухфакторная аутентификация включена",
+                "Неверный код двухфакторной аутентификации",
+                "Вход: пароль и одноразовый код",
+                "Способ: Пароль и одноразовый код",
+            ],
+        ),
+    ],
+)
+def test_activity_and_sessions_say_what_happened_in_words(
+    live_server, person, language, title, shown
+):
+    """Turning 2FA on, a wrong code, then signing in with the app's code: the activity and
+    sessions pages say it in the page's language, never as the codes the records keep, and
+    the page is called what the link to it says."""
+    with Browser(live_server.url, accept_language=language) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _codes = turn_on(browser, person.password)
+    with Browser(live_server.url, accept_language=language) as browser:
+        page = browser.sign_in(person.email, person.password)
+        browser.submit(page, "code", code=wrong_code(totp))
+        page = browser.submit(browser.get("/login/second-step"), "code", code=next_step_code(totp))
+        link = re.search(r'<a href="/account/activity">([^<]+)</a>', page.html).group(1)
+        activity = browser.get("/account/activity")
+        sessions = browser.get("/account/sessions")
+    heading = re.search(r"<h1>([^<]+)</h1>", activity.html).group(1)
+    assert link == heading == title and f"<title>{title} " in activity.html
+    seen = activity.text + " " + sessions.text
+    for words in shown:
+        assert words in seen, words
+    for code in ("2fa_enabled", "second_factor_failed", "pwd", "otp", "mfa"):
+        assert code not in seen, code
 
 
 def test_activity_lists_security_events(live_server, person):

@@ -98,7 +98,7 @@ def test_sessions_page_lists_each_device(live_server, person, portal, devices, f
         assert "IP address: 127.0.0.1" in row.text
         assert f"Signed in: {minute(stored.created_at)}" in row.text
         assert f"Last activity: {minute(stored.last_seen_at)}" in row.text
-        assert "Method: password" in row.text
+        assert "Method: Password" in row.text
         assert row.current == (name == "windows")
         assert ("This device" in row.text) == (name == "windows")
 

@@ -95,7 +95,7 @@ def test_first_sign_in_creates_a_passport_and_the_second_lands_in_it(social):
         assert identity.provider == "upstream" and identity.subject == person.sub
 
         sessions = browser.get("/account/sessions")
-        assert "social network Upstream ID" in sessions.text
+        assert "Method: Social network Upstream ID" in sessions.text
 
         # A portal of this Passport learns that the person signed in through a network.
         client = social.factories.client(first_party=True)
@@ -789,7 +789,7 @@ def test_with_two_factor_on_a_network_is_the_first_step_only(social):
         page = browser.submit(page, "code", code=next_step_code(totp))
         assert page.url == social.passport.url + "/account"
         sessions = browser.get("/account/sessions").text
-        assert "social network GitHub, one-time code" in sessions
+        assert "Method: Social network GitHub and one-time code" in sessions
 
 
 def test_an_answer_posted_back_is_taken_once_relayed_from_this_site(social):

@@ -13,7 +13,7 @@ from server.models import TotpAuthenticator
 from ..support.browser import Browser
 from ..support.mail import text_of
 from ..support.relying_party import RelyingParty
-from ..support.two_factor import next_step_code, turn_on
+from ..support.two_factor import next_step_code, start_setup, turn_on
 
 
 def test_turn_on_sign_in_replay_and_recovery_code(live_server, person):
@@ -49,6 +49,35 @@ def test_turn_on_sign_in_replay_and_recovery_code(live_server, person):
             page = browser.sign_in(person.email, person.password)
             page = browser.submit(page, "code", code=codes[0])
             assert page.url.endswith("/account") is expected_ok
+
+
+def test_the_code_that_turned_2fa_on_is_refused_elsewhere_as_already_used(live_server, person):
+    """Turning 2FA on spends the app's code of that 30-second step (RFC 6238 §5.2). Signing
+    in on another device with the same code is a replay and stays refused, but the page says
+    why and what to do: wait for the app's next code — not that the code is wrong."""
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        page, totp = start_setup(browser, person.password)
+        used = totp.at(clock.timestamp())
+        page = browser.submit(page, "code", code=used)
+        assert 'id="recovery-codes"' in page.html
+
+    for language, already_used, wrong in (
+        ("en", "This code has already been used", "The code is wrong"),
+        ("ru", "Этот код уже использован", "Неверный код"),
+    ):
+        with Browser(live_server.url, accept_language=language) as elsewhere:
+            page = elsewhere.sign_in(person.email, person.password)
+            page = elsewhere.submit(page, "code", code=used)
+            assert page.status == 400 and page.url.endswith("/login/second-step")
+            assert already_used in page.text and wrong not in page.text
+            assert "/login?" in elsewhere.get("/account").url  # still not signed in
+
+    # The app's next code is what the message sends the person for, and it works.
+    with Browser(live_server.url) as elsewhere:
+        page = elsewhere.sign_in(person.email, person.password)
+        page = elsewhere.submit(page, "code", code=next_step_code(totp))
+        assert page.url.endswith("/account")
 
 
 def test_amr_and_acr_in_id_tokens(live_server, person, factories):

@@ -26,7 +26,7 @@ def app(backend_app):
 
 def old_event() -> int:
     """An audit event that is past its retention once the clock has moved a year on."""
-    event = audit.record("retention_test", account_id=None)
+    event = audit.record("signup_requested", account_id=None)
     db.session.commit()
     return event.id
 

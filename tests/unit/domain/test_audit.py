@@ -50,7 +50,7 @@ def test_the_person_sees_their_own_events_newest_first(app):
         db.session.commit()
         clock.travel(1)
     # Two at the same instant: the later written comes first.
-    earlier = audit.record("two_factor_enabled", account_id=me.id)
+    earlier = audit.record("2fa_enabled", account_id=me.id)
     later = audit.record("recovery_codes_regenerated", account_id=me.id)
     earlier.created_at = later.created_at = clock.now()
     db.session.commit()
@@ -58,7 +58,7 @@ def test_the_person_sees_their_own_events_newest_first(app):
     assert {e.account_id for e in seen} == {me.id}
     assert [e.kind for e in seen] == [
         "recovery_codes_regenerated",
-        "two_factor_enabled",
+        "2fa_enabled",
         *kinds[::-1],
         "account_created",
     ]
@@ -73,3 +73,8 @@ def test_a_revoked_grant_is_shown_only_when_its_revocation_is_the_news(app):
     db.session.commit()
     shown = [e.details["reason"] for e in audit.recent_events(me) if e.kind == "grant_revoked"]
     assert sorted(shown) == ["code_reused", "refresh_token_reused"]
+
+
+def test_only_a_kind_the_activity_page_has_words_for_is_recorded(app):
+    with pytest.raises(ValueError, match="audit.KINDS"):
+        audit.record("something_new", account_id=None)

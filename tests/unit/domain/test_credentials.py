@@ -217,8 +217,8 @@ def test_the_trusted_devices_of_the_account_are_forgotten(scene):
 
 def test_one_audit_event_says_what_changed(scene):
     since = mark(AuditEvent)
-    change(scene, keep=scene.current, reason="two_factor_disabled", method="totp")
-    [event] = audited(since, "two_factor_disabled")
+    change(scene, keep=scene.current, reason="2fa_disabled", method="totp")
+    [event] = audited(since, "2fa_disabled")
     assert event.account_id == scene.me.id
     assert (event.ip_address, event.user_agent) == (CONTEXT.ip_address, CONTEXT.user_agent)
     assert event.details == {"sessions_ended": 2, "method": "totp"}

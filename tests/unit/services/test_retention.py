@@ -291,7 +291,7 @@ def test_audit_events_go_after_their_retention_unless_kept_forever(app):
 
 
 def record_events(count: int) -> list[int]:
-    events = [audit.record("retention_test", account_id=None) for _ in range(count)]
+    events = [audit.record("signup_requested", account_id=None) for _ in range(count)]
     db.session.commit()
     return [e.id for e in events]
 

@@ -1,0 +1,99 @@
+"""What the person reads for the codes the records keep: the kinds of the activity page's
+events (domain.audit.KINDS) and the sign-in methods of a session (RFC 8176 amr values), in
+the page's language. No code reaches a page as it is stored."""
+
+from __future__ import annotations
+
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..federation import title_of
+from ..models import AuditEvent
+
+EVENT_WORDS = {
+    "signup_requested": _l("Sign-up started"),
+    "account_created": _l("Passport created"),
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "logout": _l("Session ended"),
+    "logout_everywhere": _l("Logged out of all devices"),
+    "password_changed": _l("Password changed"),
+    "password_created": _l("Password created"),
+    "recovery_requested": _l("Password recovery requested"),
+    "password_recovered": _l("Password recovered"),
+    "login_change_requested": _l("Login change requested"),
+    "login_changed": _l("Login changed"),
+    "2fa_enabled": _l("Two-factor authentication turned on"),
+    "2fa_disabled": _l("Two-factor authentication turned off"),
+    "2fa_reset": _l("Two-factor authentication reset"),
+    "second_factor_failed": _l("Wrong two-factor code"),
+    "recovery_codes_regenerated": _l("New recovery codes made"),
+    "social_linked": _l("Social network linked"),
+    "social_unlinked": _l("Social network unlinked"),
+    "address_changed": _l("Postal address changed"),
+    "consent_granted": _l("Portal allowed"),
+    "portal_revoked": _l("Portal access revoked"),
+    "grant_revoked": _l("A portal's access was revoked"),
+    "client_created": _l("Client registered"),
+    "client_updated": _l("Client changed"),
+    "client_secret_rotated": _l("Client secret rotated"),
+    "client_disabled": _l("Client disabled"),
+    "client_enabled": _l("Client enabled"),
+    "client_deleted": _l("Client deleted"),
+}
+
+# Why a portal's access was revoked, where the revocation is the news (audit.REVOCATIONS_LISTED).
+REVOCATION_WORDS = {
+    "code_reused": _l("A portal's access was revoked: its sign-in code was used twice"),
+    "refresh_token_reused": _l("A portal's access was revoked: its token was used twice"),
+}
+
+# RFC 8176 §2: the amr values Passport's sign-ins carry.
+METHOD_WORDS = {
+    "pwd": _l("password"),
+    "fed": _l("social network"),
+    "otp": _l("one-time code"),
+    "kba": _l("recovery code"),
+    "mfa": _l("two-factor authentication"),
+}
+
+
+def event_words(event: AuditEvent) -> str:
+    """The event as a line of the activity page."""
+    details = event.details or {}
+    words = str(EVENT_WORDS.get(event.kind) or _("Other change"))
+    if event.kind == "login" and details.get("amr"):
+        return _("Signed in: %(methods)s", methods=sign_in_methods(details["amr"]))
+    if details.get("provider") and event.kind == "social_linked":
+        return _("Social network linked: %(network)s", network=title_of(details["provider"]))
+    if details.get("provider") and event.kind == "social_unlinked":
+        return _("Social network unlinked: %(network)s", network=title_of(details["provider"]))
+    if event.kind.startswith("client_"):
+        name = details.get("client_name") or details.get("client_id")
+        return f"{words}: {name}" if name else words
+    if event.kind == "grant_revoked":
+        return str(REVOCATION_WORDS.get(details.get("reason"), words))
+    return words
+
+
+def sign_in_methods(amr: list[str] | tuple[str, ...], network: str | None = None) -> str:
+    """How a session was signed in, e.g. "password and one-time code". "mfa" only says that
+    two methods were used, so it goes unsaid beside them; a value Passport does not issue
+    reads as "another method"."""
+    others = [m for m in amr if m != "mfa"]
+    shown = others if len(others) > 1 else list(amr)
+    parts = []
+    for method in dict.fromkeys(shown):
+        if method == "fed" and network:
+            parts.append(_("social network %(network)s", network=title_of(network)))
+        else:
+            parts.append(str(METHOD_WORDS.get(method) or _("another method")))
+    return format_list(parts, locale=get_locale()) if parts else _("unknown")
+
+
+def sign_in_words(amr: list[str] | tuple[str, ...], network: str | None = None) -> str:
+    """sign_in_methods as it starts a line: "Password and one-time code"."""
+    methods = sign_in_methods(amr, network)
+    return methods[:1].upper() + methods[1:]
