@@ -4,6 +4,8 @@ portal defines its own fixture of the same name."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from server.extensions import db
@@ -30,8 +32,10 @@ def receiver():
 
 @pytest.fixture
 def portal(live_server, factories, receiver):
-    """A portal that receives back-channel logouts on `receiver`."""
-    client = factories.client(backchannel_logout_uri=receiver.url + "/backchannel-logout")
+    """A portal that receives back-channel logouts on `receiver`, at an address of its own:
+    a later test's receiver may get the same port, and must not find this one's messages."""
+    path = "/backchannel-logout/" + secrets.token_hex(4)
+    client = factories.client(backchannel_logout_uri=receiver.url + path)
     return RelyingParty(live_server.url, client)
 
 
