@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, render_template, url_for
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -229,3 +229,7 @@ def _register_blueprints(app: Flask) -> None:
     @app.route("/")
     def home():
         return redirect(url_for("account.index"))
+
+    @app.route("/help")
+    def help_page():
+        return render_template("help.html")

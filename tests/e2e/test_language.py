@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 
 def switch_to(page, label: str) -> None:
-    page.click(f"header.top nav a:text-is('{label}')")
+    page.click(f"footer.bottom nav a:text-is('{label}')")
     page.wait_for_load_state()
 
 

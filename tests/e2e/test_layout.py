@@ -14,7 +14,7 @@ from ..support.two_factor import turn_on
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-SIGNED_OUT = ["/login", "/signup", "/recover"]
+SIGNED_OUT = ["/login", "/signup", "/recover", "/help"]
 SIGNED_IN = [
     "/account",
     "/account/email",
