@@ -18,6 +18,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from ..context import request_context
+from ..domain.errors import (
+    CodeInvalid,
+    IdentifierTaken,
+    InvalidIdentifier,
+    PasswordMismatch,
+    SameIdentifier,
+    SecondFactorRequired,
+    WeakPassword,
+    WrongPassword,
+)
 from ..domain.identifiers import phone_logins
 from ..extensions import limiter
 from ..services import login_change, password_change
@@ -29,7 +39,7 @@ from .account_forms import (
     PhoneChangeForm,
     ResendForm,
 )
-from .errors import form_status, shown_on_page
+from .errors import at_fields, form_status, shown_on_page
 
 # What the Passport pages say of the link or code of a pending change of the login
 # (services/login_change.py, PendingChange.delivery).
@@ -79,7 +89,15 @@ def _keep_signed_in(replacement) -> None:
 
 def _request_change(kind: str, form) -> bool:
     """Send the confirmation of a new e-mail or phone; False (with a message) on a refusal."""
-    with shown_on_page() as refused:
+    at_field = at_fields(
+        form,
+        {
+            WrongPassword: "password",
+            (InvalidIdentifier, IdentifierTaken, SameIdentifier): kind,
+            (CodeInvalid, SecondFactorRequired): "code",
+        },
+    )
+    with shown_on_page(at_field) as refused:
         login_change.request_login_change(
             current_user.account,
             kind,
@@ -203,7 +221,16 @@ def change_password():
     form = PasswordChangeForm()
     account = current_user.account
     if form.validate_on_submit():
-        with shown_on_page():
+        at_field = at_fields(
+            form,
+            {
+                WrongPassword: "current",
+                WeakPassword: "new",
+                PasswordMismatch: "repeat",
+                (CodeInvalid, SecondFactorRequired): "code",
+            },
+        )
+        with shown_on_page(at_field):
             replacement = password_change.change_password(
                 account,
                 form.current.data,

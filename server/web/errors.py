@@ -43,6 +43,22 @@ def flash_message(error: PassportError) -> None:
     flash(error.message(), "error")
 
 
+def at_fields(form, fields: dict[type[PassportError], str]) -> Callable[[PassportError], None]:
+    """A `show` for shown_on_page that puts an error of a kind `fields` names under that
+    field of `form`, where the page marks the field invalid (templates/_form.html) and the
+    other fields keep what was typed; any other error is flashed."""
+
+    def show(error: PassportError) -> None:
+        for kind, name in fields.items():
+            field = getattr(form, name, None)
+            if isinstance(error, kind) and field is not None:
+                field.errors = [*field.errors, error.message()]
+                return
+        flash_message(error)
+
+    return show
+
+
 class shown_on_page:  # lower case, like contextlib.suppress: read as a phrase
     """`with shown_on_page() as refused:` around a use case a form asked for.
 
