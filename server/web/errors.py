@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, flash, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
@@ -108,6 +109,20 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(body), status, headers
         page = render_template("errors/http.html", code=status, message=error.message())
         return page, status, headers
+
+    @app.errorhandler(CSRFError)
+    def expired_form(error: CSRFError):
+        # The form's token belongs to the browser's Passport cookie: the page was open while
+        # the person signed in or out in another tab, or the cookie was cleared. Nothing was
+        # done; the page is offered again, as it is drawn now.
+        if _wants_json():
+            body = {"error": "invalid_request", "error_description": "The form has expired."}
+            return jsonify(body), 400
+        again = None
+        if app.create_url_adapter(request).test(request.path, method="GET"):
+            again = request.full_path.rstrip("?")
+        page = render_template("errors/expired_form.html", again=again)
+        return page, 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
