@@ -140,6 +140,15 @@ def settle_offline_access(grant, *, consented_now: bool) -> None:
         grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
 
 
+def switch_account_url(parameters: list[tuple[str, str]]) -> str:
+    """The same authorization request with prompt=login added (OIDC Core §3.1.2.1): the
+    person signs in again, as whoever they choose, and comes back to this consent."""
+    prompts = {p for name, value in parameters if name == "prompt" for p in value.split()}
+    kept = [(name, value) for name, value in parameters if name != "prompt"]
+    kept.append(("prompt", " ".join(sorted(prompts | {"login"}))))
+    return url_for("oauth.authorize") + "?" + urlencode(kept)
+
+
 def carried_parameters(payload=None) -> list[tuple[str, str]]:
     """The request's parameters (or those a request object settled, in `payload`), to
     carry through a confirmation form as hidden fields."""
@@ -195,12 +204,14 @@ def render_consent(grant, login_session: LoginSession):
     scopes = [s for s in scope_to_list(consent_scope(grant)) or [] if s in SCOPES_SUPPORTED]
     # Allow or deny, the answer is a redirect to the portal after this page's form.
     csp.allow_form_target(grant.redirect_uri)
+    hidden = carried_parameters(grant.request.payload)
     return render_template(
         "auth/consent.html",
         client=client,
         account=login_session.account,
         scopes=scopes,
-        hidden=carried_parameters(grant.request.payload),
+        hidden=hidden,
+        switch_account=switch_account_url(hidden),
         pages=pages,
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,

@@ -1,0 +1,33 @@
+"""The consent page in Chromium: "Not you?" signs in as someone else and comes back to the
+same request."""
+
+from __future__ import annotations
+
+
+def test_not_you_switches_account_and_keeps_the_request(live_server, demo_portal, factories, page):
+    client = factories.client(
+        client_name="Книжный клуб",
+        redirect_uri=demo_portal.url + "/callback",
+        post_logout_redirect_uris=[demo_portal.url + "/"],
+    )
+    demo_portal.use_client(client.client_id, client.client_secret)
+    first, second = factories.account(name="Первый Человек"), factories.account(name="Вторая")
+
+    page.goto(demo_portal.url + "/")
+    page.click("text=Sign in with Passport")
+    page.fill("#login", first.email)
+    page.fill("#password", first.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server.url + "/authorize**")
+    assert first.email in page.inner_text("#signed-in-as")
+
+    page.click("#switch-account")
+    page.wait_for_url(live_server.url + "/login**")
+    page.fill("#login", second.email)
+    page.fill("#password", second.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server.url + "/authorize**")
+    assert second.email in page.inner_text("#signed-in-as")
+    page.click("button[value=allow]")
+    page.wait_for_url(demo_portal.url + "/")
+    assert "Вторая" in page.inner_text("#signed-in")
