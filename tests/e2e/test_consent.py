@@ -3,6 +3,8 @@ same request."""
 
 from __future__ import annotations
 
+from .test_form_targets import sign_in_on_the_page
+
 
 def test_not_you_switches_account_and_keeps_the_request(live_server, demo_portal, factories, page):
     client = factories.client(
@@ -15,17 +17,13 @@ def test_not_you_switches_account_and_keeps_the_request(live_server, demo_portal
 
     page.goto(demo_portal.url + "/")
     page.click("text=Sign in with Passport")
-    page.fill("#login", first.email)
-    page.fill("#password", first.password)
-    page.click("main form button[type=submit]")
+    sign_in_on_the_page(page, first)
     page.wait_for_url(live_server.url + "/authorize**")
     assert first.email in page.inner_text("#signed-in-as")
 
     page.click("#switch-account")
     page.wait_for_url(live_server.url + "/login**")
-    page.fill("#login", second.email)
-    page.fill("#password", second.password)
-    page.click("main form button[type=submit]")
+    sign_in_on_the_page(page, second)
     page.wait_for_url(live_server.url + "/authorize**")
     assert second.email in page.inner_text("#signed-in-as")
     page.click("button[value=allow]")
