@@ -282,6 +282,9 @@ def test_recovery_by_email_ends_every_session(live_server, person, portals, mail
     with Browser(live_server.url) as stranger:
         page = stranger.submit(stranger.get("/recover"), "login", login=person.email)
         assert 'id="recover-sent"' in page.html
+        # A way to ask again, and a way back.
+        assert 'href="/recover">Ask again</a>' in page.html
+        assert 'href="/login">Back to sign-in</a>' in page.html
         # The same answer for an address nobody has.
         page = stranger.submit(stranger.get("/recover"), "login", login="nobody-at-all@example.org")
         assert 'id="recover-sent"' in page.html
