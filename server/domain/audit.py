@@ -33,6 +33,7 @@ KINDS = frozenset(
         "social_linked",
         "social_unlinked",
         "address_changed",
+        "name_changed",
         # portals
         "consent_granted",
         "portal_revoked",

@@ -134,6 +134,13 @@ class InvalidAddress(PassportError):
         return _("This part of the address is too long or holds characters it cannot.")
 
 
+class InvalidName(PassportError):
+    """A name longer than the account keeps, or with control characters in it."""
+
+    def message(self) -> str:
+        return _("The name is too long or holds characters a name cannot.")
+
+
 class NotADeveloper(PassportError):
     """The account has neither the developer nor the operator role."""
 

@@ -1,7 +1,9 @@
-"""What a person tells portals about themselves, beside their login: the postal address,
-the language."""
+"""What a person tells portals about themselves, beside their login: the name, the postal
+address, the language."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from flask import current_app
 
@@ -9,6 +11,7 @@ from ..clock import now
 from ..context import RequestContext
 from ..domain import audit
 from ..domain.addresses import normal_address
+from ..domain.errors import InvalidName
 from ..extensions import db
 from ..models import Account
 
@@ -41,4 +44,28 @@ def set_language(account: Account, language: str) -> None:
         return
     account.locale = language
     account.updated_at = now()
+    db.session.commit()
+
+
+NAME_MAX = 200  # accounts.name
+
+
+def set_name(account: Account, name: str, *, context: RequestContext | None = None) -> None:
+    """The name portals get with the profile scope (OIDC Core §5.1 `name`); blank: none.
+    Spaces are collapsed; control characters are refused (InvalidName). Not a credential:
+    nothing ends; updated_at moves."""
+    cleaned = " ".join((name or "").split())
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in cleaned) or len(cleaned) > NAME_MAX:
+        raise InvalidName()
+    cleaned = cleaned or None
+    if cleaned == account.name:
+        return
+    account.name = cleaned
+    account.updated_at = now()
+    audit.record(
+        "name_changed",
+        account_id=account.id,
+        ip_address=getattr(context, "ip_address", None),
+        user_agent=getattr(context, "user_agent", None),
+    )
     db.session.commit()

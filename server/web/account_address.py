@@ -1,4 +1,4 @@
-"""The postal address and the language on the Passport page."""
+"""Personal info on the Passport page: the name, the postal address, the language."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from wtforms.validators import Length
 
 from ..context import request_context
 from ..domain.addresses import PARTS
-from ..domain.errors import InvalidAddress
+from ..domain.errors import InvalidAddress, InvalidName
 from ..domain.identifiers import phone_logins
 from ..services import profile
-from .errors import shown_on_page
+from .errors import at_fields, form_status, shown_on_page
 
 
 class AddressForm(FlaskForm):
@@ -30,6 +30,23 @@ class AddressForm(FlaskForm):
 
     def parts(self) -> dict:
         return {name: getattr(self, name).data for name in PARTS}
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=profile.NAME_MAX)])
+
+
+@login_required
+def name():
+    """The name portals get with the profile scope."""
+    account = current_user.account
+    form = NameForm(data={"name": account.name or ""})
+    if form.validate_on_submit():
+        with shown_on_page(at_fields(form, {InvalidName: "name"})):
+            profile.set_name(account, form.name.data, context=request_context())
+            flash(_("The name has been saved."), "success")
+            return redirect(url_for("account.index") + "#personal")
+    return render_template("account/name.html", form=form), *form_status()
 
 
 # Each language by its own name, as a person looking for theirs reads it.
@@ -90,6 +107,7 @@ def _show_error(form: AddressForm, error) -> None:
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Attach /account/address and /account/language to the account blueprint."""
+    """Attach /account/name, /account/address and /account/language to the account blueprint."""
     bp.add_url_rule("/address", view_func=address, methods=["GET", "POST"])
     bp.add_url_rule("/language", view_func=language, methods=["POST"])
+    bp.add_url_rule("/name", view_func=name, methods=["GET", "POST"])

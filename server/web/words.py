@@ -33,6 +33,7 @@ EVENT_WORDS = {
     "social_linked": _l("Social network linked"),
     "social_unlinked": _l("Social network unlinked"),
     "address_changed": _l("Postal address changed"),
+    "name_changed": _l("Name changed"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),

@@ -22,6 +22,7 @@ SIGNED_IN = [
     "/account/password",
     "/account/2fa",
     "/account/address",
+    "/account/name",
     "/account/sessions",
     "/account/portals",
     "/account/activity",
