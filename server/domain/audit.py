@@ -7,46 +7,56 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import AuditEvent
 
-# Every kind of event Passport records. The activity page has words for each, in every
-# language (web/words.py); `record` takes no other, so a new kind is added here first.
-KINDS = frozenset(
-    {
-        # signing up, in and out
-        "signup_requested",
-        "account_created",
-        "login",
-        "login_failed",
-        "logout",
-        "logout_everywhere",
-        # credentials (the reasons of domain.credentials.credential_changed among them)
-        "password_changed",
-        "password_created",
-        "recovery_requested",
-        "password_recovered",
-        "login_change_requested",
-        "login_changed",
-        "2fa_enabled",
-        "2fa_disabled",
-        "2fa_reset",
-        "second_factor_failed",
-        "recovery_codes_regenerated",
-        "social_linked",
-        "social_unlinked",
-        "address_changed",
-        "name_changed",
-        # portals
-        "consent_granted",
-        "portal_revoked",
-        "grant_revoked",
-        # the developer console
-        "client_created",
-        "client_updated",
-        "client_secret_rotated",
-        "client_disabled",
-        "client_enabled",
-        "client_deleted",
-    }
-)
+# Every kind of event Passport records, in the groups the activity page filters by. The
+# activity page has words for each, in every language (web/words.py); `record` takes no
+# other, so a new kind is added here first.
+GROUPS: dict[str, frozenset[str]] = {
+    # signing up, in and out, and a wrong second factor on the way
+    "sign-ins": frozenset(
+        {
+            "signup_requested",
+            "account_created",
+            "login",
+            "login_failed",
+            "logout",
+            "logout_everywhere",
+            "second_factor_failed",
+        }
+    ),
+    # credentials (the reasons of domain.credentials.credential_changed among them) and
+    # what the person tells portals
+    "security": frozenset(
+        {
+            "password_changed",
+            "password_created",
+            "recovery_requested",
+            "password_recovered",
+            "login_change_requested",
+            "login_changed",
+            "2fa_enabled",
+            "2fa_disabled",
+            "2fa_reset",
+            "recovery_codes_regenerated",
+            "social_linked",
+            "social_unlinked",
+            "address_changed",
+            "name_changed",
+        }
+    ),
+    "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),
+    # the developer console
+    "developers": frozenset(
+        {
+            "client_created",
+            "client_updated",
+            "client_secret_rotated",
+            "client_disabled",
+            "client_enabled",
+            "client_deleted",
+        }
+    ),
+}
+KINDS = frozenset().union(*GROUPS.values())
 
 
 def record(
@@ -77,22 +87,22 @@ def record(
 REVOCATIONS_LISTED = ("code_reused", "refresh_token_reused")
 
 
-def recent_events(account, limit: int = 100) -> list[AuditEvent]:
-    """The account's activity, newest first, as the person sees it."""
-    return list(
-        db.session.execute(
-            select(AuditEvent)
-            .where(
-                AuditEvent.account_id == account.id,
-                or_(
-                    AuditEvent.kind != "grant_revoked",
-                    AuditEvent.details["reason"].as_string().in_(REVOCATIONS_LISTED),
-                ),
-            )
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        ).scalars()
+def recent_events(
+    account, limit: int = 100, *, offset: int = 0, group: str | None = None
+) -> list[AuditEvent]:
+    """The account's activity, newest first, as the person sees it: `limit` events after
+    the first `offset`, of one of GROUPS if `group` names one."""
+    query = select(AuditEvent).where(
+        AuditEvent.account_id == account.id,
+        or_(
+            AuditEvent.kind != "grant_revoked",
+            AuditEvent.details["reason"].as_string().in_(REVOCATIONS_LISTED),
+        ),
     )
+    if group in GROUPS:
+        query = query.where(AuditEvent.kind.in_(sorted(GROUPS[group])))
+    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return list(db.session.execute(query.offset(offset).limit(limit)).scalars())
 
 
 def last_time(account, kinds: tuple[str, ...]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
@@ -16,7 +16,7 @@ from ..services import federation, login_change, overview, portals, sessions
 from . import formatting
 from .account_address import language_form
 from .devices import describe
-from .words import event_words, sign_in_words
+from .words import ACTIVITY_GROUPS, event_words, sign_in_words
 
 
 class EndSessionForm(FlaskForm):
@@ -52,11 +52,35 @@ def index():
     )
 
 
+ACTIVITY_PAGE = 50
+
+
 @login_required
 def activity():
-    events = audit.recent_events(current_user.account)
-    rows = [{"event": e, "what": event_words(e), "device": describe(e.user_agent)} for e in events]
-    return render_template("account/activity.html", rows=rows)
+    """The activity, a page at a time (?page=2), of one group of events (?kind=sign-ins)."""
+    group = request.args.get("kind")
+    if group not in audit.GROUPS:
+        group = None
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    events = audit.recent_events(
+        current_user.account,
+        ACTIVITY_PAGE + 1,  # one more, to know whether an older page exists
+        offset=(page - 1) * ACTIVITY_PAGE,
+        group=group,
+    )
+    rows = [
+        {"event": e, "what": event_words(e), "device": describe(e.user_agent)}
+        for e in events[:ACTIVITY_PAGE]
+    ]
+    return render_template(
+        "account/activity.html",
+        rows=rows,
+        group=group,
+        page=page,
+        older=len(events) > ACTIVITY_PAGE,
+        groups=ACTIVITY_GROUPS,
+    )
 
 
 @login_required

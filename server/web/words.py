@@ -46,6 +46,14 @@ EVENT_WORDS = {
 }
 
 # Why a portal's access was revoked, where the revocation is the news (audit.REVOCATIONS_LISTED).
+# The activity page's filters (domain.audit.GROUPS), as its links read.
+ACTIVITY_GROUPS = {
+    "sign-ins": _l("Sign-ins"),
+    "security": _l("Security changes"),
+    "portals": _l("Portals"),
+    "developers": _l("Developer console"),
+}
+
 REVOCATION_WORDS = {
     "code_reused": _l("A portal's access was revoked: its sign-in code was used twice"),
     "refresh_token_reused": _l("A portal's access was revoked: its token was used twice"),
