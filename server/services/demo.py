@@ -24,6 +24,7 @@ DEMO_CLIENT_ID = "demo-portal"
 
 def seed_demo(*, portal_url: str) -> dict:
     """Create what is missing; the portal's secret is kept in instance/demo-portal.json.
+    The demo portal belongs to the demo account, so it shows in that developer's console.
 
     Raises IdentifierTaken when there is no demo account yet and another account holds the
     demo e-mail or phone number.
@@ -53,6 +54,7 @@ def seed_demo(*, portal_url: str) -> dict:
                 "scope": "openid email phone profile offline_access",
             },
             first_party=True,
+            owner_id=account.id,
             client_id=DEMO_CLIENT_ID,
             secret=secret,
         )
@@ -69,6 +71,10 @@ def seed_demo(*, portal_url: str) -> dict:
                 handle,
                 indent=2,
             )
+    elif client.owner_id != account.id:
+        # Seeded before the demo account owned it: it belongs in the demo developer's console.
+        client.owner_id = account.id
+        db.session.commit()
     return {
         "issuer": current_app.config["ISSUER"],
         "login": account.login,

@@ -31,6 +31,9 @@ from . import clients
 from .accounts import find_by_login
 
 USAGE_WINDOW = timedelta(hours=24)
+# How long a rotated-out secret keeps working unless the developer says otherwise: a day
+# for the portals that use it to be given the new one.
+DEFAULT_GRACE = timedelta(hours=24)
 # What a client's type stands for: chosen at registration, kept by every later edit.
 FIXED_AT_REGISTRATION = ("application_type", "token_endpoint_auth_method", "grant_types")
 
@@ -159,6 +162,12 @@ def rotate_secret(
     )
     db.session.commit()
     return secret
+
+
+def default_grace_hours() -> int:
+    """The grace period a rotation proposes, in hours: a day, or the longest allowed if shorter."""
+    maximum = current_app.config["CLIENT_SECRET_GRACE_MAX"]
+    return int(min(DEFAULT_GRACE.total_seconds(), maximum) // 3600)
 
 
 def secret_fingerprint(client: Client) -> str:

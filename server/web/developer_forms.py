@@ -182,6 +182,5 @@ class RotateSecretForm(FlaskForm):
     replacing = HiddenField()
     grace_hours = IntegerField(
         _l("Keep the previous secret working for (hours)"),
-        default=0,
         validators=[InputRequired(), NumberRange(min=0)],
     )

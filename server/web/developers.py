@@ -20,6 +20,8 @@ from flask_login import current_user, login_required
 
 from ..context import request_context
 from ..domain.errors import (
+    ClientHasNoSecret,
+    GracePeriodTooLong,
     InvalidClientMetadata,
     NotADeveloper,
     OperatorsOnly,
@@ -28,7 +30,7 @@ from ..domain.errors import (
 from ..services import developers
 from .account_forms import ConfirmForm
 from .developer_forms import ClientForm, RotateSecretForm, client_type, client_type_label
-from .errors import shown_on_page
+from .errors import form_status, shown_on_page
 
 bp = Blueprint("developers", __name__, url_prefix="/developers")
 REGISTERED = "registered_clients"
@@ -120,33 +122,52 @@ def edit_client(client_id: str):
     )
 
 
-@bp.route("/clients/<client_id>/rotate", methods=["POST"])
+@bp.route("/clients/<client_id>/rotate", methods=["GET", "POST"])
 def rotate_secret(client_id: str):
+    """Asks first: the page says what rotating does and proposes a grace period."""
     client = _managed_client(client_id)
     form = RotateSecretForm()
-    if not form.validate_on_submit():
+    if not form.is_submitted():
+        if not client.client_secret_hash:
+            flash(ClientHasNoSecret().message(), "error")
+            return redirect(url_for("developers.client_page", client_id=client.client_id))
+        form.replacing.data = developers.secret_fingerprint(client)
+        form.grace_hours.data = developers.default_grace_hours()
+    elif form.validate_on_submit():
+        with shown_on_page() as refused:
+            secret = developers.rotate_secret(
+                current_user.account,
+                client,
+                grace_seconds=form.grace_hours.data * 3600,
+                replacing=form.replacing.data or "",
+                context=request_context(),
+            )
+            flash(_("A new secret has been issued."), "success")
+            return _client_page(client, secret=secret)
+        if not isinstance(refused.error, GracePeriodTooLong):
+            # Rotated already (a reload) or no secret to rotate: nothing to ask again.
+            return redirect(url_for("developers.client_page", client_id=client.client_id))
+    else:
         flash(_("Enter the grace period in whole hours (0 for none)."), "error")
-        return redirect(url_for("developers.client_page", client_id=client.client_id))
-    with shown_on_page():
-        secret = developers.rotate_secret(
-            current_user.account,
-            client,
-            grace_seconds=form.grace_hours.data * 3600,
-            replacing=form.replacing.data or "",
-            context=request_context(),
-        )
-        flash(_("A new secret has been issued."), "success")
-        return _client_page(client, secret=secret)
-    return redirect(url_for("developers.client_page", client_id=client.client_id))
+    status, headers = form_status()
+    page = render_template(
+        "developers/rotate.html",
+        client=client,
+        form=form,
+        grace_max_hours=current_app.config["CLIENT_SECRET_GRACE_MAX"] // 3600,
+    )
+    return page, status, headers
 
 
-@bp.route("/clients/<client_id>/disable", methods=["POST"])
+@bp.route("/clients/<client_id>/disable", methods=["GET", "POST"])
 def disable_client(client_id: str):
     client = _managed_client(client_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         developers.disable_client(current_user.account, client, context=request_context())
         flash(_("The client is disabled: it gets no tokens and its tokens are refused."), "success")
-    return redirect(url_for("developers.client_page", client_id=client.client_id))
+        return redirect(url_for("developers.client_page", client_id=client.client_id))
+    return render_template("developers/disable.html", client=client, form=form)
 
 
 @bp.route("/clients/<client_id>/enable", methods=["POST"])
@@ -187,10 +208,7 @@ def _client_page(client, *, secret: str | None = None):
         kind_label=client_type_label(client_type(client)),
         usage=developers.usage(client),
         discovery_url=current_app.config["ISSUER"] + "/.well-known/openid-configuration",
-        rotate_form=RotateSecretForm(),
         confirm_form=ConfirmForm(),
-        grace_max_hours=current_app.config["CLIENT_SECRET_GRACE_MAX"] // 3600,
-        secret_fingerprint=developers.secret_fingerprint(client),
     )
 
 

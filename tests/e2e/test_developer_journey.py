@@ -88,3 +88,109 @@ def test_register_a_portal_and_sign_in_through_it(live_server, demo_portal, deve
     assert "Дарья Разработчица" in page.inner_text("#signed-in")
     claims = json.loads(page.inner_text("#claims"))
     assert claims["email"] == developer.email and claims["aud"] == [client_id]
+
+
+def sign_in_to_the_console(page, live_server, developer) -> None:
+    page.goto(live_server.url + "/login")
+    page.fill("#login", developer.email)
+    page.fill("#password", developer.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/account")
+
+
+def register_a_web_app(page, live_server, name: str) -> None:
+    page.goto(live_server.url + "/developers/clients/new")
+    page.fill("#client_name", name)
+    page.select_option("#client_type", "web")
+    page.fill("#redirect_uris", "https://tea.example/callback")
+    page.click("main form button[type=submit]")
+
+
+def clipboard(page) -> str:
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copy_buttons_and_changes_that_ask_first(live_server, chromium, developer):
+    context = chromium.new_context(
+        locale="ru-RU", permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    refused_scripts = []
+    page.on("console", lambda message: refused_scripts.append(message.text))
+    try:
+        sign_in_to_the_console(page, live_server, developer)
+        register_a_web_app(page, live_server, "Самовар")
+        secret = page.inner_text("#secret-value").strip()
+        client_id = page.inner_text("#client-id").strip()
+
+        # Each copy button copies its value and says so, in Russian, where a screen reader hears it.
+        page.get_by_role("button", name="Копировать секрет").click()
+        expect(page.locator("#secret-value-copied")).to_have_text("Скопировано")
+        assert clipboard(page) == secret
+        expect(page.locator("#client-id-copied")).to_have_text("")
+        page.get_by_role("button", name="Копировать идентификатор клиента").click()
+        expect(page.locator("#client-id-copied")).to_have_text("Скопировано")
+        assert clipboard(page) == client_id
+
+        # Rotating is a red-outlined link to a page that asks, proposing a day's grace.
+        rotate = page.locator("#rotate-secret")
+        assert rotate.evaluate("e => getComputedStyle(e).color") == "rgb(179, 38, 30)"
+        assert page.locator("main form button[name=rotate]").count() == 0
+        rotate.click()
+        page.wait_for_url(f"{live_server.url}/developers/clients/{client_id}/rotate")
+        assert "Заменить секрет клиента Самовар?" in page.inner_text("h1")
+        expect(page.locator("#grace_hours")).to_have_value("24")
+        page.click("text=Отмена")
+        page.wait_for_url(f"{live_server.url}/developers/clients/{client_id}")
+        assert page.locator("#grace-end").count() == 0  # cancelling rotated nothing
+        page.click("#rotate-secret")
+        page.click("button[name=rotate]")
+        new_secret = page.inner_text("#secret-value").strip()
+        assert new_secret and new_secret != secret
+        assert page.locator("#grace-end").count() == 1  # the old secret works a while yet
+        page.get_by_role("button", name="Копировать секрет").click()
+        expect(page.locator("#secret-value-copied")).to_have_text("Скопировано")
+        assert clipboard(page) == new_secret
+
+        # Disabling and deleting ask too, and their buttons look like what they do.
+        page.click("#disable-client")
+        page.wait_for_url(f"{live_server.url}/developers/clients/{client_id}/disable")
+        assert page.locator(".badge.off").count() == 0
+        page.click("button[name=disable]")
+        expect(page.locator(".badge.off")).to_have_count(1)
+        page.click("#delete-client")
+        page.wait_for_url(f"{live_server.url}/developers/clients/{client_id}/delete")
+        confirm = page.locator("button[name=confirm]")
+        assert confirm.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(179, 38, 30)"
+        confirm.click()
+        page.wait_for_url(live_server.url + "/developers/clients")
+        assert page.locator("li[data-client]").count() == 0
+        # The policy let the script in: the browser refused nothing.
+        assert not [text for text in refused_scripts if "Content Security Policy" in text]
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_values_stay_and_changes_still_ask(live_server, chromium, developer):
+    context = chromium.new_context(locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in_to_the_console(page, live_server, developer)
+        register_a_web_app(page, live_server, "Samovar")
+        # No button that would do nothing: the values are there to be selected.
+        assert page.locator("button.copy").count() == 2
+        assert page.locator("button.copy:visible").count() == 0
+        assert len(page.inner_text("#secret-value").strip()) >= 40
+        client_id = page.inner_text("#client-id").strip()
+        page.click("#rotate-secret")
+        expect(page.locator("#grace_hours")).to_have_value("24")
+        page.click("button[name=rotate]")
+        assert "A new secret has been issued." in page.inner_text("main")
+        page.goto(f"{live_server.url}/developers/clients/{client_id}")
+        page.click("#disable-client")
+        page.click("button[name=disable]")
+        expect(page.locator(".badge.off")).to_have_count(1)
+    finally:
+        context.close()

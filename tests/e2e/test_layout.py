@@ -140,7 +140,9 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
         page.fill("#code", next_step_code(developer.totp))
         page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/account")
-        for path in [*SIGNED_IN, f"/developers/clients/{developer.client_id}"]:
+        client = f"/developers/clients/{developer.client_id}"
+        asking = [client + change for change in ("/rotate", "/disable", "/delete")]
+        for path in [*SIGNED_IN, client, *asking]:
             page.goto(live_server.url + path)
             assert page.url == live_server.url + path
             name = path.strip("/").replace("/", "-").replace(developer.client_id, "client")

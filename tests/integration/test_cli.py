@@ -146,6 +146,30 @@ def test_demo_is_idempotent(run):
     assert developer == 1  # the demo account opens the developer console
 
 
+def _demo_portal_owner(run) -> tuple:
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        return database.execute(
+            "SELECT clients.owner_id, accounts.id FROM clients, accounts"
+            " WHERE clients.client_id = 'demo-portal' AND accounts.is_demo"
+        ).fetchone()
+
+
+def test_the_demo_portal_is_in_the_demo_developers_console(run):
+    """The demo account owns the demo portal; a portal seeded before it did (no owner) is
+    given to it by the next `passport demo`, keeping its credentials."""
+    assert run("demo").returncode == 0
+    owner, demo = _demo_portal_owner(run)
+    assert owner == demo
+    credentials = (run.tmp_path / "instance" / "demo-portal.json").read_text()
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        database.execute("UPDATE clients SET owner_id = NULL WHERE client_id = 'demo-portal'")
+    again = run("demo")
+    assert again.returncode == 0, again.stderr
+    owner, demo = _demo_portal_owner(run)
+    assert owner == demo
+    assert (run.tmp_path / "instance" / "demo-portal.json").read_text() == credentials
+
+
 def test_demo_on_a_passport_of_email_logins_only(run):
     run.environ["PASSPORT_PHONE_LOGINS"] = "false"
     seeded = run("demo")

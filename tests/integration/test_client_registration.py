@@ -11,6 +11,7 @@ import requests
 from ..support.browser import Browser
 from ..support.console import (
     CALLBACK,
+    asking,
     client_page,
     passport_cli,
     press,
@@ -149,7 +150,7 @@ def test_a_disabled_client_cannot_manage_itself_nor_get_client_credentials(
     )
     assert issued.status_code == 200, issued.text
 
-    press(console, client_page(console, client_id), "disable")
+    press(console, asking(console, client_id, "disable"), "disable")
     refused = requests.post(
         token_endpoint, data={"grant_type": "client_credentials"}, auth=(client_id, secret)
     )

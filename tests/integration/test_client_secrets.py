@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from server import clock
 
 from ..support.console import (
+    asking,
     client_page,
     introspection_status,
     portal_for,
@@ -29,7 +32,7 @@ def test_rotate_without_grace_stops_the_old_secret_at_once(
     portal = portal_for(live_server, page, secret=old_secret)
     tokens = sign_in_to_portal(person_browser, portal, person)
 
-    before = client_page(console, portal.client.client_id)
+    before = asking(console, portal.client.client_id, "rotate")
     rotated = press(console, before, "rotate", grace_hours="0")
     assert "A new secret has been issued." in rotated.text
     new_secret = shown_secret(rotated)
@@ -60,7 +63,7 @@ def test_rotate_with_grace_keeps_the_old_secret_until_it_ends(
     tokens = sign_in_to_portal(person_browser, portal, person, offline=True)
 
     rotated = press(
-        console, client_page(console, portal.client.client_id), "rotate", grace_hours="2"
+        console, asking(console, portal.client.client_id, "rotate"), "rotate", grace_hours="2"
     )
     new_secret = shown_secret(rotated)
     assert new_secret and new_secret != old_secret
@@ -92,7 +95,10 @@ def test_grace_period_cannot_exceed_the_maximum(live_server, console):
     portal = portal_for(live_server, page, secret=shown_secret(page))
     too_long = live_server.app.config["CLIENT_SECRET_GRACE_MAX"] // 3600 + 1
     refused = press(
-        console, client_page(console, portal.client.client_id), "rotate", grace_hours=str(too_long)
+        console,
+        asking(console, portal.client.client_id, "rotate"),
+        "rotate",
+        grace_hours=str(too_long),
     )
     assert "The grace period may be at most 168 hours." in refused.text
     assert shown_secret(refused) is None
@@ -108,9 +114,9 @@ def test_rotating_again_during_a_grace_period_ends_the_first_secret(
     client_id = portal.client.client_id
     tokens = sign_in_to_portal(person_browser, portal, person, offline=True)
     second = shown_secret(
-        press(console, client_page(console, client_id), "rotate", grace_hours="2")
+        press(console, asking(console, client_id, "rotate"), "rotate", grace_hours="2")
     )
-    before = client_page(console, client_id)
+    before = asking(console, client_id, "rotate")
     # The page warns that one more rotation ends the secret still in its grace period.
     assert "Rotating again stops the previous secret at once" in before.text
     third = shown_secret(press(console, before, "rotate", grace_hours="1"))
@@ -128,3 +134,68 @@ def test_rotating_again_during_a_grace_period_ends_the_first_secret(
     clock.travel(3600 + 1)
     assert introspection_status(with_secret(portal, second), "anything") == 401
     assert Tokens(with_secret(portal, third), tokens.values).refresh_works()
+
+
+def test_rotating_asks_first_and_keeps_the_old_secret_a_day(
+    live_server, console, person, person_browser
+):
+    """The client page only leads to rotation; the page that asks proposes a day's grace, so
+    portals holding the current secret keep working while they are given the new one."""
+    page = register(console)
+    old_secret = shown_secret(page)
+    portal = portal_for(live_server, page, secret=old_secret)
+    client_id = portal.client.client_id
+    tokens = sign_in_to_portal(person_browser, portal, person, offline=True)
+
+    client = client_page(console, client_id)
+    assert f'action="/developers/clients/{client_id}/rotate"' not in client.html
+    assert f'href="/developers/clients/{client_id}/rotate"' in client.html
+    asked = asking(console, client_id, "rotate")
+    assert asked.status == 200 and "Rotate the secret of" in asked.text
+    assert asked.form("grace_hours").fields["grace_hours"] == "24"
+    # Asking changed nothing.
+    assert introspection_status(portal, "anything") == 200
+    assert shown(client_page(console, client_id), "grace-end") is None
+
+    rotated = press(console, asked, "rotate")  # the proposed grace period, as it is
+    new_secret = shown_secret(rotated)
+    assert new_secret and new_secret != old_secret
+    ends = shown(client_page(console, client_id), "grace-end")
+    shown_at = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d)", ends or "")
+    assert shown_at, ends
+    parsed = datetime.strptime(shown_at.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(parsed.timestamp() - (clock.timestamp() + 24 * 3600)) <= 120
+    assert tokens.refresh_works()  # with the old secret, for a day
+    clock.travel(24 * 3600 + 1)
+    assert introspection_status(portal, "anything") == 401
+    assert introspection_status(with_secret(portal, new_secret), "anything") == 200
+
+
+BAD_GRACE = [
+    ("empty", "", "Enter the grace period in whole hours"),
+    ("not a number", "a day", "Enter the grace period in whole hours"),
+    ("negative", "-1", "Enter the grace period in whole hours"),
+    ("fraction", "1.5", "Enter the grace period in whole hours"),
+    ("huge", "9" * 40, "The grace period may be at most 168 hours."),
+]
+
+
+@pytest.mark.parametrize(("what", "hours", "message"), BAD_GRACE, ids=[b[0] for b in BAD_GRACE])
+def test_rotating_refuses_a_bad_grace_period(live_server, console, what, hours, message):
+    page = register(console)
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    client_id = portal.client.client_id
+    refused = press(console, asking(console, client_id, "rotate"), "rotate", grace_hours=hours)
+    assert refused.status == 400 and message in refused.text, (what, refused.text[:500])
+    # Asked again, with what was typed, and nothing rotated.
+    assert refused.form("grace_hours").fields["grace_hours"] == hours
+    assert shown_secret(refused) is None
+    assert introspection_status(portal, "anything") == 200
+
+
+def test_a_public_client_is_not_asked_to_rotate(live_server, console):
+    page = register(console, client_type="spa")
+    client_id = shown(page, "client-id")
+    answer = asking(console, client_id, "rotate")
+    assert answer.status == 200 and "A public client has no secret to rotate." in answer.text
+    assert shown(answer, "client-id") == client_id  # back on the client's page

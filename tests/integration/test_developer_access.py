@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..support.browser import Browser
 from ..support.console import (
+    asking,
     client_page,
     grant_role,
     introspection_status,
@@ -102,7 +103,7 @@ def test_an_operator_manages_every_developers_client(live_server, console, facto
     with Browser(live_server.url) as other:
         other.sign_in(operator.email, operator.password)
         assert client_id in other.get("/developers/clients").html
-        disabled = press(other, client_page(other, client_id), "disable")
+        disabled = press(other, asking(other, client_id, "disable"), "disable")
         assert "The client is disabled" in disabled.text
     assert introspection_status(portal, "anything") == 401
     # The owner sees what the operator did, in the client's page and the activity.

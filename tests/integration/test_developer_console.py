@@ -10,6 +10,7 @@ import pytest
 from ..support.browser import Browser
 from ..support.console import (
     CALLBACK,
+    asking,
     client_page,
     introspection_status,
     portal_for,
@@ -90,7 +91,7 @@ def test_disable_refuses_tokens_and_enable_restores(live_server, console, person
     tokens = sign_in_to_portal(person_browser, portal, person)
     client_id = portal.client.client_id
 
-    page = press(console, client_page(console, client_id), "disable")
+    page = press(console, asking(console, client_id, "disable"), "disable")
     assert "The client is disabled" in page.text and "disabled" in page.text
     # No new tokens: the token endpoint refuses the client, and so does authorization.
     refused = portal.refresh(tokens.values["refresh_token"])
@@ -108,6 +109,25 @@ def test_disable_refuses_tokens_and_enable_restores(live_server, console, person
     assert sign_in_to_portal(person_browser, portal, person).values["id_token"]
     activity = console.get("/account/activity")
     assert "Client disabled" in activity.text and "Client enabled" in activity.text
+
+
+def test_disabling_asks_first(live_server, console):
+    """The client page leads to a page that asks; only its button disables the client."""
+    page = register(console, client_name="Careful")
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    client_id = portal.client.client_id
+    client = client_page(console, client_id)
+    assert f'action="/developers/clients/{client_id}/disable"' not in client.html
+    assert f'href="/developers/clients/{client_id}/disable"' in client.html
+
+    asked = asking(console, client_id, "disable")
+    assert asked.status == 200 and "Disable Careful?" in asked.text
+    assert 'class="badge off"' not in client_page(console, client_id).html
+    assert introspection_status(portal, "anything") == 200
+
+    done = press(console, asked, "disable")
+    assert "The client is disabled" in done.text and 'class="badge off"' in done.html
+    assert introspection_status(portal, "anything") == 401
 
 
 def test_delete_after_confirmation_revokes_and_logs_out(

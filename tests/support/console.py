@@ -60,7 +60,7 @@ def shown(page: Page, element_id: str) -> str | None:
 
 
 def shown_secret(page: Page) -> str | None:
-    found = re.search(r'<pre class="codes"><code>([^<]+)</code>', page.html)
+    found = re.search(r'<pre class="codes"><code[^>]*>([^<]+)</code>', page.html)
     return found.group(1) if found else None
 
 
@@ -81,6 +81,11 @@ def with_secret(portal: RelyingParty, secret: str) -> RelyingParty:
 
 def client_page(console: Browser, client_id: str) -> Page:
     return console.get(f"/developers/clients/{client_id}")
+
+
+def asking(console: Browser, client_id: str, change: str) -> Page:
+    """The page that asks before a change to the client ("rotate", "disable", "delete")."""
+    return console.get(f"/developers/clients/{client_id}/{change}")
 
 
 def press(console: Browser, page: Page, button: str, **values) -> Page:
