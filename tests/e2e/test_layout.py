@@ -147,6 +147,12 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
             assert page.url == live_server.url + path
             name = path.strip("/").replace("/", "-").replace(developer.client_id, "client")
             found += problems(page, name, viewport, language)
+        page.goto(live_server.url + "/developers/clients/new")
+        page.fill("#client_name", "Магазин")
+        page.fill("#redirect_uris", "https://shop.example/callback")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("#secret-value")
+        found += problems(page, "developers-clients-new-secret", viewport, language)
         page.route("https://tea.example/**", lambda route: route.abort())
         page.goto(developer.consent_url)
         assert page.locator("button[value=allow]").count() == 1
