@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from ..context import request_context
 from ..domain import audit, factors, login_sessions
 from ..domain.client_metadata import shown_pages
-from ..oauth.destinations import destination
+from ..domain.destinations import destination
 from ..services import federation, login_change, overview, portals, sessions
 from . import formatting
 from .account_address import language_form
