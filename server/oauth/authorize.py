@@ -13,12 +13,12 @@ from wtforms.validators import ValidationError
 from .. import csp
 from ..clock import now
 from ..domain.client_metadata import shown_pages
+from ..domain.destinations import destination
 from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
 from . import response_modes
 from .claims import SCOPES_SUPPORTED, ClaimsRequest
-from .destinations import destination
 
 MAX_PARAMETER_LENGTH = 2048
 

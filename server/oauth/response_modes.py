@@ -25,7 +25,7 @@ from flask import current_app, render_template
 
 from .. import csp
 from ..domain.client_metadata import implicit_flow_on, normal_response_type
-from .destinations import destination
+from ..domain.destinations import destination
 
 # The modes each response type may use; the first is its default.
 CODE_MODES = {"code": ("query", "form_post")}

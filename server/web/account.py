@@ -12,6 +12,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from ..context import request_context
 from ..domain import audit, factors, login_sessions
+from ..domain.client_metadata import shown_pages
+from ..domain.destinations import destination
 from ..services import federation, login_change, overview, portals, sessions
 from . import formatting
 from .account_address import language_form
@@ -95,6 +97,7 @@ def sessions_page():
         for s in login_sessions.active_sessions(current_user.account)
         if login_sessions.is_alive(s)
     ]
+    rows.sort(key=lambda row: not row["current"])  # this device first, the rest as they were
     return render_template(
         "account/sessions.html",
         rows=rows,
@@ -133,11 +136,20 @@ def end_all_sessions():
 
 @login_required
 def portals_page():
-    return render_template(
-        "account/portals.html",
-        portals=portals.linked_portals(current_user.account),
-        form=RevokePortalForm(),
-    )
+    rows = []
+    for portal in portals.linked_portals(current_user.account):
+        pages = shown_pages(portal.client.client_metadata or {})
+        home_page = pages.get("client_uri")
+        rows.append(
+            {
+                "portal": portal,
+                "pages": pages,
+                "home_page": home_page,
+                "home_host": destination(home_page) if home_page else None,
+                "access": [*portal.scopes, *(["offline_access"] if portal.offline else [])],
+            }
+        )
+    return render_template("account/portals.html", rows=rows, form=RevokePortalForm())
 
 
 @login_required

@@ -1,5 +1,5 @@
 """How the pages write what they show: phone numbers as people write them, moments as
-"3 days ago", in the page's language."""
+"3 days ago" or "yesterday at 09:12", in the page's language and time zone."""
 
 from __future__ import annotations
 
@@ -7,10 +7,20 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from flask import Blueprint
-from flask_babel import format_timedelta
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_time,
+    format_timedelta,
+    to_user_timezone,
+)
 from flask_babel import gettext as _
 
 from ..clock import now
+from .words import access_words, device_words
+
+# Up to this many days back a moment is counted in days ("3 days ago"); before, it is dated.
+DAYS_COUNTED = 6
 
 
 def phone_for_people(number: str | None) -> str:
@@ -35,6 +45,38 @@ def ago(moment: datetime | None) -> str:
     return format_timedelta(-past, granularity="minute", add_direction=True)
 
 
+def when(moment: datetime | None) -> str:
+    """A past moment as people say it: "just now", "5 minutes ago", "today at 14:05 UTC",
+    "yesterday at 09:12 UTC", "3 days ago", then the date ("12 March 2024"). Days are
+    counted in the page's time zone, which the time names."""
+    if moment is None:
+        return ""
+    if now() - moment < timedelta(hours=1):
+        return ago(moment)
+    days = (to_user_timezone(now()).date() - to_user_timezone(moment).date()).days
+    time = format_time(moment, "HH:mm z")
+    if days <= 0:
+        return _("today at %(time)s", time=time)
+    if days == 1:
+        return _("yesterday at %(time)s", time=time)
+    if days <= DAYS_COUNTED:
+        return format_timedelta(
+            -timedelta(days=days), granularity="day", threshold=1, add_direction=True
+        )
+    return format_date(moment, "long")
+
+
+def exactly(moment: datetime | None) -> str:
+    """The full date and time, with its time zone: what `when` rounds off."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "long")
+
+
 def add_filters(bp: Blueprint) -> None:
     bp.add_app_template_filter(phone_for_people, "phone")
     bp.add_app_template_filter(ago, "ago")
+    bp.add_app_template_filter(when, "when")
+    bp.add_app_template_filter(exactly, "exactly")
+    bp.add_app_template_filter(access_words, "access")
+    bp.add_app_template_filter(device_words, "device_kind")

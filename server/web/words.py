@@ -1,6 +1,7 @@
 """What the person reads for the codes the records keep: the kinds of the activity page's
-events (domain.audit.KINDS) and the sign-in methods of a session (RFC 8176 amr values), in
-the page's language. No code reaches a page as it is stored."""
+events (domain.audit.KINDS), the sign-in methods of a session (RFC 8176 amr values), the
+kinds of device, and the access a scope gives a portal, in the page's language. No code
+reaches a page as it is stored."""
 
 from __future__ import annotations
 
@@ -67,6 +68,32 @@ METHOD_WORDS = {
     "kba": _l("recovery code"),
     "mfa": _l("two-factor authentication"),
 }
+
+# What a portal gets with each scope (OIDC Core §5.4, §11), as the consent page asks it and
+# the linked portals page shows it.
+SCOPE_WORDS = {
+    "openid": _l("Your Passport identifier"),
+    "email": _l("Your e-mail address"),
+    "phone": _l("Your phone number"),
+    "profile": _l("Your name and language"),
+    "address": _l("Your postal address"),
+    "offline_access": _l("Access while you are not signed in"),
+}
+
+DEVICE_WORDS = {
+    "phone": _l("Phone"),
+    "tablet": _l("Tablet"),
+    "computer": _l("Computer"),
+}
+
+
+def access_words(scopes) -> list[str]:
+    """A line for each scope Passport knows, in the order given; others are left out."""
+    return [str(SCOPE_WORDS[s]) for s in scopes if s in SCOPE_WORDS]
+
+
+def device_words(kind: str) -> str:
+    return str(DEVICE_WORDS.get(kind) or _("Unknown device"))
 
 
 def event_words(event: AuditEvent) -> str:

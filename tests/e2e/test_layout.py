@@ -13,6 +13,12 @@ from ..support.relying_party import RelyingParty
 from ..support.two_factor import turn_on
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".screenshots"
+# The tea shop's logo, served in place of its site.
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    '<rect width="64" height="64" rx="12" fill="#2e7d32"/>'
+    '<circle cx="32" cy="34" r="14" fill="#fff"/></svg>'
+)
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 SIGNED_OUT = ["/login", "/signup", "/recover", "/help"]
 SIGNED_IN = [
@@ -70,6 +76,14 @@ def developer(live_server, factories):
     person.consent_url = RelyingParty(live_server.url, portal).authorization_url(
         scope="openid email profile offline_access", prompt="consent"
     )
+    # Allowed once already, so the linked portals page has it to show.
+    from server.extensions import db
+    from server.models import Account, Client
+    from server.services.consents import grant_consent
+
+    with live_server.app_context():
+        tea = db.session.query(Client).filter_by(client_id=portal.client_id).one()
+        grant_consent(db.session.get(Account, person.id), tea, "openid email profile")
     return person
 
 
@@ -140,6 +154,10 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
         page.fill("#code", next_step_code(developer.totp))
         page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/account")
+        page.route(
+            "https://tea.example/**",
+            lambda route: route.fulfill(content_type="image/svg+xml", body=LOGO),
+        )
         client = f"/developers/clients/{developer.client_id}"
         asking = [client + change for change in ("/rotate", "/disable", "/delete")]
         for path in [*SIGNED_IN, client, *asking]:
@@ -153,7 +171,6 @@ def test_every_page_fits_the_screen(live_server, chromium, developer, viewport, 
         page.click("main form button[type=submit]")
         page.wait_for_selector("#secret-value")
         found += problems(page, "developers-clients-new-secret", viewport, language)
-        page.route("https://tea.example/**", lambda route: route.abort())
         page.goto(developer.consent_url)
         assert page.locator("button[value=allow]").count() == 1
         found += problems(page, "consent", viewport, language)

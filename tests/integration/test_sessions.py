@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 
 from server import clock
 from server.domain.login_sessions import active_sessions
@@ -13,8 +14,10 @@ from server.models import Account, LoginSession
 
 from ..support.delivery import for_client, logout_tokens_for, run_worker, unverified_claims
 from ..support.devices import (
+    CHROME_ANDROID_TABLET,
     CHROME_WINDOWS,
     FIREFOX_UBUNTU,
+    SAFARI_IPAD,
     SAFARI_IPHONE,
     device,
     log_out_of_all_devices,
@@ -29,8 +32,8 @@ from ..support.relying_party import RelyingParty
 def devices(live_server):
     opened = []
 
-    def open_device(user_agent=CHROME_WINDOWS):
-        browser = device(live_server.url, user_agent)
+    def open_device(user_agent=CHROME_WINDOWS, language="en"):
+        browser = device(live_server.url, user_agent, language=language)
         opened.append(browser)
         return browser
 
@@ -44,10 +47,6 @@ def stored_session(live_server, session_id: str) -> LoginSession:
         row = db.session.get(LoginSession, session_id)
         db.session.expunge(row)
         return row
-
-
-def minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
 
 
 def delivered_sids(live_server, receiver, portal, count: int) -> list[str]:
@@ -87,31 +86,118 @@ def test_sessions_page_lists_each_device(live_server, person, portal, devices, f
     assert set(rows) == set(sids.values()), (rows.keys(), sids)
     assert ended_sid not in rows
 
+    # Each device by its kind (drawn, and written), browser and system; the times as people
+    # say them: the sign-ins 16, 14 and 12 minutes before the page is opened.
     expected = {
-        "windows": "Chrome 120, Windows 10",
-        "ubuntu": "Firefox 121, Ubuntu",
-        "iphone": "Mobile Safari 17, iOS 17",
+        "windows": ("computer", "Chrome 120, Windows 10", "Computer", "16 minutes ago"),
+        "ubuntu": ("computer", "Firefox 121, Ubuntu", "Computer", "14 minutes ago"),
+        "iphone": ("phone", "Mobile Safari 17, iOS 17", "Phone", "12 minutes ago"),
     }
     for name, sid in sids.items():
-        row, stored = rows[sid], stored_session(live_server, sid)
-        assert row.text.startswith(expected[name]), row.text
-        assert "IP address: 127.0.0.1" in row.text
-        assert f"Signed in: {minute(stored.created_at)}" in row.text
-        assert f"Last activity: {minute(stored.last_seen_at)}" in row.text
+        row = rows[sid]
+        kind, device_words, kind_words, signed_in_when = expected[name]
+        assert row.device == kind and row.icons == 1, row
+        assert row.text.startswith(device_words), row.text
+        assert f"{kind_words} · IP address: 127.0.0.1" in row.text
+        assert f"Signed in: {signed_in_when}" in row.text
         assert "Method: Password" in row.text
         assert row.current == (name == "windows")
         assert ("This device" in row.text) == (name == "windows")
+    # The page viewer and the Ubuntu browser were active just now, the iPhone not since it
+    # signed in.
+    assert "Last activity: just now" in rows[sids["windows"]].text
+    assert "Last activity: just now" in rows[sids["ubuntu"]].text
+    assert "Last activity: 12 minutes ago" in rows[sids["iphone"]].text
 
-    ubuntu_session = stored_session(live_server, sids["ubuntu"])
-    assert ubuntu_session.last_seen_at > ubuntu_session.created_at
-    assert minute(ubuntu_session.last_seen_at) != minute(ubuntu_session.created_at)
-    # Most recently active first: the page viewer and the Ubuntu browser, then the rest.
+    # This device first, then the most recently active: the Ubuntu browser before the iPhone.
     order = [row.session_id for row in session_rows(page)]
-    assert order.index(sids["ubuntu"]) < order.index(sids["iphone"])
+    assert order == [sids["windows"], sids["ubuntu"], sids["iphone"]]
 
-    # The same list, seen from the iPhone, marks the iPhone as this device.
+    # The same list, seen from the iPhone, puts the iPhone first and marks it as this device.
     rows = session_rows(iphone.get("/account/sessions"))
     assert [r.session_id for r in rows if r.current] == [sids["iphone"]]
+    assert rows[0].session_id == sids["iphone"]
+
+
+WORDS = {
+    "en": {
+        "signed in": "Signed in",
+        "last activity": "Last activity",
+        "today": "today at {} UTC",
+        "yesterday": "yesterday at {} UTC",
+        "days": "{} days ago",
+        "this device": "This device",
+        "tablet": "Tablet",
+    },
+    "ru": {
+        "signed in": "Вход",
+        "last activity": "Последняя активность",
+        "today": "сегодня в {} UTC",
+        "yesterday": "вчера в {} UTC",
+        "days": "{} дня назад",
+        "this device": "Это устройство",
+        "tablet": "Планшет",
+    },
+}
+
+
+def travel_keeping(seconds: float, *browsers) -> None:
+    """Move the clock in steps under the idle timeout, each browser used after each step."""
+    left = seconds
+    while left > 0:
+        step = min(left, 6 * 3600)
+        clock.travel(step)
+        left -= step
+        for browser in browsers:
+            assert signed_in(browser)
+
+
+def next_midnight(moment: datetime) -> datetime:
+    return (moment + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_times_are_said_as_people_say_them(live_server, person, devices, language):
+    words = WORDS[language]
+    tablet = devices(SAFARI_IPAD, language)
+    tablet.sign_in(person.email, person.password)
+    [tablet_sid] = [r.session_id for r in session_rows(tablet.get("/account/sessions"))]
+    # To three in the morning of the next day (in UTC, the page's time zone).
+    travel_keeping((next_midnight(clock.now()) - clock.now()).total_seconds() + 3 * 3600, tablet)
+    android = devices(CHROME_ANDROID_TABLET, language)
+    android.sign_in(person.email, person.password)
+    travel_keeping(2 * 3600, tablet)
+
+    def row_texts(browser):
+        rows = session_rows(browser.get("/account/sessions"))
+        return {row.session_id: row for row in rows}
+
+    rows = row_texts(tablet)
+    [android_sid] = [sid for sid in rows if sid != tablet_sid]
+    signed_in_at = {
+        sid: stored_session(live_server, sid).created_at for sid in (tablet_sid, android_sid)
+    }
+    at = {sid: moment.strftime("%H:%M") for sid, moment in signed_in_at.items()}
+    tablet_row, android_row = rows[tablet_sid], rows[android_sid]
+    assert f"{words['signed in']}: {words['yesterday'].format(at[tablet_sid])}" in tablet_row.text
+    assert f"{words['signed in']}: {words['today'].format(at[android_sid])}" in android_row.text
+    assert android_row.text.startswith("Chrome 120, Android 13"), android_row.text
+    assert tablet_row.text.startswith(f"Mobile Safari 17, iOS 17 {words['this device']}")
+    for row in (tablet_row, android_row):
+        assert row.device == "tablet" and f"{words['tablet']} ·" in row.text
+
+    # Two days later: counted in days, by the calendar.
+    travel_keeping(2 * 86400, tablet)
+    rows = row_texts(tablet)
+    assert f"{words['signed in']}: {words['days'].format(3)}" in rows[tablet_sid].text
+    assert f"{words['last activity']}: " in rows[tablet_sid].text
+
+    # After a week: the date, as the language writes it.
+    travel_keeping(5 * 86400, tablet)
+    rows = row_texts(tablet)
+    dated = " ".join(format_date(signed_in_at[tablet_sid], "long", locale=language).split())
+    assert f"{words['signed in']}: {dated}" in rows[tablet_sid].text
+    assert android_sid not in rows  # idle past the timeout: gone from the list
 
 
 def test_ending_one_session_revokes_exactly_its_tokens(

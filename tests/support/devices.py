@@ -18,10 +18,18 @@ SAFARI_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
 )
+SAFARI_IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+CHROME_ANDROID_TABLET = (
+    "Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
 
 
-def device(base_url: str, user_agent: str = CHROME_WINDOWS) -> Browser:
-    browser = Browser(base_url)
+def device(base_url: str, user_agent: str = CHROME_WINDOWS, *, language: str = "en") -> Browser:
+    browser = Browser(base_url, accept_language=language)
     browser.session.headers["User-Agent"] = user_agent
     return browser
 
@@ -73,6 +81,8 @@ class SessionRow:
     current: bool
     text: str
     classes: list[str] = field(default_factory=list)
+    device: str = ""  # the kind of device its icon draws
+    icons: int = 0  # the pictures drawn in it
 
 
 class _SessionsParser(HTMLParser):
@@ -85,8 +95,11 @@ class _SessionsParser(HTMLParser):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
         if tag == "li" and "session" in classes and not self._depth:
-            self.rows.append(SessionRow("", "current" in classes, "", classes))
+            row = SessionRow("", "current" in classes, "", classes, attrs.get("data-device", ""))
+            self.rows.append(row)
             self._depth = 1
+        elif self._depth and tag == "svg" and "device-icon" in classes:
+            self.rows[-1].icons += 1
         elif tag == "li" and self._depth:
             self._depth += 1
         elif self._depth and tag == "input" and attrs.get("name") == "session_id":
