@@ -157,3 +157,16 @@ def test_turning_the_app_off_forgets_its_secret_and_recovery_codes_and_no_one_el
     assert factors.remaining_recovery_codes(other) == count
     with pytest.raises(CodeInvalid):
         factors.verify(me, codes[0])
+
+
+@pytest.mark.parametrize("code", ["１２３４５６", "١٢٣٤٥٦"])
+def test_six_digits_of_another_script_are_a_wrong_code_not_an_error(app, code):
+    # Fullwidth digits (as a Japanese keyboard types them) and Arabic-Indic ones are digits
+    # to str.isdigit, but no app shows them.
+    pending = person()
+    factors.start_setup(pending)
+    with pytest.raises(CodeInvalid):
+        factors.confirm_setup(pending, code)
+    account, _totp, _codes = with_an_app()
+    with pytest.raises(CodeInvalid):
+        factors.verify(account, code)
