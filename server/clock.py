@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
+_frozen: datetime | None = None
 
 
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
-    return datetime.now(UTC) + _offset
+    return (_frozen or datetime.now(UTC)) + _offset
 
 
 def timestamp() -> int:
@@ -22,6 +23,14 @@ def travel(seconds: float) -> None:
     _offset += timedelta(seconds=seconds)
 
 
+def freeze() -> None:
+    """Stop the clock where it stands; travel still moves it (tests only): a rule can be
+    checked at the exact instant of its limit."""
+    global _frozen
+    _frozen = datetime.now(UTC)
+
+
 def reset() -> None:
-    global _offset
+    global _offset, _frozen
     _offset = timedelta(0)
+    _frozen = None

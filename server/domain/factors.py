@@ -144,7 +144,9 @@ def verify(account: Account, code: str) -> str:
 
 def _matching_step(authenticator: TotpAuthenticator, code: str) -> int | None:
     """The time step whose code matches, within one step of drift either way (RFC 6238 §5.2)."""
-    if not code or not code.isdigit() or len(code) != 6:
+    # ASCII digits only: str.isdigit takes fullwidth and Arabic-Indic digits too, which no app
+    # shows and which compare_digest refuses with a TypeError.
+    if not code or not code.isascii() or not code.isdigit() or len(code) != 6:
         return None
     secret = _fernet().decrypt(authenticator.secret_encrypted.encode()).decode()
     totp = pyotp.TOTP(secret)

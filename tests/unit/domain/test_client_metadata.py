@@ -192,6 +192,19 @@ def test_the_words_of_a_response_type_come_in_one_order():
     assert normal_response_type("id_token code") == "code id_token"
 
 
+def test_a_response_type_that_is_not_a_string_comes_back_as_it_is():
+    for value in (None, 42, ["code"]):
+        assert normal_response_type(value) == value
+
+
+@pytest.mark.parametrize("field", ["client_uri", "logo_uri", "jwks_uri", "sector_identifier_uri"])
+def test_a_private_use_scheme_is_for_redirect_uris_only_even_in_a_native_app(field):
+    native = metadata(redirect_uris=["com.example.shop:/cb"], application_type="native")
+    with pytest.raises(InvalidClientMetadata) as refused:
+        check_client_metadata({**native, field: "com.example.shop:/page"})
+    assert (refused.value.field, refused.value.reason) == (field, "private_scheme")
+
+
 def test_the_sector_of_a_pairwise_client():
     stored = check_client_metadata(
         metadata(

@@ -71,6 +71,17 @@ def test_without_a_password_a_recent_sign_in_proves_the_owner(app):
         check_owner(account, None, None)
 
 
+def test_a_sign_in_exactly_as_old_as_the_window_is_still_recent(app):
+    clock.freeze()
+    account = person(password=None)
+    session = signed_in(account)
+    session.auth_time = clock.now() - timedelta(seconds=app.config["RECENT_AUTH_WINDOW"])
+    check_owner(account, None, session)
+    clock.travel(0.000001)
+    with pytest.raises(ReauthenticationRequired):
+        check_owner(account, None, session)
+
+
 def test_with_two_factor_on_the_owner_gives_the_second_factor_too(app):
     account = person()
     totp = pyotp.TOTP(factors.start_setup(account))

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from server import clock
 from server.context import RequestContext
 from server.domain import login_sessions
 from server.domain.logouts import BACKCHANNEL_LOGOUT
 from server.extensions import db
-from server.models import AuditEvent, LoginSession
+from server.models import AuditEvent, LoginSession, TrustedDevice
+from server.security import sha256_hex
 
 from .conftest import CONTEXT, audited, grant, mark, person, portal, queued, revoked, signed_in
 
@@ -74,6 +76,17 @@ def test_the_active_sessions_are_those_not_ended_nor_expired_newest_first(app):
     clock.travel(lifetime(app).total_seconds() - 60)
     assert len(login_sessions.active_sessions(me)) == 2
     clock.travel(120)
+    assert login_sessions.active_sessions(me) == []
+
+
+def test_a_session_is_not_among_the_active_ones_from_the_exact_instant_it_expires(app):
+    clock.freeze()
+    me = person()
+    session = signed_in(me)
+    session.expires_at = clock.now() + TICK
+    db.session.commit()
+    assert [s.id for s in login_sessions.active_sessions(me)] == [session.id]
+    clock.travel(TICK.total_seconds())
     assert login_sessions.active_sessions(me) == []
 
 
@@ -190,8 +203,9 @@ def test_ending_all_but_one_spares_that_one_and_its_grants_only(app, holdings):
     }
     assert not login_sessions.is_trusted_device(me, mine)
     assert login_sessions.is_trusted_device(theirs.account, their_device)
-    reasons = [e.details["reason"] for e in audited(since, "grant_revoked")]
-    assert reasons == ["logout", "logout_everywhere"]
+    # The ended session's grants, offline ones too, are revoked by its logout; then the rest.
+    reasons = [(e.details["reason"], e.details["grants"]) for e in audited(since, "grant_revoked")]
+    assert reasons == [("logout", 2), ("logout_everywhere", 1)]
 
 
 # --- trusted devices ---
@@ -207,6 +221,29 @@ def test_a_trusted_device_is_trusted_for_its_account_until_it_expires(app):
     assert login_sessions.is_trusted_device(me, token)
     clock.travel(120)
     assert not login_sessions.is_trusted_device(me, token)
+
+
+def test_a_trusted_device_is_not_trusted_from_the_exact_instant_it_expires(app):
+    clock.freeze()
+    me = person()
+    token = login_sessions.new_trusted_device(me, user_agent="phone")
+    db.session.commit()
+    clock.travel(app.config["TRUSTED_DEVICE_DAYS"] * 86400 - TICK.total_seconds())
+    assert login_sessions.is_trusted_device(me, token)
+    clock.travel(TICK.total_seconds())
+    assert not login_sessions.is_trusted_device(me, token)
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "kept"), [("phone", "phone"), ("x" * 600, "x" * 512), ("", None), (None, None)]
+)
+def test_a_trusted_device_keeps_the_user_agent_it_was_trusted_from(app, user_agent, kept):
+    token = login_sessions.new_trusted_device(person(), user_agent=user_agent)
+    db.session.commit()
+    device = db.session.execute(
+        select(TrustedDevice).where(TrustedDevice.token_hash == sha256_hex(token))
+    ).scalar_one()
+    assert device.user_agent == kept
 
 
 def test_forgetting_the_devices_of_one_account_forgets_only_those(app):

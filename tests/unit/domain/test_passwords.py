@@ -10,6 +10,7 @@ from server.config import load_config
 from server.domain.errors import WeakPassword
 from server.domain.passwords import (
     check_password_policy,
+    common_passwords,
     hash_password,
     needs_rehash,
     verify_password,
@@ -111,3 +112,10 @@ def test_neither_login_of_an_account_with_both_is_a_password(app):
     for password in ("both@example.org", "8 912 345-67-89"):
         with pytest.raises(WeakPassword):
             check_password_policy(password, logins=logins)
+
+
+def test_the_comment_lines_of_the_common_password_list_are_not_passwords():
+    common_passwords.cache_clear()  # read the file again, whichever test read it first
+    listed = common_passwords()
+    assert "password" in listed
+    assert not any(line.startswith("#") for line in listed)
