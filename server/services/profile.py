@@ -16,6 +16,19 @@ from ..extensions import db
 from ..models import Account
 
 
+def _changed(account: Account, kind: str, context: RequestContext | None) -> None:
+    """What every change of a claim does: updated_at moves (OIDC Core §5.1), the activity
+    records it, and it is committed."""
+    account.updated_at = now()
+    audit.record(
+        kind,
+        account_id=account.id,
+        ip_address=getattr(context, "ip_address", None),
+        user_agent=getattr(context, "user_agent", None),
+    )
+    db.session.commit()
+
+
 def set_address(account: Account, parts: dict, *, context: RequestContext | None = None) -> None:
     """Store the postal address the person entered (every part empty: none), released to
     portals given the address scope (OIDC Core §5.4). Raises InvalidAddress. Not a
@@ -24,14 +37,7 @@ def set_address(account: Account, parts: dict, *, context: RequestContext | None
     if address == account.address:
         return
     account.address = address
-    account.updated_at = now()
-    audit.record(
-        "address_changed",
-        account_id=account.id,
-        ip_address=getattr(context, "ip_address", None),
-        user_agent=getattr(context, "user_agent", None),
-    )
-    db.session.commit()
+    _changed(account, "address_changed", context)
 
 
 def set_language(account: Account, language: str) -> None:
@@ -61,11 +67,4 @@ def set_name(account: Account, name: str, *, context: RequestContext | None = No
     if cleaned == account.name:
         return
     account.name = cleaned
-    account.updated_at = now()
-    audit.record(
-        "name_changed",
-        account_id=account.id,
-        ip_address=getattr(context, "ip_address", None),
-        user_agent=getattr(context, "user_agent", None),
-    )
-    db.session.commit()
+    _changed(account, "name_changed", context)
