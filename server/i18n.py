@@ -61,7 +61,11 @@ def url_in_language(language: str) -> str:
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "ui_locales"]
     if request.method == "POST" and _form_readable():
         if request.endpoint == "oauth.authorize":
-            kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+            kept = [
+                (k, v)
+                for k, v in request.form.items(multi=True)
+                if k not in ("csrf_token", "decision", "confirm")  # the request, not an answer
+            ]
         else:
             kept = [
                 ("next", v) for v in request.form.getlist("next")[:1] if "next" not in request.args

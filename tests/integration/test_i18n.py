@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 from ..support.browser import Browser
 from ..support.delivery import deliver
@@ -81,3 +82,20 @@ def test_a_language_without_pages_is_refused_with_a_message(live_server, factori
         page = browser.submit(browser.get("/account"), "language", language="de")
         assert page.url.endswith("/account") and "Not a valid choice" in page.text
         assert '<html lang="en">' in page.html
+
+
+def test_a_consent_page_reached_by_a_post_keeps_its_request_in_the_language_link(
+    live_server, factories
+):
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client())
+    query = dict(parse_qsl(urlsplit(portal.authorization_url(scope="openid email")).query))
+    with Browser(live_server.url, accept_language="en") as browser:
+        browser.sign_in(person.email, person.password)
+        answer = browser.session.post(
+            live_server.url + "/authorize", data={**query, "decision": "allow"}, timeout=15
+        )
+        assert answer.status_code == 200 and 'name="decision"' in answer.text  # the consent
+        [russian] = re.findall(r'href="([^"]*ui_locales=ru[^"]*)"', answer.text)
+        carried = dict(parse_qsl(urlsplit(html.unescape(russian)).query))
+        assert carried == {**query, "ui_locales": "ru"}  # the request, and no answer to it
