@@ -212,17 +212,19 @@ def _check_authentication_context(metadata: dict) -> None:
         )
 
 
+def _check_algorithm(field: str, alg, allowed) -> None:
+    """A signing algorithm `field` names: one of `allowed`, or the registration is refused."""
+    if alg not in allowed:
+        raise _refuse(field, "unsupported", f"must be one of {', '.join(allowed)}")
+
+
 def _check_request_objects(metadata: dict) -> None:
     """request_object_signing_alg and request_uris (OIDC Registration §2): an algorithm
     Passport verifies, and web addresses of at most 512 characters whose fragment, if
     any, tells a version of the document (which is why a fragment is allowed here)."""
     alg = metadata.get("request_object_signing_alg")
-    if alg is not None and alg not in REQUEST_OBJECT_ALGORITHMS:
-        raise _refuse(
-            "request_object_signing_alg",
-            "unsupported",
-            f"must be one of {', '.join(REQUEST_OBJECT_ALGORITHMS)}",
-        )
+    if alg is not None:
+        _check_algorithm("request_object_signing_alg", alg, REQUEST_OBJECT_ALGORITHMS)
     uris = metadata.get("request_uris")
     if uris in (None, []):
         metadata.pop("request_uris", None)
@@ -305,12 +307,7 @@ def _check_authentication(metadata: dict) -> None:
     allowed = ASSERTION_ALGORITHMS.get(method) or tuple(
         dict.fromkeys(a for algs in ASSERTION_ALGORITHMS.values() for a in algs)
     )
-    if alg not in allowed:
-        raise _refuse(
-            "token_endpoint_auth_signing_alg",
-            "unsupported",
-            f"must be one of {', '.join(allowed)}",
-        )
+    _check_algorithm("token_endpoint_auth_signing_alg", alg, allowed)
 
 
 def _check_grant_and_response_types(metadata: dict) -> None:
@@ -443,15 +440,8 @@ def _check_signing_algorithms(metadata: dict) -> None:
     # Every ID token is signed: "none" (OpenID Connect Registration §2 allows it for the
     # code flow) is not offered.
     alg = metadata.get("id_token_signed_response_alg") or "RS256"
-    if alg not in ALGORITHMS:
-        raise _refuse(
-            "id_token_signed_response_alg", "unsupported", f"must be one of {', '.join(ALGORITHMS)}"
-        )
+    _check_algorithm("id_token_signed_response_alg", alg, ALGORITHMS)
     metadata["id_token_signed_response_alg"] = alg
     userinfo_alg = metadata.get("userinfo_signed_response_alg")
-    if userinfo_alg is not None and userinfo_alg not in USERINFO_ALGORITHMS:
-        raise _refuse(
-            "userinfo_signed_response_alg",
-            "unsupported",
-            f"must be one of {', '.join(USERINFO_ALGORITHMS)}",
-        )
+    if userinfo_alg is not None:
+        _check_algorithm("userinfo_signed_response_alg", userinfo_alg, USERINFO_ALGORITHMS)
