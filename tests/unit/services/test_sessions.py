@@ -1,7 +1,14 @@
-"""Signing in as the use case does it: a sign-in is remembered only when the person asks."""
+"""Signing in as the use case does it: a sign-in is remembered only when the person asks,
+and is marked as coming from a new device unless the same browser signed in to the account
+before."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from server.context import RequestContext
+from server.extensions import db
+from server.models import AuditEvent
 from server.services import sessions
 
 from ..domain.conftest import CONTEXT, person
@@ -10,3 +17,41 @@ from ..domain.conftest import CONTEXT, person
 def test_a_sign_in_is_not_remembered_unless_the_person_asks(app):
     assert not sessions.sign_in(person(), amr=["pwd"], context=CONTEXT).remember
     assert sessions.sign_in(person(), amr=["pwd"], remember=True, context=CONTEXT).remember
+
+
+def sign_in_events(account, user_agent: str | None) -> bool:
+    """Signs `account` in from a browser that says `user_agent`; whether the sign-in was
+    recorded as one from a new device."""
+    context = RequestContext(ip_address="192.0.2.7", user_agent=user_agent)
+    session = sessions.sign_in(account, amr=["pwd"], context=context)
+    event = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.account_id == account.id, AuditEvent.kind == "login")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).scalar_one()
+    assert event.details["session_id"] == session.id
+    return event.details["new_device"]
+
+
+def test_a_sign_in_is_from_a_new_device_until_the_same_browser_signed_in_before(app):
+    account = person()
+    assert sign_in_events(account, "Firefox 140 on Linux") is True
+    assert sign_in_events(account, "Firefox 140 on Linux") is False
+    assert sign_in_events(account, "Safari on iPhone") is True
+
+
+def test_another_persons_browser_is_a_new_device_for_this_person(app):
+    someone_else, account = person(), person()
+    sign_in_events(someone_else, "Chrome on Windows")
+    assert sign_in_events(account, "Chrome on Windows") is True
+
+
+def test_a_browser_is_known_by_what_is_stored_of_a_long_or_missing_user_agent(app):
+    long_agent = "Mozilla/5.0 " + "x" * 600
+    account = person()
+    assert sign_in_events(account, long_agent) is True
+    assert sign_in_events(account, long_agent) is False
+    assert sign_in_events(account, None) is True
+    assert sign_in_events(account, None) is False
+    assert sign_in_events(account, "") is False
