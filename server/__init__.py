@@ -106,7 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the models must be known before migrations run)
     from .extensions import babel, csrf, db, init_database, limiter, login_manager, migrate
-    from .i18n import select_locale
+    from .i18n import select_locale, select_timezone
     from .services.sessions import load_active_session
 
     init_database(app)
@@ -116,6 +116,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
+        timezone_selector=select_timezone,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
     )
     login_manager.init_app(app)
@@ -199,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
         account,
         account_address,
         account_credentials,
+        account_photo,
         auth,
         recovery,
         second_step,
@@ -216,7 +218,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, signup, recovery, second_step):
         module.add_routes(auth_bp)
     account_bp = Blueprint("account", account.__name__, url_prefix="/account")
-    for module in (account, account_credentials, account_address, two_factor):
+    for module in (account, account_credentials, account_address, account_photo, two_factor):
         module.add_routes(account_bp)
 
     app.register_blueprint(oauth_bp)
@@ -225,6 +227,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(developers_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(account_photo.photos_bp)
 
     @app.route("/")
     def home():

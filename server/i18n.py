@@ -1,4 +1,5 @@
-"""Choosing the language: ui_locales, then the account's setting, then Accept-Language."""
+"""Choosing the language (ui_locales, then the account's setting, then Accept-Language) and
+the time zone (the account's setting, else the default, UTC)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ def select_locale() -> str | None:
         if own:
             return own
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def select_timezone() -> str | None:
+    """The person's own time zone for the pages' times; None: Babel's default (UTC)."""
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated:
+        return current_user.account.zoneinfo
+    return None
 
 
 def _form_readable() -> bool:

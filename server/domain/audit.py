@@ -41,6 +41,8 @@ GROUPS: dict[str, frozenset[str]] = {
             "social_unlinked",
             "address_changed",
             "name_changed",
+            "photo_changed",
+            "photo_removed",
         }
     ),
     "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),

@@ -141,6 +141,32 @@ class InvalidName(PassportError):
         return _("The name is too long or holds characters a name cannot.")
 
 
+class InvalidTimeZone(PassportError):
+    """A time zone name the IANA database does not know."""
+
+    def message(self) -> str:
+        return _("Choose a time zone from the list.")
+
+
+class InvalidPhoto(PassportError):
+    """A photo that is too large, not an image, or of a kind Passport does not read."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def message(self) -> str:
+        if self.reason == "too_large":
+            return _("The photo is too large: choose one under %(size)d MB.", size=PHOTO_MAX_MB)
+        if self.reason == "too_many_pixels":
+            return _("The photo has too many pixels: choose a smaller one.")
+        return _("This is not a photo Passport can read: choose a JPEG, PNG, WebP or GIF image.")
+
+
+# What a person may upload (the request body's limit on that page follows it).
+PHOTO_MAX_MB = 10
+
+
 class NotADeveloper(PassportError):
     """The account has neither the developer nor the operator role."""
 

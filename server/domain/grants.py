@@ -45,6 +45,8 @@ class AccountClaims:
     updated_at: datetime
     credential_epoch: int
     address: dict | None
+    zoneinfo: str | None
+    photo_id: str | None
 
 
 def account_claims(account: Account) -> AccountClaims:
@@ -126,6 +128,8 @@ _ACCOUNT_COLUMNS = (
     Account.updated_at,
     Account.credential_epoch,
     Account.address,
+    Account.zoneinfo,
+    Account.photo_id,
 )
 _ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS)
 _GRANT_COLUMNS = (

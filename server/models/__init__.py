@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from .accounts import Account
+from .accounts import Account, AccountPhoto
 from .audit import AuditEvent
 from .clients import Client, ClientSnapshot, Consent, InitialAccessToken, UsedAssertion
 from .federation import UpstreamIdentity
@@ -12,6 +12,7 @@ from .verifications import Verification
 
 __all__ = [
     "Account",
+    "AccountPhoto",
     "AuditEvent",
     "AuthorizationCode",
     "Client",

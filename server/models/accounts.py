@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import now
@@ -36,6 +36,11 @@ class Account(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(16))
+    # An IANA time zone name ("Europe/Moscow"): the pages' times, and the zoneinfo claim.
+    zoneinfo: Mapped[str | None] = mapped_column(String(64))
+    # The random name the profile photo is served under (the picture claim); a new photo
+    # gets a new one, so a photo's address never shows another picture.
+    photo_id: Mapped[str | None] = mapped_column(String(32))
     # The postal address the person gave (OIDC Core §5.1.1: formatted, street_address,
     # locality, region, postal_code, country), released for the address scope.
     address: Mapped[dict | None] = mapped_column(JSON)
@@ -56,3 +61,18 @@ class Account(db.Model):
 
     def __repr__(self) -> str:
         return f"<Account {self.id}>"
+
+
+class AccountPhoto(db.Model):
+    """The bytes of a person's profile photo, as Passport re-encoded them: a square JPEG.
+    Kept apart from the account, so that reading an account never loads them."""
+
+    __tablename__ = "account_photos"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
+    )
+    media_type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -14,6 +14,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, scope_to_list
 from authlib.oidc.core import UserInfo
+from flask import current_app
 
 from ..domain.client_metadata import SCOPES_SUPPORTED
 
@@ -30,7 +31,7 @@ __all__ = [
 SCOPE_CLAIMS = {
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
-    "profile": ("name", "locale", "updated_at"),
+    "profile": ("name", "picture", "zoneinfo", "locale", "updated_at"),
     "address": ("address",),
 }
 CLAIM_SCOPE = {claim: scope for scope, claims in SCOPE_CLAIMS.items() for claim in claims}
@@ -128,6 +129,12 @@ class ClaimsParameter:
         ClaimsRequest.of(grant.request.payload)
 
 
+def photo_url(photo_id: str) -> str:
+    """Where a portal fetches the person's photo (OIDC Core §5.1 `picture`): a URL under the
+    issuer, public, as the claim's readers expect, and unguessable."""
+    return f"{current_app.config['ISSUER']}/photos/{photo_id}.jpg"
+
+
 def _values(account) -> dict[str, Any]:
     """What Passport holds of the person, by claim name; what it does not hold is absent."""
     values: dict[str, Any] = {}
@@ -139,6 +146,10 @@ def _values(account) -> dict[str, Any]:
         values["phone_number_verified"] = bool(account.phone_verified)
     if account.name:
         values["name"] = account.name
+    if account.photo_id:
+        values["picture"] = photo_url(account.photo_id)
+    if account.zoneinfo:
+        values["zoneinfo"] = account.zoneinfo
     if account.locale:
         values["locale"] = account.locale
     if account.address:

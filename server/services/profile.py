@@ -1,19 +1,22 @@
 """What a person tells portals about themselves, beside their login: the name, the postal
-address, the language."""
+address, the language, the time zone, the photo."""
 
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
 
 from flask import current_app
+from sqlalchemy import delete
 
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit
+from ..domain import audit, photos
 from ..domain.addresses import normal_address
-from ..domain.errors import InvalidName
+from ..domain.errors import InvalidName, InvalidTimeZone
 from ..extensions import db
-from ..models import Account
+from ..models import Account, AccountPhoto
+from ..security import random_token
 
 
 def _changed(account: Account, kind: str, context: RequestContext | None) -> None:
@@ -68,3 +71,62 @@ def set_name(account: Account, name: str, *, context: RequestContext | None = No
         return
     account.name = cleaned
     _changed(account, "name_changed", context)
+
+
+def time_zones() -> frozenset[str]:
+    """The IANA names a person may choose (those of the zone database Python reads)."""
+    return _TIME_ZONES
+
+
+# The zones of places (not the legacy aliases such as "US/Eastern" or "Etc/GMT+3").
+_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe")
+_TIME_ZONES = frozenset(
+    name
+    for name in zoneinfo.available_timezones()
+    if name.split("/")[0] in (*_REGIONS, "Indian", "Pacific", "Arctic")
+) | {"UTC"}
+
+
+def set_time_zone(account: Account, name: str | None) -> None:
+    """The time zone the pages show the person's times in, and the `zoneinfo` claim of the
+    profile scope (OIDC Core §5.1), so updated_at moves; empty: none (the pages use UTC).
+    A name the zone database does not know is refused (InvalidTimeZone). Not a credential:
+    nothing ends."""
+    name = (name or "").strip() or None
+    if name is not None and name not in _TIME_ZONES:
+        raise InvalidTimeZone()
+    if name == account.zoneinfo:
+        return
+    account.zoneinfo = name
+    account.updated_at = now()
+    db.session.commit()
+
+
+def set_photo(account: Account, upload: bytes, *, context: RequestContext | None = None) -> None:
+    """Keep a new profile photo, made a square JPEG from what was uploaded (InvalidPhoto when
+    it cannot be), under a new random name: the `picture` claim changes with it, so a
+    portal or a browser that cached the old photo never shows it for the new one."""
+    content = photos.square_jpeg(upload)
+    db.session.execute(delete(AccountPhoto).where(AccountPhoto.account_id == account.id))
+    photo = AccountPhoto(
+        id=random_token(16), account_id=account.id, media_type=photos.MEDIA_TYPE, content=content
+    )
+    db.session.add(photo)
+    account.photo_id = photo.id
+    _changed(account, "photo_changed", context)
+
+
+def remove_photo(account: Account, *, context: RequestContext | None = None) -> None:
+    """Remove the profile photo: its address stops answering, the claim goes."""
+    if account.photo_id is None:
+        return
+    db.session.execute(delete(AccountPhoto).where(AccountPhoto.account_id == account.id))
+    account.photo_id = None
+    _changed(account, "photo_removed", context)
+
+
+def photo(photo_id: str) -> AccountPhoto | None:
+    """A photo by the name it is served under; None for a replaced or unknown one."""
+    if not photo_id or len(photo_id) > 32:
+        return None
+    return db.session.get(AccountPhoto, photo_id)

@@ -16,7 +16,7 @@ from ..domain.client_metadata import shown_pages
 from ..domain.destinations import destination
 from ..services import federation, login_change, overview, portals, sessions
 from . import formatting
-from .account_address import language_form
+from .account_address import language_form, time_zone_form
 from .devices import describe
 from .words import ACTIVITY_GROUPS, event_words, sign_in_words
 
@@ -50,6 +50,7 @@ def index():
         pending_phone=login_change.pending_change(account, "phone"),
         linked_networks=list(federation.linked_identities(account).values()),
         language_form=language_form(account.locale or str(get_locale())),
+        time_zone_form=time_zone_form(account.zoneinfo),
         overview=overview.account_overview(account),
     )
 

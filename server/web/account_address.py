@@ -1,9 +1,15 @@
-"""Personal info on the Passport page: the name, the postal address, the language."""
+"""Personal info on the Passport page: the name, the postal address, the language, the time
+zone."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_timezone_location
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -86,6 +92,53 @@ def language():
     return redirect(url_for("account.index"))
 
 
+class TimeZoneForm(FlaskForm):
+    zoneinfo = SelectField(_l("Time zone"))
+
+
+def time_zone_form(current: str | None) -> TimeZoneForm:
+    form = TimeZoneForm(zoneinfo=current or "")
+    form.zoneinfo.choices = [
+        ("", _("UTC (not chosen)")),
+        *_zone_choices(str(get_locale()), date.today()),
+    ]
+    return form
+
+
+@lru_cache(maxsize=8)
+def _zone_choices(language: str, day: date) -> list[tuple[str, str]]:
+    """Every zone a person may choose, as "UTC+03:00 · Москва (Europe/Moscow)", by offset
+    today, then by place: a person looks for their city or for their hour."""
+    moment = datetime.combine(day, datetime.min.time(), UTC)
+    rows = []
+    for name in profile.time_zones():
+        offset = moment.astimezone(ZoneInfo(name)).utcoffset()
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "−"
+        hours, rest = divmod(abs(minutes), 60)
+        try:
+            place = get_timezone_location(name, locale=language, return_city=True)
+        except LookupError:
+            place = name.rsplit("/", 1)[-1].replace("_", " ")
+        label = f"UTC{sign}{hours:02d}:{rest:02d} · {place} ({name})"
+        rows.append((minutes, place, name, label))
+    return [(name, label) for _minutes, _place, name, label in sorted(rows)]
+
+
+@login_required
+def time_zone():
+    """The person's time zone: the pages' times, and the zoneinfo claim."""
+    form = time_zone_form(current_user.account.zoneinfo)
+    if not form.validate_on_submit():
+        for error in [*form.errors.get("zoneinfo", []), *form.errors.get("csrf_token", [])]:
+            flash(error, "error")
+        return redirect(url_for("account.index") + "#personal")
+    with shown_on_page():
+        profile.set_time_zone(current_user.account, form.zoneinfo.data)
+        flash(_("The time zone has been saved."), "success")
+    return redirect(url_for("account.index") + "#personal")
+
+
 @login_required
 def address():
     account = current_user.account
@@ -107,7 +160,9 @@ def _show_error(form: AddressForm, error) -> None:
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Attach /account/name, /account/address and /account/language to the account blueprint."""
+    """Attach /account/name, /account/address, /account/language and /account/time-zone to the
+    account blueprint."""
     bp.add_url_rule("/address", view_func=address, methods=["GET", "POST"])
     bp.add_url_rule("/language", view_func=language, methods=["POST"])
     bp.add_url_rule("/name", view_func=name, methods=["GET", "POST"])
+    bp.add_url_rule("/time-zone", view_func=time_zone, methods=["POST"])

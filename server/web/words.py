@@ -35,6 +35,8 @@ EVENT_WORDS = {
     "social_unlinked": _l("Social network unlinked"),
     "address_changed": _l("Postal address changed"),
     "name_changed": _l("Name changed"),
+    "photo_changed": _l("Profile photo changed"),
+    "photo_removed": _l("Profile photo removed"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),

@@ -29,6 +29,7 @@ SIGNED_IN = [
     "/account/2fa",
     "/account/address",
     "/account/name",
+    "/account/photo",
     "/account/sessions",
     "/account/portals",
     "/account/activity",

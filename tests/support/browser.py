@@ -99,10 +99,12 @@ class Browser:
         button: str | None = None,
         *,
         to: str | None = None,
+        files: dict | None = None,
         **values,
     ) -> Page:
         """Fill the form's fields (name=value) and submit it, following redirects on this
-        server; `to` picks the form by the path it posts to."""
+        server; `to` picks the form by the path it posts to; `files` (name: (filename,
+        bytes, type)) are sent as a multipart form, as a file input sends them."""
         form = page.form(having, to=to)
         data = dict(form.fields)
         data.update(values)
@@ -112,7 +114,9 @@ class Browser:
                 data[button] = values[button]
         target = urljoin(page.url, form.action or page.url)
         if form.method == "post":
-            response = self.session.post(target, data=data, timeout=15, allow_redirects=False)
+            response = self.session.post(
+                target, data=data, files=files, timeout=15, allow_redirects=False
+            )
         else:
             response = self.session.get(target, params=data, timeout=15, allow_redirects=False)
         return self.follow(response)
