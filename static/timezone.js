@@ -8,7 +8,8 @@
   }
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   var option = zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
-  if (!option || select.value === zone) {
+  // Nothing to offer when the device is where the page already is (no zone chosen is UTC).
+  if (!option || select.value === zone || (zone === "UTC" && select.value === "")) {
     return;
   }
   button.textContent = button.dataset.label.replace("@zone@", option.textContent);

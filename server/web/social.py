@@ -18,7 +18,13 @@ from flask_login import current_user, login_required, login_user
 from .. import clock, federation
 from ..context import request_context
 from ..domain import factors
-from ..domain.errors import UpstreamEmailHeld, UpstreamFailed
+from ..domain.errors import (
+    CodeInvalid,
+    SecondFactorRequired,
+    UpstreamEmailHeld,
+    UpstreamFailed,
+    WrongPassword,
+)
 from ..extensions import csrf
 from ..federation import flow
 from ..federation.profile import UpstreamProfile
@@ -26,7 +32,7 @@ from ..services import federation as service
 from ..services.owner import confirm_owner
 from .account_forms import ConfirmForm, SocialForm
 from .auth import after_first_factor, safe_next
-from .errors import shown_on_page
+from .errors import at_fields, form_status, shown_on_page
 
 bp = Blueprint("social", __name__)
 
@@ -241,29 +247,61 @@ def settings():
     )
 
 
-@bp.route("/account/social/<provider>/link", methods=["POST"])
+def _switch_page(provider: str, form: SocialForm):
+    """The page that links or unlinks one network, for a browser without script (the
+    settings page asks the same in a dialog) and to show a refused owner check at its
+    field."""
+    account = current_user.account
+    return render_template(
+        "account/social_switch.html",
+        name=provider,
+        identity=service.linked_identities(account).get(provider),
+        form=form,
+        account=account,
+        two_factor=factors.is_enabled(account),
+    )
+
+
+def _owner_check_at_fields(form: SocialForm):
+    return at_fields(
+        form,
+        {WrongPassword: "password", (CodeInvalid, SecondFactorRequired): "code"},
+    )
+
+
+@bp.route("/account/social/<provider>/link", methods=["GET", "POST"])
 @login_required
 def link(provider):
     found = _provider_or_404(provider)
+    if provider in service.linked_identities(current_user.account):
+        return redirect(url_for("social.settings"))
     form = SocialForm()
+    if request.method == "GET":
+        return _switch_page(provider, form)
     if form.validate_on_submit():
-        with shown_on_page():
+        with shown_on_page(_owner_check_at_fields(form)) as refused:
             confirm_owner(current_user.account, form.password.data, current_user, form.code.data)
             intent = {"action": "link", "account_id": current_user.account_id}
             try:
                 return handed_off(flow.start(found, purpose="choose", intent=intent))
             except UpstreamFailed as error:
                 return _failed(found, error)
+        if refused:
+            return _switch_page(provider, form), *form_status()
     return redirect(url_for("social.settings"))
 
 
-@bp.route("/account/social/<provider>/unlink", methods=["POST"])
+@bp.route("/account/social/<provider>/unlink", methods=["GET", "POST"])
 @login_required
 def unlink(provider):
     """Any linked network can be unlinked, also one the operator no longer offers."""
+    if provider not in service.linked_identities(current_user.account):
+        return redirect(url_for("social.settings"))
     form = SocialForm()
+    if request.method == "GET":
+        return _switch_page(provider, form)
     if form.validate_on_submit():
-        with shown_on_page():
+        with shown_on_page(_owner_check_at_fields(form)) as refused:
             replacement = service.unlink_social(
                 current_user.account,
                 provider,
@@ -276,6 +314,10 @@ def unlink(provider):
                 login_user(replacement)
             title = federation.title_of(provider)
             flash(_("%(network)s is unlinked from your Passport.", network=title), "success")
+        if refused and isinstance(
+            refused.error, (WrongPassword, CodeInvalid, SecondFactorRequired)
+        ):
+            return _switch_page(provider, form), *form_status()
     return redirect(url_for("social.settings"))
 
 

@@ -30,6 +30,7 @@ SIGNED_IN = [
     "/account/address",
     "/account/name",
     "/account/photo",
+    "/account/social",
     "/account/sessions",
     "/account/portals",
     "/account/activity",

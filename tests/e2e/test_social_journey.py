@@ -30,7 +30,21 @@ def test_sign_in_with_a_network_that_stays_the_last_way_in(social, page):
     page.goto(social.passport.url + "/account/sessions")
     assert "Способ: Социальная сеть Upstream ID" in page.inner_text("li.session.current")
 
-    # The Passport has no password: the only network cannot be unlinked.
+    # The network is a switch, on; it asks in a dialog, which Cancel closes.
     page.goto(social.passport.url + "/account/social")
-    page.click("#network-upstream button[name=switch]")
+    switch = page.locator("#switch-upstream")
+    assert switch.get_attribute("role") == "switch"
+    assert switch.get_attribute("aria-checked") == "true"
+    dialog = page.locator("#dialog-upstream")
+    assert not dialog.is_visible()
+    switch.click()
+    assert dialog.is_visible() and "Отвязать Upstream ID" in dialog.inner_text()
+    dialog.locator("[data-close]").click()
+    assert not dialog.is_visible()
+    assert page.url == social.passport.url + "/account/social"
+
+    # The Passport has no password: the only network cannot be unlinked.
+    switch.click()
+    dialog.locator("button[name=switch]").click()
     assert "Сначала создайте пароль." in page.inner_text("main")
+    assert page.locator("#switch-upstream").get_attribute("aria-checked") == "true"

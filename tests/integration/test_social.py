@@ -868,3 +868,46 @@ def test_the_pages_speak_russian(social):
         page = browser.submit(page, "link")
         assert "Upstream ID привязан к вашему Паспорту." in page.text
         assert "<h1>Социальные сети</h1>" in page.html
+
+
+def test_each_network_is_a_switch_whose_question_fits_linking_or_unlinking(social):
+    """The settings page draws every network as a switch (on: linked) that opens a dialog
+    with the owner check; without script the switch leads to a page that asks the same,
+    titled for what the person is about to do."""
+    owner = social.factories.account()
+    octo = GitHubPerson.make(None)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        page = browser.get("/account/social")
+        assert 'id="switch-github" aria-checked="false"' in " ".join(page.html.split())
+        assert 'data-dialog="dialog-github"' in page.html and "Link GitHub" in page.html
+        page = browser.get("/account/social/github/link")
+        assert page.status == 200 and "Link GitHub · Passport" in page.text
+        assert social_form(page, "github", "link").fields["csrf_token"]
+
+        link_github(browser, social.github, octo, owner.password)
+        page = browser.get("/account/social")
+        assert 'id="switch-github" aria-checked="true"' in " ".join(page.html.split())
+        assert "Unlink GitHub" in page.html
+        assert browser.get("/account/social/github/link").url.endswith("/account/social")
+        page = browser.get("/account/social/github/unlink")
+        assert "Unlink GitHub · Passport" in page.text
+        assert browser.get("/account/social/upstream/unlink").url.endswith("/account/social")
+
+
+@pytest.mark.parametrize("action", ["link", "unlink"])
+def test_a_wrong_password_at_a_switch_is_said_at_its_field_and_nothing_changes(social, action):
+    owner = social.factories.account()
+    octo = GitHubPerson.make(None)
+    with social.browser() as browser:
+        browser.sign_in(owner.email, owner.password)
+        if action == "unlink":
+            link_github(browser, social.github, octo, owner.password)
+        before = set(social.identities(social.account(owner.email).id))
+        page = post_form(
+            browser, social_form(browser.get("/account/social"), "github", action), password="no"
+        )
+        assert page.status in (400, 403)
+        assert ("Unlink GitHub" if action == "unlink" else "Link GitHub") in page.text
+        assert 'aria-invalid="true"' in page.html and "-password-error" in page.html
+        assert set(social.identities(social.account(owner.email).id)) == before
