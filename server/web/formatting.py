@@ -12,11 +12,13 @@ from flask_babel import (
     format_datetime,
     format_time,
     format_timedelta,
+    get_locale,
     to_user_timezone,
 )
 from flask_babel import gettext as _
 
 from ..clock import now
+from ..places import place_of
 from .words import access_words, device_words
 
 # Up to this many days back a moment is counted in days ("3 days ago"); before, it is dated.
@@ -73,10 +75,17 @@ def exactly(moment: datetime | None) -> str:
     return format_datetime(moment, "long")
 
 
+def place(ip_address: str | None) -> str:
+    """Roughly where an address is ("Moscow, Russia"), in the page's language; "" when
+    no GeoIP database is configured or it does not know the address."""
+    return place_of(ip_address, str(get_locale() or "en")) or ""
+
+
 def add_filters(bp: Blueprint) -> None:
     bp.add_app_template_filter(phone_for_people, "phone")
     bp.add_app_template_filter(ago, "ago")
     bp.add_app_template_filter(when, "when")
     bp.add_app_template_filter(exactly, "exactly")
+    bp.add_app_template_filter(place, "place")
     bp.add_app_template_filter(access_words, "access")
     bp.add_app_template_filter(device_words, "device_kind")
