@@ -33,12 +33,10 @@ class Subject:
     sign_in: token_store.SignIn
     # The sub the client knows the person by: public, or pairwise (OIDC Core §8).
     subject: str
-    offline: bool = False
+    # Whether the grant outlives the sign-in (offline_access): its refresh tokens do.
+    offline: bool
     # OIDC Core §5.5: the claims the claims parameter asked for, per target.
     requested_claims: dict | None = None
-
-    def get_user_id(self) -> str:
-        return self.subject
 
 
 def save_authorization_code(
@@ -54,7 +52,7 @@ def save_authorization_code(
     offline: bool,
     requested_claims: dict | None = None,
     acr: str | None = None,
-) -> AuthorizationCode:
+) -> None:
     """Store a code for the sign-in of `session`; `acr`, when given, is the one the request
     got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own."""
     moment = now()
@@ -81,7 +79,6 @@ def save_authorization_code(
     )
     db.session.add(row)
     db.session.commit()
-    return row
 
 
 def find_authorization_code(code: str, client: Client) -> token_store.CodeRecord | None:
@@ -161,6 +158,7 @@ def start_implicit_grant(
         grant_id=random_token(18),
         sign_in=sign_in,
         subject=subject_for(account.sub, client),
+        offline=False,  # an implicit grant issues no refresh token
         requested_claims=requested_claims or None,
     )
     moment = now()
@@ -171,7 +169,7 @@ def start_implicit_grant(
             account_id=account.id,
             session_id=sign_in.session_id,
             scope=scope or "",
-            offline=False,
+            offline=subject.offline,
             credential_epoch=account.credential_epoch,
             auth_time=sign_in.auth_time,
             amr=list(sign_in.amr),

@@ -111,6 +111,18 @@ def test_id_token_and_access_token(implicit_server, person):
     assert info.status_code == 200 and info.json()["sub"] == person.sub
 
 
+def test_signing_out_ends_the_access_token_of_an_implicit_response(implicit_server, person):
+    """An implicit grant belongs to its sign-in (it issues no refresh token to outlive it):
+    the access token stops working when the person signs out."""
+    portal = implicit_portal(implicit_server)
+    with Browser(implicit_server.url) as browser:
+        page = authorize(implicit_server, portal, browser, person, response_type="id_token token")
+        access_token = portal.fragment_params(page)["access_token"]
+        assert portal.userinfo(access_token).status_code == 200
+        browser.submit(browser.get("/logout"), "csrf_token")
+    assert portal.userinfo(access_token).status_code == 401
+
+
 @pytest.mark.parametrize(
     ("params", "error"),
     [
