@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server import clock
 from server.context import RequestContext
 from server.extensions import db
-from server.models import AuditEvent
+from server.models import AuditEvent, LoginSession
 from server.services import sessions
 
 from ..domain.conftest import CONTEXT, person
@@ -55,3 +56,42 @@ def test_a_browser_is_known_by_what_is_stored_of_a_long_or_missing_user_agent(ap
     assert sign_in_events(account, None) is True
     assert sign_in_events(account, None) is False
     assert sign_in_events(account, "") is False
+
+
+def test_signing_in_again_to_the_same_account_keeps_the_live_session(app):
+    account = person()
+    first = sessions.sign_in(account, amr=["pwd"], context=CONTEXT)
+    clock.travel(60)
+    again = sessions.sign_in(account, amr=["pwd", "otp", "mfa"], previous=first.id, context=CONTEXT)
+    assert again.id == first.id and again.amr == ["pwd", "otp", "mfa"]
+    assert again.auth_time > first.created_at
+
+
+def test_an_ended_session_is_not_brought_back_by_signing_in_again(app):
+    account = person()
+    first = sessions.sign_in(account, amr=["pwd"], context=CONTEXT)
+    sessions.end_session(first.id)
+    again = sessions.sign_in(account, amr=["pwd"], previous=first.id, context=CONTEXT)
+    assert again.id != first.id
+    assert db.session.get(LoginSession, first.id).ended_at is not None
+
+
+def test_a_session_past_its_idle_limit_is_not_brought_back_by_signing_in_again(app):
+    account = person()
+    first = sessions.sign_in(account, amr=["pwd"], context=CONTEXT)
+    clock.travel(app.config["SESSION_IDLE_TIMEOUT"] + 60)
+    again = sessions.sign_in(account, amr=["pwd"], previous=first.id, context=CONTEXT)
+    assert again.id != first.id
+
+
+def test_an_unknown_previous_session_starts_a_new_one(app):
+    session = sessions.sign_in(person(), amr=["pwd"], previous="no-such-session", context=CONTEXT)
+    assert session.id != "no-such-session" and session.ended_at is None
+
+
+def test_signing_in_as_someone_else_ends_the_browsers_session_of_the_first(app):
+    first_person, second_person = person(), person()
+    first = sessions.sign_in(first_person, amr=["pwd"], context=CONTEXT)
+    second = sessions.sign_in(second_person, amr=["pwd"], previous=first.id, context=CONTEXT)
+    assert second.id != first.id and second.account_id == second_person.id
+    assert db.session.get(LoginSession, first.id).ended_at is not None
