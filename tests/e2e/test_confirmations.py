@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from ..support import two_factor
 from ..support.browser import Browser
+from ..support.relying_party import RelyingParty
 
 QUESTION = {
     "en": "Log out of all devices? Every portal you use on them will sign you out too.",
@@ -48,3 +50,68 @@ def test_logging_out_of_all_devices_asks_first(live_server, factories, chromium,
     finally:
         context.close()
         elsewhere.session.close()
+
+
+def in_chromium(chromium, browser: Browser, base_url: str):
+    """A Chromium page signed in as `browser` is: its cookies carried over."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.add_cookies(
+        [
+            {"name": c.name, "value": c.value, "url": base_url}
+            for c in browser.session.cookies
+            if c.value is not None
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def test_turning_two_factor_off_asks_first(live_server, factories, chromium):
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _codes = two_factor.turn_on(browser, person.password)
+        context, page = in_chromium(chromium, browser, live_server.url)
+    try:
+        page.goto(live_server.url + "/account/2fa?ui_locales=en")
+        form = page.locator("form[action='/account/2fa/disable']")
+        form.locator("input[name=password]").fill(person.password)
+        form.locator("input[name=code]").fill(two_factor.next_step_code(totp))
+        form.locator("button[type=submit]").click()
+        dialog = page.locator("#confirm-dialog")
+        assert dialog.is_visible() and "Turn off two-factor authentication?" in dialog.inner_text()
+        dialog.locator("[data-close]").click()
+        page.reload()
+        assert page.locator("#two-factor-on").is_visible()  # Cancel: still on
+
+        form.locator("input[name=password]").fill(person.password)
+        form.locator("input[name=code]").fill(two_factor.next_step_code(totp))
+        form.locator("button[type=submit]").click()
+        dialog.locator("[data-confirm-yes]").click()
+        page.wait_for_selector("#two-factor-off")
+    finally:
+        context.close()
+
+
+def test_revoking_a_portal_asks_first(live_server, factories, chromium):
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client(client_name="Книжный магазин"))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        portal.exchange(portal.authorize(browser))
+        context, page = in_chromium(chromium, browser, live_server.url)
+    try:
+        page.goto(live_server.url + "/account/portals?ui_locales=ru")
+        page.click("li.portal form button[type=submit]")
+        dialog = page.locator("#confirm-dialog")
+        assert "Отозвать доступ у портала Книжный магазин?" in dialog.inner_text()
+        dialog.locator("[data-close]").click()
+        page.reload()
+        assert page.locator("li.portal").count() == 1
+        page.click("li.portal form button[type=submit]")
+        dialog.locator("[data-confirm-yes]").click()
+        page.wait_for_load_state()
+        assert page.locator("li.portal form").count() == 0
+    finally:
+        context.close()
