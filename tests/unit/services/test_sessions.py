@@ -65,6 +65,18 @@ def test_signing_in_again_to_the_same_account_keeps_the_live_session(app):
     again = sessions.sign_in(account, amr=["pwd", "otp", "mfa"], previous=first.id, context=CONTEXT)
     assert again.id == first.id and again.amr == ["pwd", "otp", "mfa"]
     assert again.auth_time > first.created_at
+    renewed = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.account_id == account.id, AuditEvent.kind == "login")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).scalar_one()
+    assert renewed.details == {
+        "session_id": first.id,
+        "amr": ["pwd", "otp", "mfa"],
+        "new_device": False,
+    }
+    assert (renewed.ip_address, renewed.user_agent) == (CONTEXT.ip_address, CONTEXT.user_agent)
 
 
 def test_an_ended_session_is_not_brought_back_by_signing_in_again(app):
