@@ -1,13 +1,16 @@
-"""Authorization codes as the token endpoint finds them: the portal's own, unused, and
-within their lifetime (RFC 6749 §4.1.2), to the instant."""
+"""Authorization codes as the token endpoint finds them: the portal's own, unused, within
+their lifetime (RFC 6749 §4.1.2) to the instant, and redeemed only while the sign-in they
+were issued in lives; and the grant an implicit response opens."""
 
 from __future__ import annotations
 
 import pytest
 
 from server import clock
+from server.extensions import db
+from server.models import Grant
 from server.security import random_token
-from server.services import tokens
+from server.services import sessions, tokens
 
 from ..conftest import within
 from ..domain.conftest import person, portal, signed_in
@@ -51,3 +54,41 @@ def test_a_code_is_found_only_by_the_portal_it_was_issued_to(app):
     assert tokens.find_authorization_code(code, other) is None
     assert tokens.find_authorization_code(code, shop) is not None
     assert tokens.find_authorization_code("not-" + code, shop) is None
+
+
+def test_a_code_stands_only_while_the_sign_in_it_was_issued_in_is_alive(app):
+    shop = portal()
+    live = signed_in(person())
+    record = tokens.find_authorization_code(issue(shop, live), shop)
+    assert tokens.subject_for_code(record, shop).account.id == live.account_id
+
+    ended = signed_in(person())
+    code = issue(shop, ended)
+    sessions.end_session(ended.id)
+    assert tokens.subject_for_code(tokens.find_authorization_code(code, shop), shop) is None
+
+    idle = signed_in(person())
+    clock.travel(app.config["SESSION_IDLE_TIMEOUT"] + 1)
+    code = issue(shop, idle)  # the code is fresh; the sign-in it rests on is not
+    assert tokens.subject_for_code(tokens.find_authorization_code(code, shop), shop) is None
+
+
+def test_an_implicit_grant_keeps_the_scope_acr_and_claims_it_was_asked_for(app):
+    shop = portal()
+    session = signed_in(person())
+    asked = {"userinfo": {"name": {"essential": True}}}
+    subject = tokens.start_implicit_grant(
+        session, shop, "openid email", requested_claims=asked, acr="urn:example:acr:strong"
+    )
+    assert subject.sign_in.acr == "urn:example:acr:strong" and subject.requested_claims == asked
+    row = db.session.get(Grant, subject.grant_id)
+    assert (row.scope, row.acr, row.requested_claims, row.offline) == (
+        "openid email",
+        "urn:example:acr:strong",
+        asked,
+        False,
+    )
+
+    plain = tokens.start_implicit_grant(session, shop, "openid", requested_claims={})
+    assert plain.sign_in.acr == session.acr and plain.requested_claims is None
+    assert db.session.get(Grant, plain.grant_id).acr == session.acr
