@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from server import clock
+from server.clock import now
 from server.extensions import db
-from server.models import Grant
+from server.models import Consent, Grant
 from server.security import random_token
 from server.services import sessions, tokens
 
@@ -92,3 +93,19 @@ def test_an_implicit_grant_keeps_the_scope_acr_and_claims_it_was_asked_for(app):
     plain = tokens.start_implicit_grant(session, shop, "openid", requested_claims={})
     assert plain.sign_in.acr == session.acr and plain.requested_claims is None
     assert db.session.get(Grant, plain.grant_id).acr == session.acr
+
+
+def test_an_implicit_grant_marks_when_the_persons_consent_was_last_used(app):
+    clock.freeze()
+    shop = portal()
+    owner, bystander = person(), person()
+    mine = Consent(account_id=owner.id, client_id=shop.id, scope="openid")
+    theirs = Consent(account_id=bystander.id, client_id=shop.id, scope="openid")
+    elsewhere = Consent(account_id=owner.id, client_id=portal().id, scope="openid")
+    db.session.add_all([mine, theirs, elsewhere])
+    db.session.commit()
+    clock.travel(90)
+    tokens.start_implicit_grant(signed_in(owner), shop, "openid")
+    db.session.expire_all()
+    assert mine.last_used_at == now()
+    assert theirs.last_used_at is None and elsewhere.last_used_at is None
