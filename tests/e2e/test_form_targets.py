@@ -122,8 +122,10 @@ def test_linking_a_network_from_the_passport_page(social, page):
     sign_in_on_the_page(page, person)
     page.wait_for_url(social.passport.url + "/account")
     page.goto(social.passport.url + "/account/social")
-    page.fill("#network-upstream input[name=password]", person.password)
-    page.click("#network-upstream button[type=submit]")
+    page.click("#switch-upstream")  # the switch opens the dialog with the owner check
+    page.fill("#dialog-upstream input[name=password]", person.password)
+    page.click("#dialog-upstream button[type=submit]")
     through_the_upstream(page, social, upstream)
     page.wait_for_url(social.passport.url + "/account/social")
     assert "Upstream ID" in page.inner_text("main") and "Тимур Белов" in page.inner_text("main")
+    assert page.get_attribute("#switch-upstream", "aria-checked") == "true"
