@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from server import clock
 from server.context import RequestContext
+from server.domain.login_sessions import TOUCH_INTERVAL
 from server.extensions import db
 from server.models import AuditEvent, LoginSession
 from server.services import sessions
@@ -107,3 +108,20 @@ def test_signing_in_as_someone_else_ends_the_browsers_session_of_the_first(app):
     second = sessions.sign_in(second_person, amr=["pwd"], previous=first.id, context=CONTEXT)
     assert second.id != first.id and second.account_id == second_person.id
     assert db.session.get(LoginSession, first.id).ended_at is not None
+
+
+def test_last_activity_is_written_only_once_more_than_the_interval_has_passed(app):
+    clock.freeze()
+    session = sessions.sign_in(person(), amr=["pwd"], context=CONTEXT)
+    seen = session.last_seen_at
+    clock.travel(TOUCH_INTERVAL.total_seconds())
+    assert sessions.load_active_session(session.id).last_seen_at == seen
+    clock.travel(1)
+    assert sessions.load_active_session(session.id).last_seen_at == clock.now()
+    db.session.expire_all()
+    assert db.session.get(LoginSession, session.id).last_seen_at == clock.now()
+
+
+def test_a_session_id_too_long_to_be_one_is_not_looked_up(app):
+    assert sessions.load_active_session("x" * 65) is None
+    assert sessions.load_active_session("") is None
