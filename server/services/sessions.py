@@ -48,7 +48,7 @@ def start_session(
     *,
     amr: list[str],
     acr: str | None,
-    remember: bool = False,
+    remember: bool,
     upstream_provider: str | None = None,
     context: RequestContext | None = None,
 ) -> LoginSession:

@@ -100,7 +100,9 @@ def signed_in_by_a_network(server: LiveServer, email: str) -> Browser:
 
     with server.app_context():
         account = create_account(email=email, password=None, email_verified=True)
-        session_id = start_session(account, amr=["fed"], acr="urn:passport:acr:pwd").id
+        session_id = start_session(
+            account, amr=["fed"], acr="urn:passport:acr:pwd", remember=False
+        ).id
     browser = Browser(server.url)
     serializer = SecureCookieSessionInterface().get_signing_serializer(server.app)
     browser.session.cookies.set(

@@ -125,10 +125,13 @@ def test_two_unlinks_at_once_with_two_factor_leave_a_way_to_sign_in(offered, mon
     app = offered
     account, _created = federation.sign_in_with_upstream(profile("github", email=unique_email()))
     federation.link_social(account, profile("yandex"))
-    browser = sessions.start_session(account, amr=["fed"], acr=None)
+    browser = sessions.start_session(account, amr=["fed"], acr=None, remember=False)
     secret = two_factor.begin_setup(account, None, login_session=browser)
     codes, _ = two_factor.confirm_setup(account, pyotp.TOTP(secret).now(), login_session=browser)
-    others = [sessions.start_session(account, amr=["fed", "mfa"], acr=None) for _ in range(2)]
+    others = [
+        sessions.start_session(account, amr=["fed", "mfa"], acr=None, remember=False)
+        for _ in range(2)
+    ]
     account_id, session_ids = account.id, [s.id for s in others]
     db.session.remove()
 

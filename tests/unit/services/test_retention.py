@@ -68,7 +68,7 @@ def portal():
 
 
 def signed_in(account) -> LoginSession:
-    return sessions.start_session(account, amr=["pwd"], acr=None)
+    return sessions.start_session(account, amr=["pwd"], acr=None, remember=False)
 
 
 def issue_code(client, session, *, offline=False) -> str:

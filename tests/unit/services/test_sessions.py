@@ -125,3 +125,50 @@ def test_last_activity_is_written_only_once_more_than_the_interval_has_passed(ap
 def test_a_session_id_too_long_to_be_one_is_not_looked_up(app):
     assert sessions.load_active_session("x" * 65) is None
     assert sessions.load_active_session("") is None
+    assert sessions.load_active_session(None) is None
+
+
+def events_of(account, kind: str) -> list[AuditEvent]:
+    return list(
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.account_id == account.id, AuditEvent.kind == kind)
+            .order_by(AuditEvent.id)
+        ).scalars()
+    )
+
+
+def test_ending_a_session_twice_or_an_unknown_one_does_nothing_more(app):
+    account = person()
+    session = sessions.sign_in(account, amr=["pwd"], context=CONTEXT)
+    sessions.end_session(session.id, context=CONTEXT)
+    ended_at = db.session.get(LoginSession, session.id).ended_at
+    assert len(events_of(account, "logout")) == 1
+    clock.travel(60)
+    sessions.end_session(session.id, context=CONTEXT)
+    sessions.end_session("no-such-session", context=CONTEXT)
+    assert len(events_of(account, "logout")) == 1
+    assert db.session.get(LoginSession, session.id).ended_at == ended_at
+
+
+def test_a_person_ends_only_their_own_sessions(app):
+    owner, someone_else = person(), person()
+    mine = sessions.sign_in(owner, amr=["pwd"], context=CONTEXT)
+    theirs = sessions.sign_in(someone_else, amr=["pwd"], context=CONTEXT)
+    assert sessions.end_own_session(owner, theirs.id, context=CONTEXT) is False
+    assert sessions.end_own_session(owner, "no-such-session", context=CONTEXT) is False
+    assert db.session.get(LoginSession, theirs.id).ended_at is None
+    assert sessions.end_own_session(owner, mine.id, context=CONTEXT) is True
+    assert db.session.get(LoginSession, mine.id).ended_at is not None
+
+
+def test_logging_out_everywhere_is_audited_with_where_it_was_asked_and_how_many_ended(app):
+    account = person()
+    here = sessions.sign_in(account, amr=["pwd"], context=CONTEXT)
+    for _ in range(2):
+        sessions.start_session(account, amr=["pwd"], acr=None, remember=False, context=CONTEXT)
+    assert sessions.end_all_sessions(account, keep=here.id, context=CONTEXT) == 2
+    (event,) = events_of(account, "logout_everywhere")
+    assert event.details == {"sessions_ended": 2}
+    assert (event.ip_address, event.user_agent) == (CONTEXT.ip_address, CONTEXT.user_agent)
+    assert db.session.get(LoginSession, here.id).ended_at is None
