@@ -3,6 +3,8 @@ every kind of value a field must not take, and what is stored when a field is em
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask import Flask
 
@@ -211,10 +213,10 @@ def test_application_type_defaults_to_web():
 
 
 def test_the_whole_metadata_is_at_most_64_kib():
-    room = MAX_METADATA_BYTES - len(str(metadata(software_id="")).encode()) - 200
-    check_client_metadata(metadata(software_id="s" * room))
+    room = MAX_METADATA_BYTES - len(json.dumps(metadata(software_id="")).encode())
+    check_client_metadata(metadata(software_id="s" * room))  # exactly 64 KiB
     with pytest.raises(InvalidClientMetadata) as refused:
-        check_client_metadata(metadata(software_id="s" * MAX_METADATA_BYTES))
+        check_client_metadata(metadata(software_id="s" * (room + 1)))
     assert refused.value.reason == "too_large"
 
 
@@ -318,6 +320,8 @@ def test_request_objects_signed_as_passport_verifies_from_short_web_addresses():
     assert stored["request_uris"] == [longest, "https://shop.example/r.jwt#v2"]
     assert "request_uris" not in check_client_metadata(metadata(request_uris=[]))
     assert "request_uris" not in check_client_metadata(metadata(request_uris=None))
+    twenty = [f"https://shop.example/{n}.jwt" for n in range(MAX_URIS)]
+    assert check_client_metadata(metadata(request_uris=twenty))["request_uris"] == twenty
     many = [f"https://shop.example/{n}" for n in range(MAX_URIS + 1)]
     for refused_uris, reason in (
         ([uri_of_length(MAX_REQUEST_URI_LENGTH + 1)], "too_long"),
@@ -336,6 +340,7 @@ def test_request_objects_signed_as_passport_verifies_from_short_web_addresses():
     ("fields", "reason"),
     [
         ({"response_types": "code"}, "unsupported"),
+        ({"response_types": {"code": True}}, "unsupported"),
         ({"response_types": [5]}, "unsupported"),
         ({"response_types": ["token"]}, "unsupported"),
         ({"grant_types": "authorization_code"}, "unsupported"),
