@@ -129,15 +129,14 @@ def names_another_person(grant, login_session: LoginSession) -> bool:
     return bool(wanted) and wanted != {subject_for(login_session.account.sub, grant.client)}
 
 
-def settle_offline_access(grant, *, consented_now: bool) -> None:
-    """OIDC Core §11: offline_access only with consent given in this request (or first party)."""
-    scopes = scope_to_list(grant.request.scope) or []
-    if "offline_access" not in scopes:
-        return
+def offline_access_allowed(grant, *, consented_now: bool) -> bool:
+    """OIDC Core §11: offline_access is granted only with consent given in this request (or
+    to a first-party portal, which is never asked), to a client that may use refresh
+    tokens; otherwise the code is issued without it (grants.py drops it)."""
+    if "offline_access" not in (scope_to_list(grant.request.scope) or []):
+        return False
     allowed = consented_now or grant.client.first_party
-    allowed = allowed and grant.client.check_grant_type("refresh_token")
-    if not allowed:
-        grant.request.scope = list_to_scope([s for s in scopes if s != "offline_access"])
+    return allowed and grant.client.check_grant_type("refresh_token")
 
 
 def switch_account_url(parameters: list[tuple[str, str]]) -> str:

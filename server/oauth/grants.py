@@ -9,6 +9,8 @@ from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
     grants,
+    list_to_scope,
+    scope_to_list,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core.grants import OpenIDCode, OpenIDImplicitGrant
@@ -51,16 +53,21 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, request):
         payload = request.payload.data
+        scope = scope_to_list(request.scope) or []
+        if not getattr(request, "offline_allowed", False):
+            # As the authorization view settled it (OIDC Core §11); request.scope itself
+            # cannot carry it: Authlib sets it again when it builds the response.
+            scope = [s for s in scope if s != "offline_access"]
         token_service.save_authorization_code(
             code,
             client=request.client,
             session=request.user,
             redirect_uri=request.payload.redirect_uri,
-            scope=request.scope,
+            scope=list_to_scope(scope),
             nonce=payload.get("nonce"),
             code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"),
-            offline="offline_access" in (request.scope or "").split(),
+            offline="offline_access" in scope,
             requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
             acr=getattr(request, "acr", None),
         )

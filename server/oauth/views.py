@@ -146,7 +146,7 @@ def authorize():
     except OAuth2Error as error:
         return flow.error_response(error, oauth_request.payload)
 
-    flow.settle_offline_access(grant, consented_now=needs_consent)
+    grant.request.offline_allowed = flow.offline_access_allowed(grant, consented_now=needs_consent)
     return server.create_authorization_response(
         oauth_request, grant=grant, grant_user=login_session
     )

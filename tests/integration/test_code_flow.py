@@ -205,3 +205,44 @@ def test_consent_without_csrf_decides_nothing(live_server, person, portal):
         response = browser.session.post(endpoint, data=forged, allow_redirects=False, timeout=15)
         # No valid CSRF token: the consent page is shown again, no code is issued.
         assert response.status_code == 200 and 'name="decision"' in response.text
+
+
+def test_a_third_party_portal_asks_for_offline_access_every_time(live_server, factories):
+    """OIDC Core §11: offline access (a refresh token that outlives the sign-in) is granted
+    with the person's consent given in the request itself: a consent given before lets the
+    other scopes through, not this one."""
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client())
+    scope = "openid email offline_access"
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        first = portal.exchange(portal.authorize(browser, scope=scope))
+        assert "offline_access" in first["scope"].split() and first.get("refresh_token")
+        page = browser.open(portal.authorization_url(scope=scope))
+        assert page.status == 200 and "Access while you are not signed in" in page.text
+        assert portal.authorize(browser, scope=scope, prompt="none")["error"] == (
+            "consent_required"
+        )
+        online = portal.exchange(portal.authorize(browser, scope="openid email", consent=False))
+    assert online["scope"].split() == ["openid", "email"]  # its refresh token ends with the sign-in
+
+
+def test_offline_access_needs_the_refresh_token_grant(live_server, factories):
+    person = factories.account()
+    no_refresh = factories.client(first_party=True, grant_types=["authorization_code"])
+    portal = RelyingParty(live_server.url, no_refresh)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        tokens = portal.exchange(portal.authorize(browser, scope="openid offline_access"))
+    assert tokens["scope"].split() == ["openid"] and "refresh_token" not in tokens
+
+
+def test_a_first_party_portal_gets_offline_access_without_a_consent_page(live_server, factories):
+    person = factories.account()
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        tokens = portal.exchange(
+            portal.authorize(browser, scope="openid offline_access", consent=False)
+        )
+    assert "offline_access" in tokens["scope"].split() and tokens.get("refresh_token")
