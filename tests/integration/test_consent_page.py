@@ -97,3 +97,18 @@ def test_consent_page_names_the_app_a_native_client_returns_to(live_server, pers
     with browser:
         assert inner(page, "return-host") == "com.example.tea"
         assert "вы вернётесь в приложение com.example.tea" in page.text
+
+
+def test_a_decision_only_counts_when_posted(live_server, person, factories):
+    """The consent form posts; the same fields in the body of a GET (a link, an image, a
+    redirect can make one) are no decision, even with the form's token."""
+    browser, portal, page = consent_page(live_server, person, factories.client())
+    form = page.form("decision")
+    fields = {**dict(form.fields), "decision": "allow"}
+    response = browser.session.get(page.url, data=fields, allow_redirects=False, timeout=15)
+    assert response.status_code == 200 and 'name="decision"' in response.text
+    allowed = browser.session.post(
+        browser.url(form.action), data=fields, allow_redirects=False, timeout=15
+    )
+    assert allowed.status_code in (302, 303) and "code=" in allowed.headers["Location"]
+    browser.session.close()
