@@ -112,3 +112,32 @@ def test_a_decision_only_counts_when_posted(live_server, person, factories):
     )
     assert allowed.status_code in (302, 303) and "code=" in allowed.headers["Location"]
     browser.session.close()
+
+
+def test_a_decision_made_after_the_sign_in_ended_is_not_carried_to_the_sign_in(
+    live_server, person, factories
+):
+    """The sign-in ended while the consent page was open: the person signs in again and
+    comes back to the question, not to an answer the old page gave (nor its form token)."""
+    from urllib.parse import parse_qs
+
+    from server import clock
+
+    browser, portal, page = consent_page(live_server, person, factories.client())
+    form = page.form("decision")
+    clock.travel(live_server.app.config["SESSION_IDLE_TIMEOUT"] + 1)
+    response = browser.session.post(
+        browser.url(form.action),
+        data={**dict(form.fields), "decision": "allow"},
+        allow_redirects=False,
+        timeout=15,
+    )
+    assert response.status_code in (302, 303)
+    login = urlsplit(response.headers["Location"])
+    assert login.path == "/login"
+    back = urlsplit(parse_qs(login.query)["next"][0])
+    assert back.path == "/authorize"
+    carried = parse_qs(back.query)
+    assert carried["client_id"] == [portal.client.client_id]
+    assert "decision" not in carried and "csrf_token" not in carried
+    browser.session.close()
