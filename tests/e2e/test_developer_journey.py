@@ -104,6 +104,9 @@ def register_a_web_app(page, live_server, name: str) -> None:
     page.select_option("#client_type", "web")
     page.fill("#redirect_uris", "https://tea.example/callback")
     page.click("main form button[type=submit]")
+    # The page that shows the new client once: counting its buttons before it is there
+    # (a loaded machine) would count the form's.
+    page.wait_for_selector("#secret-value")
 
 
 def clipboard(page) -> str:
