@@ -10,25 +10,19 @@ from ..support.browser import Browser
 from ..support.relying_party import RelyingParty
 
 
-def claims_of(portal: RelyingParty, browser: Browser) -> dict:
-    """What the portal's userinfo says of the signed-in person, after a fresh code flow."""
-    tokens = portal.exchange(portal.authorize(browser, scope="openid profile"))
-    return portal.userinfo(tokens["access_token"]).json()
-
-
 def test_a_new_name_reaches_the_portals_with_a_new_updated_at(live_server, factories):
     person = factories.account(name="Olga Ivanova")
     portal = RelyingParty(live_server.url, factories.client())
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
-        before = claims_of(portal, browser)
+        before = portal.profile_of(browser)
         assert before["name"] == "Olga Ivanova"
         clock.travel(60)
         page = browser.get("/account/name")
         page = browser.submit(page, "name", name="  Ольга   Петрова ")
         assert page.url.endswith("/account#personal") and "The name has been saved." in page.text
         assert "Ольга Петрова" in page.text
-        after = claims_of(portal, browser)
+        after = portal.profile_of(browser)
         assert after["name"] == "Ольга Петрова" and after["updated_at"] > before["updated_at"]
         assert "Name changed" in browser.get("/account/activity").text
 

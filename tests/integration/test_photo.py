@@ -25,20 +25,15 @@ def upload(browser: Browser, content: bytes, name: str = "me.png", kind: str = "
     return browser.submit(browser.get("/account/photo"), files={"photo": (name, content, kind)})
 
 
-def claims_of(portal: RelyingParty, browser: Browser) -> dict:
-    tokens = portal.exchange(portal.authorize(browser, scope="openid profile"))
-    return portal.userinfo(tokens["access_token"]).json()
-
-
 def test_a_photo_becomes_a_square_jpeg_that_portals_get_as_the_picture(live_server, factories):
     person = factories.account()
     portal = RelyingParty(live_server.url, factories.client())
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
-        assert "picture" not in claims_of(portal, browser)
+        assert "picture" not in portal.profile_of(browser)
         page = upload(browser, image((600, 400)))
         assert page.url.endswith("/account#personal") and "The photo has been saved." in page.text
-        picture = claims_of(portal, browser)["picture"]
+        picture = portal.profile_of(browser)["picture"]
         assert picture.startswith(live_server.url + "/photos/") and picture.endswith(".jpg")
         assert picture.removeprefix(live_server.url) in page.html
 
@@ -61,9 +56,9 @@ def test_a_new_photo_gets_a_new_address_and_the_old_one_is_gone(live_server, fac
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
         upload(browser, image(colour=(10, 200, 10)))
-        first = claims_of(portal, browser)["picture"]
+        first = portal.profile_of(browser)["picture"]
         upload(browser, image(kind="WEBP", colour=(10, 10, 200)), "me.webp", "image/webp")
-        second = claims_of(portal, browser)["picture"]
+        second = portal.profile_of(browser)["picture"]
         assert second != first
         assert requests.get(first, timeout=10).status_code == 404
         blue = Image.open(io.BytesIO(requests.get(second, timeout=10).content)).getpixel((128, 128))
@@ -76,10 +71,10 @@ def test_removing_the_photo_removes_the_claim_and_the_address(live_server, facto
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
         upload(browser, image())
-        picture = claims_of(portal, browser)["picture"]
+        picture = portal.profile_of(browser)["picture"]
         page = browser.submit(browser.get("/account/photo"), to="/account/photo/remove")
         assert "The photo has been removed." in page.text
-        assert "picture" not in claims_of(portal, browser)
+        assert "picture" not in portal.profile_of(browser)
         assert requests.get(picture, timeout=10).status_code == 404
         assert "Profile photo removed" in browser.get("/account/activity").text
 
@@ -99,7 +94,7 @@ def test_where_and_how_a_photo_was_taken_is_not_kept(live_server, factories):
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
         upload(browser, out.getvalue(), "me.jpg", "image/jpeg")
-        content = requests.get(claims_of(portal, browser)["picture"], timeout=10).content
+        content = requests.get(portal.profile_of(browser)["picture"], timeout=10).content
     kept = Image.open(io.BytesIO(content))
     assert not kept.getexif() and b"PhoneMaker" not in content and "icc_profile" not in kept.info
     assert sum(kept.getpixel((128, 10))) < 100 and sum(kept.getpixel((128, 245))) > 600
@@ -111,7 +106,7 @@ def test_what_was_transparent_is_white(live_server, factories):
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
         upload(browser, image((300, 300), colour=(0, 0, 0, 0)))
-        content = requests.get(claims_of(portal, browser)["picture"], timeout=10).content
+        content = requests.get(portal.profile_of(browser)["picture"], timeout=10).content
     assert Image.open(io.BytesIO(content)).getpixel((5, 5)) >= (245, 245, 245)
 
 

@@ -8,17 +8,12 @@ from ..support.browser import Browser
 from ..support.relying_party import RelyingParty
 
 
-def claims_of(portal: RelyingParty, browser: Browser) -> dict:
-    tokens = portal.exchange(portal.authorize(browser, scope="openid profile"))
-    return portal.userinfo(tokens["access_token"]).json()
-
-
 def test_a_chosen_time_zone_reaches_the_portals_and_the_pages(live_server, factories):
     person = factories.account()
     portal = RelyingParty(live_server.url, factories.client())
     with Browser(live_server.url, accept_language="en") as browser:
         browser.sign_in(person.email, person.password)
-        assert "zoneinfo" not in claims_of(portal, browser)
+        assert "zoneinfo" not in portal.profile_of(browser)
         sessions = browser.get("/account/sessions").text
         assert "today at" in sessions or "minute" in sessions or "just now" in sessions
         page = browser.get("/account")
@@ -27,7 +22,7 @@ def test_a_chosen_time_zone_reaches_the_portals_and_the_pages(live_server, facto
         page = browser.submit(page, to="/account/time-zone", zoneinfo="Asia/Vladivostok")
         assert "The time zone has been saved." in page.text
         assert '<option selected value="Asia/Vladivostok">' in page.html
-        assert claims_of(portal, browser)["zoneinfo"] == "Asia/Vladivostok"
+        assert portal.profile_of(browser)["zoneinfo"] == "Asia/Vladivostok"
         activity = browser.get("/account/activity").html
         assert "GMT+10" in activity or "+10" in activity
 
@@ -57,4 +52,4 @@ def test_choosing_none_goes_back_to_utc(live_server, factories):
         browser.submit(browser.get("/account"), to="/account/time-zone", zoneinfo="Europe/Moscow")
         page = browser.submit(browser.get("/account"), to="/account/time-zone", zoneinfo="")
         assert '<option selected value="">' in page.html
-        assert "zoneinfo" not in claims_of(portal, browser)
+        assert "zoneinfo" not in portal.profile_of(browser)

@@ -179,6 +179,12 @@ class RelyingParty:
             timeout=10,
         )
 
+    def profile_of(self, browser: Browser) -> dict:
+        """What userinfo says of the person signed in in `browser`, after a fresh code flow
+        with the profile scope."""
+        tokens = self.exchange(self.authorize(browser, scope="openid profile"))
+        return self.userinfo(tokens["access_token"]).json()
+
     def introspect(self, token: str, hint: str | None = None) -> dict:
         data = {"token": token}
         if hint:

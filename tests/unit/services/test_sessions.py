@@ -26,12 +26,7 @@ def sign_in_events(account, user_agent: str | None) -> bool:
     recorded as one from a new device."""
     context = RequestContext(ip_address="192.0.2.7", user_agent=user_agent)
     session = sessions.sign_in(account, amr=["pwd"], context=context)
-    event = db.session.execute(
-        select(AuditEvent)
-        .where(AuditEvent.account_id == account.id, AuditEvent.kind == "login")
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).scalar_one()
+    event = events_of(account, "login")[-1]
     assert event.details["session_id"] == session.id
     return event.details["new_device"]
 
@@ -66,12 +61,7 @@ def test_signing_in_again_to_the_same_account_keeps_the_live_session(app):
     again = sessions.sign_in(account, amr=["pwd", "otp", "mfa"], previous=first.id, context=CONTEXT)
     assert again.id == first.id and again.amr == ["pwd", "otp", "mfa"]
     assert again.auth_time > first.created_at
-    renewed = db.session.execute(
-        select(AuditEvent)
-        .where(AuditEvent.account_id == account.id, AuditEvent.kind == "login")
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).scalar_one()
+    renewed = events_of(account, "login")[-1]
     assert renewed.details == {
         "session_id": first.id,
         "amr": ["pwd", "otp", "mfa"],
