@@ -79,11 +79,12 @@ def time_zones() -> frozenset[str]:
 
 
 # The zones of places (not the legacy aliases such as "US/Eastern" or "Etc/GMT+3").
-_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe")
+_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
 _TIME_ZONES = frozenset(
-    name
-    for name in zoneinfo.available_timezones()
-    if name.split("/")[0] in (*_REGIONS, "Indian", "Pacific", "Arctic")
+    name for name in zoneinfo.available_timezones() if name.split("/")[0] in _REGIONS
 ) | {"UTC"}
 
 
