@@ -190,7 +190,7 @@ def test_without_javascript_the_values_stay_and_changes_still_ask(live_server, c
         page.click("#rotate-secret")
         expect(page.locator("#grace_hours")).to_have_value("24")
         page.click("button[name=rotate]")
-        assert "A new secret has been issued." in page.inner_text("main")
+        expect(page.locator("main")).to_contain_text("A new secret has been issued.")
         page.goto(f"{live_server.url}/developers/clients/{client_id}")
         page.click("#disable-client")
         page.click("button[name=disable]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 
 from ..support.signup import signup_link
 
@@ -71,6 +72,6 @@ def test_change_the_password_in_the_browser(live_server, factories, page):
     page.fill("#new", new)
     page.fill("#repeat", new)
     page.click("button[type=submit]")
-    assert page.locator("#password-changed").is_visible()
+    expect(page.locator("#password-changed")).to_be_visible()
     page.goto(live_server.url + "/account/sessions")
     assert page.locator("li.session.current").count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ..support.social import running_social
 
@@ -46,5 +47,5 @@ def test_sign_in_with_a_network_that_stays_the_last_way_in(social, page):
     # The Passport has no password: the only network cannot be unlinked.
     switch.click()
     dialog.locator("button[name=switch]").click()
-    assert "Сначала создайте пароль." in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Сначала создайте пароль.")
     assert page.locator("#switch-upstream").get_attribute("aria-checked") == "true"
