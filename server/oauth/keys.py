@@ -129,6 +129,11 @@ class KeyStore:
             raise LookupError(f"no active {alg} signing key; run `passport keys rotate`")
         return key
 
+    def ready(self) -> bool:
+        """Whether every algorithm has a key that signs now (readiness of a node)."""
+        signing = self.view().signing
+        return all(alg in signing for alg in ALGORITHMS)
+
     def published(self) -> list[SigningKey]:
         return self.view().published
 

@@ -1,31 +1,34 @@
 """Liveness and readiness for a load balancer or an orchestrator.
 
-/health/live answers as long as the process serves requests. /health/ready also asks what
-a sign-in needs: the database, and the rate-limit store (Redis) when one is configured;
-503 names what is missing, so the node is taken out of rotation instead of answering
-people with errors.
+/healthz answers as long as the process serves requests. /readyz also asks what a sign-in
+needs: the database, the rate-limit store (Redis) when one is configured, and a signing key
+for every algorithm; 503 names what is missing, so the node is taken out of rotation
+instead of answering people with errors. Neither is rate-limited, and neither touches a
+session or a cookie. /health/live and /health/ready are the same, under their first names.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from ..extensions import autocommit_connection, limiter
 
-bp = Blueprint("health", __name__, url_prefix="/health")
+bp = Blueprint("health", __name__)
 
 
-@bp.route("/live")
+@bp.route("/healthz")
+@bp.route("/health/live")
 @limiter.exempt
 def live():
     return jsonify(status="live")
 
 
-@bp.route("/ready")
+@bp.route("/readyz")
+@bp.route("/health/ready")
 @limiter.exempt
 def ready():
-    checks = {"database": _database(), "rate_limits": _rate_limits()}
+    checks = {"database": _database(), "rate_limits": _rate_limits(), "keys": _keys()}
     is_ready = all(state == "ok" for state in checks.values())
     body = {"status": "ready" if is_ready else "unavailable", "checks": checks}
     return jsonify(body), 200 if is_ready else 503
@@ -44,3 +47,10 @@ def _rate_limits() -> str:
         return "ok" if limiter.storage.check() else "unreachable"
     except Exception:  # a store that raises instead of answering False
         return "unreachable"
+
+
+def _keys() -> str:
+    try:
+        return "ok" if current_app.extensions["passport.keys"].ready() else "missing"
+    except Exception:  # an unreadable keys folder or manifest
+        return "unreadable"

@@ -298,7 +298,7 @@ def _wait_for_health(port: int, process: subprocess.Popen) -> bool:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                 return r.status == 200
         except OSError:
             time.sleep(0.2)

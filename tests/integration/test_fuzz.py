@@ -133,7 +133,7 @@ ENDPOINTS = [
     ("GET", "/account/email/confirm/{token}", [], "query", False),
     ("GET", "/jwks.json", [], "query", False),
     ("GET", "/.well-known/openid-configuration", [], "query", False),
-    ("GET", "/health/ready", [], "query", False),
+    ("GET", "/readyz", [], "query", False),
 ]
 
 HOSTILE_TEXT = st.one_of(

@@ -11,15 +11,39 @@ from pathlib import Path
 import pytest
 import requests
 
+from server.oauth.keys import KeyStore
+
 from ..support.browser import Browser
 from ..support.ports import free_port
 
 
 def test_a_serving_node_is_live_and_ready(live_server):
-    assert requests.get(live_server.url + "/health/live", timeout=10).json() == {"status": "live"}
-    ready = requests.get(live_server.url + "/health/ready", timeout=10)
-    assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "rate_limits": "ok"}}
+    for path in ("/healthz", "/health/live"):
+        live = requests.get(live_server.url + path, timeout=10)
+        assert live.json() == {"status": "live"} and "Set-Cookie" not in live.headers
+    for path in ("/readyz", "/health/ready"):
+        ready = requests.get(live_server.url + path, timeout=10)
+        assert ready.status_code == 200 and "Set-Cookie" not in ready.headers
+        assert ready.json() == {
+            "status": "ready",
+            "checks": {"database": "ok", "rate_limits": "ok", "keys": "ok"},
+        }
+
+
+def test_a_node_without_a_signing_key_is_not_ready(live_server, tmp_path):
+    app = live_server.app
+    kept = app.extensions["passport.keys"]
+    app.extensions["passport.keys"] = KeyStore(tmp_path, retention_seconds=600)  # empty
+    try:
+        ready = requests.get(live_server.url + "/readyz", timeout=10)
+    finally:
+        app.extensions["passport.keys"] = kept
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "rate_limits": "ok", "keys": "missing"},
+    }
+    assert requests.get(live_server.url + "/healthz", timeout=10).status_code == 200
 
 
 class Served:
@@ -54,7 +78,7 @@ def without_redis(server_settings):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                requests.get(url + "/health/live", timeout=2)
+                requests.get(url + "/healthz", timeout=2)
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
@@ -66,10 +90,10 @@ def without_redis(server_settings):
 
 def test_without_redis_sign_in_says_temporarily_unavailable(without_redis, factories):
     """This used to be a generic 'Something went wrong' 500."""
-    ready = requests.get(without_redis.url + "/health/ready", timeout=10)
+    ready = requests.get(without_redis.url + "/readyz", timeout=10)
     assert ready.status_code == 503
-    assert ready.json()["checks"] == {"database": "ok", "rate_limits": "unreachable"}
-    assert requests.get(without_redis.url + "/health/live", timeout=10).status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "rate_limits": "unreachable", "keys": "ok"}
+    assert requests.get(without_redis.url + "/healthz", timeout=10).status_code == 200
 
     person = factories.account()
     for language, words in (("en", "temporarily unavailable"), ("ru", "временно недоступен")):
