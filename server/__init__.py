@@ -200,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
         account,
         account_address,
         account_credentials,
+        account_data,
         account_photo,
         auth,
         recovery,
@@ -218,7 +219,14 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, signup, recovery, second_step):
         module.add_routes(auth_bp)
     account_bp = Blueprint("account", account.__name__, url_prefix="/account")
-    for module in (account, account_credentials, account_address, account_photo, two_factor):
+    for module in (
+        account,
+        account_credentials,
+        account_address,
+        account_photo,
+        account_data,
+        two_factor,
+    ):
         module.add_routes(account_bp)
 
     app.register_blueprint(oauth_bp)

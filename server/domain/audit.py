@@ -43,6 +43,7 @@ GROUPS: dict[str, frozenset[str]] = {
             "name_changed",
             "photo_changed",
             "photo_removed",
+            "data_downloaded",
         }
     ),
     "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),

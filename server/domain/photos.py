@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 
+from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import PHOTO_MAX_MB, InvalidPhoto
@@ -58,3 +59,9 @@ def _on_white(image: Image.Image) -> Image.Image:
         background.paste(image, mask=image.getchannel("A"))
         return background
     return image.convert("RGB")
+
+
+def photo_url(photo_id: str) -> str:
+    """Where a portal fetches the person's photo (OIDC Core §5.1 `picture`): a URL under the
+    issuer, public, as the claim's readers expect, and unguessable."""
+    return f"{current_app.config['ISSUER']}/photos/{photo_id}.jpg"

@@ -14,9 +14,9 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, scope_to_list
 from authlib.oidc.core import UserInfo
-from flask import current_app
 
 from ..domain.client_metadata import SCOPES_SUPPORTED
+from ..domain.photos import photo_url
 
 __all__ = [
     "CLAIMS_SUPPORTED",
@@ -127,12 +127,6 @@ class ClaimsParameter:
 
     def validate(self, grant, _result=None) -> None:
         ClaimsRequest.of(grant.request.payload)
-
-
-def photo_url(photo_id: str) -> str:
-    """Where a portal fetches the person's photo (OIDC Core §5.1 `picture`): a URL under the
-    issuer, public, as the claim's readers expect, and unguessable."""
-    return f"{current_app.config['ISSUER']}/photos/{photo_id}.jpg"
 
 
 def _values(account) -> dict[str, Any]:

@@ -37,6 +37,7 @@ EVENT_WORDS = {
     "name_changed": _l("Name changed"),
     "photo_changed": _l("Profile photo changed"),
     "photo_removed": _l("Profile photo removed"),
+    "data_downloaded": _l("Your data downloaded"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),
