@@ -44,6 +44,7 @@ GROUPS: dict[str, frozenset[str]] = {
             "photo_changed",
             "photo_removed",
             "data_downloaded",
+            "account_deleted",
         }
     ),
     "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),

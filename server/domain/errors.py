@@ -455,3 +455,20 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
     if error.field == "client_name":
         return _("Enter a name of at most 200 characters.")
     return _("This value is not accepted.")
+
+
+class OwnsPortals(PassportError):
+    """A Passport that registered portals is not deleted while they exist: people sign in
+    to them, and nobody would manage them any more."""
+
+    status = 409
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+    def message(self) -> str:
+        return _(
+            "You registered portals in the developer console (%(count)s). Delete them there first: people sign in to them.",
+            count=self.count,
+        )

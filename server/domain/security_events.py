@@ -15,6 +15,8 @@ SECURITY_EVENT = "security_event"
 # OpenID CAEP 1.0 §3.2 and RISC Profile 1.0 §2.3.
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
 IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
+# RISC Profile 1.0 §2.1: the account is gone for good.
+ACCOUNT_PURGED = "https://schemas.openid.net/secevent/risc/event-type/account-purged"
 
 
 def linked_clients(account: Account) -> list[Client]:
@@ -55,6 +57,12 @@ def queue_identifier_changed(
         subject = None
     event = {"new-value": new_value, "event_timestamp": timestamp()}
     return _queue(account, IDENTIFIER_CHANGED, event, subject=subject)
+
+
+def queue_account_purged(account: Account) -> int:
+    """RISC account-purged (§2.1) to every linked portal with an events endpoint. No commit;
+    queued before the links themselves are erased."""
+    return _queue(account, ACCOUNT_PURGED, {"event_timestamp": timestamp()})
 
 
 def _queue(account: Account, event_type: str, event: dict, *, subject: dict | None = None) -> int:

@@ -54,6 +54,9 @@ class Account(db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The person deleted the Passport: the row stays, emptied (domain/erasure.py), so that
+    # the audit keeps its events and the `sub` is never given to anybody else.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def login(self) -> str:

@@ -1,6 +1,7 @@
-"""The person's own data: everything the Passport holds of them, as one JSON document.
+"""The person's own data: everything the Passport holds of them, as one JSON document; and
+deleting the Passport.
 
-Only the owner takes it (the owner check: a session left open on a shared computer must not
+Only the owner takes the data (the owner check: a session left open on a shared computer must not
 be enough to carry a person's whole record away), and taking it is in the activity. What
 proves nothing about the person and would help an attacker stays out: the password hash,
 the second factor's secret, hashes of tokens and codes, session identifiers.
@@ -12,11 +13,12 @@ import json
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit, factors
+from ..domain import audit, erasure, factors, login_sessions, notifications, security_events
+from ..domain.errors import OwnsPortals
 from ..domain.photos import photo_url
 from ..extensions import db
 from ..models import Account, AuditEvent, Client, LoginSession, UpstreamIdentity
@@ -49,6 +51,41 @@ def download(
     db.session.commit()
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False)
     return f"passport-{moment:%Y-%m-%d}.json", body.encode()
+
+
+def delete_passport(
+    account: Account,
+    password: str | None,
+    *,
+    login_session: LoginSession | None,
+    code: str | None = None,
+    context: RequestContext | None = None,
+) -> None:
+    """Delete the Passport for good, after the owner check. What it opened ends as on a
+    credential change (every session, every token, back-channel logouts to the portals);
+    the portals that received it hear RISC account-purged; the person gets a last notice at
+    the login being erased; then the person is erased (domain/erasure.py). Raises what
+    check_owner raises, or OwnsPortals while the developer has registered portals."""
+    context = context or RequestContext()
+    check_owner(account, password, login_session, code)
+    owned = db.session.execute(
+        select(func.count()).select_from(Client).where(Client.owner_id == account.id)
+    ).scalar_one()
+    if owned:
+        raise OwnsPortals(owned)
+    # The epoch's bump kills every access token at once, and holds the row till the commit.
+    db.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(credential_epoch=Account.credential_epoch + 1)
+    )
+    db.session.refresh(account)
+    login_sessions.end_all(account, keep=None, reason="account_deleted", context=context)
+    security_events.queue_account_purged(account)
+    notifications.notify(account, "passport_deleted")
+    erasure.erase(account)
+    audit.record("account_deleted", account_id=account.id)  # no address, no device
+    db.session.commit()
 
 
 def data_of(account: Account, moment: datetime) -> dict:

@@ -38,6 +38,7 @@ EVENT_WORDS = {
     "photo_changed": _l("Profile photo changed"),
     "photo_removed": _l("Profile photo removed"),
     "data_downloaded": _l("Your data downloaded"),
+    "account_deleted": _l("Passport deleted"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),
