@@ -4,6 +4,7 @@ Passport (/account/delete)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -88,8 +89,10 @@ def delete_passport():
                 code=form.code.data,
                 context=request_context(),
             )
+            language = str(get_locale())  # the person's, before the session forgets them
             logout_user()
             session.clear()
+            session["ui_locales"] = language
             return render_template("account/deleted.html")
     return _page(DownloadForm(formdata=None), form), *form_status()
 

@@ -114,3 +114,36 @@ def test_revoking_a_portal_asks_first(live_server, factories, chromium):
         expect(page.locator("li.portal form")).to_have_count(0)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_deleting_the_passport_asks_first(live_server, factories, chromium, language):
+    words = {
+        "en": ("Delete your Passport for good?", "Your Passport has been deleted"),
+        "ru": ("Удалить Паспорт навсегда?", "Ваш Паспорт удалён"),
+    }
+    question, deleted = words[language]
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        context, page = in_chromium(chromium, browser, live_server.url)
+    try:
+        page.goto(f"{live_server.url}/account/data?ui_locales={language}")
+        page.fill("#delete-password", person.password)
+        page.check("#delete-understood")
+        page.click("#delete button[type=submit]")
+        dialog = page.locator("#confirm-dialog")
+        expect(dialog).to_be_visible()
+        assert dialog.inner_text().startswith(question)
+        dialog.locator("[data-close]").click()
+        expect(dialog).to_be_hidden()
+        page.goto(live_server.url + "/account/data")  # Cancel deleted nothing
+        expect(page.locator("#delete-password")).to_be_visible()
+
+        page.fill("#delete-password", person.password)
+        page.check("#delete-understood")
+        page.click("#delete button[type=submit]")
+        dialog.locator("[data-confirm-yes]").click()
+        expect(page.locator("#passport-deleted")).to_have_text(deleted)
+    finally:
+        context.close()
