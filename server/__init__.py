@@ -173,7 +173,8 @@ def _hooks_stand_aside_on_protocol_endpoints(app: Flask, limiter, login_manager)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and enforced foreign keys on SQLite; other databases are left alone."""
+    """WAL, enforced foreign keys and a Unicode lower() on SQLite; other databases are left
+    alone."""
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -181,6 +182,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # lower() of every script, as PostgreSQL's: SQLite's own knows ASCII only, and the
+        # operators' console finds "Зинаида" when asked for "зинаида".
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _init_keys(app: Flask) -> None:

@@ -191,6 +191,148 @@ for (_role, _granted), _help in ROLE_COMMANDS.items():
     _role_command(_role, _granted, _help)
 
 
+def _account(login_or_sub: str):
+    """The account with this e-mail, phone or subject; a clear error when there is none."""
+    from .services.accounts import find_by_login
+    from .services.operators import account_by_sub
+
+    account = account_by_sub(login_or_sub) or find_by_login(login_or_sub)
+    if account is None or account.deleted_at is not None:
+        raise click.ClickException(f"no account with the login or subject {login_or_sub!r}")
+    return account
+
+
+def _operator_action(name: str, help_text: str, run) -> None:
+    """`passport users NAME LOGIN --reason WHY`: an operator's action, as the console has it."""
+
+    @users_group.command(name, help=help_text)
+    @click.argument("login")
+    @click.option("--reason", required=True, help="Why: it goes into the audit log.")
+    @with_appcontext
+    def command(login, reason):
+        from .domain.errors import PassportError
+        from .services.operators import Actor
+
+        account = _account(login)
+        try:
+            # A request context for the links a message carries (ISSUER is their base).
+            with current_app.test_request_context(base_url=current_app.config["ISSUER"]):
+                click.echo(run(account, reason, Actor()))
+        except PassportError as error:
+            raise click.ClickException(error.message()) from error
+
+
+def _recovery_link(token: str) -> str:
+    from flask import url_for
+
+    return current_app.config["ISSUER"] + url_for("auth.recover_reset", token=token)
+
+
+def _lock(account, reason, actor):
+    from .services import operators
+
+    done = operators.lock(account, reason, actor)
+    return f"{account.login}: {'locked' if done else 'was locked already'}"
+
+
+def _unlock(account, reason, actor):
+    from .services import operators
+
+    done = operators.unlock(account, reason, actor)
+    return f"{account.login}: {'unlocked' if done else 'was not locked'}"
+
+
+def _reset_2fa(account, reason, actor):
+    from .services import operators
+
+    done = operators.reset_two_factor(account, reason, actor)
+    return f"{account.login}: {'two-factor authentication reset' if done else 'had no two-factor authentication'}"
+
+
+def _end_sessions(account, reason, actor):
+    from .services import operators
+
+    return f"{account.login}: sessions ended: {operators.end_sessions(account, reason, actor)}"
+
+
+def _send_recovery(account, reason, actor):
+    from .services import operators
+
+    return (
+        f"recovery sent to {operators.send_recovery(account, reason, actor, link=_recovery_link)}"
+    )
+
+
+def _delete(account, reason, actor):
+    from .services import operators
+
+    login = account.login
+    operators.delete(account, reason, actor)
+    return f"{login}: deleted"
+
+
+for _name, _help, _run in (
+    ("lock", "Lock the account: it cannot sign in; sessions end, tokens die.", _lock),
+    ("unlock", "Let a locked account sign in again.", _unlock),
+    ("reset-2fa", "Turn two-factor authentication off (after verifying the person).", _reset_2fa),
+    ("end-sessions", "End every session of the account and revoke its tokens.", _end_sessions),
+    ("send-recovery", "Send the person a password recovery link or code.", _send_recovery),
+    ("delete", "Delete the Passport for good, as the person could.", _delete),
+):
+    _operator_action(_name, _help, _run)
+
+
+@users_group.command("find")
+@click.argument("text")
+@with_appcontext
+def users_find(text):
+    """Accounts whose e-mail, phone, name or subject matches TEXT, one JSON object a line."""
+    from .services.operators import find_accounts
+
+    for account in find_accounts(text):
+        click.echo(json.dumps(_summary(account), ensure_ascii=False))
+
+
+@users_group.command("show")
+@click.argument("login")
+@with_appcontext
+def users_show(login):
+    """An account as the help desk sees it, as JSON."""
+    from .services.operators import account_file
+
+    found = account_file(_account(login))
+    body = _summary(found.account) | {
+        "two_factor": found.two_factor,
+        "social_networks": [n.provider for n in found.networks],
+        "sessions": len(found.sessions),
+        "portals": [p.client.client_id for p in found.portals],
+        "clients": [c.client_id for c in found.clients],
+        "activity": [
+            {"kind": e.kind, "at": e.created_at.isoformat(), **(e.details or {})}
+            for e in found.events
+        ],
+    }
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+def _summary(account) -> dict:
+    return {
+        "sub": account.sub,
+        "email": account.email,
+        "email_verified": account.email_verified,
+        "phone": account.phone,
+        "phone_verified": account.phone_verified,
+        "name": account.name,
+        "locked": account.locked_at is not None,
+        "roles": [
+            r
+            for r, a in (("developer", "is_developer"), ("operator", "is_operator"))
+            if getattr(account, a)
+        ],
+        "created_at": account.created_at.isoformat(),
+    }
+
+
 @main.group("clients")
 def clients_group():
     """Manage OAuth clients (portals)."""

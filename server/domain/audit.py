@@ -48,6 +48,17 @@ GROUPS: dict[str, frozenset[str]] = {
         }
     ),
     "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),
+    # what an operator did to the account (the reason and the operator in the details)
+    "operators": frozenset(
+        {
+            "account_locked",
+            "account_unlocked",
+            "sessions_ended_by_operator",
+            "recovery_sent_by_operator",
+            "role_granted",
+            "role_revoked",
+        }
+    ),
     # the developer console
     "developers": frozenset(
         {

@@ -181,6 +181,31 @@ class OperatorsOnly(PassportError):
         return _("Only operators may mark a portal first-party.")
 
 
+class OperatorsOnlyConsole(PassportError):
+    """The operators' console is for operators."""
+
+    status = 403
+
+    def message(self) -> str:
+        return _("This page is for the operators of this Passport.")
+
+
+class AccountLocked(PassportError):
+    """An operator locked the account: it does not sign in."""
+
+    status = 403
+
+    def message(self) -> str:
+        return _("This Passport is locked. Contact the support of the service to unlock it.")
+
+
+class ReasonRequired(PassportError):
+    """An operator's action on someone's account says why, for the audit log."""
+
+    def message(self) -> str:
+        return _("Say why: the reason goes into the audit log.")
+
+
 class DisabledByOperator(PassportError):
     """An operator disabled this client; only an operator may enable it again."""
 

@@ -15,8 +15,10 @@ SECURITY_EVENT = "security_event"
 # OpenID CAEP 1.0 §3.2 and RISC Profile 1.0 §2.3.
 CREDENTIAL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/credential-change"
 IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
-# RISC Profile 1.0 §2.1: the account is gone for good.
+# RISC Profile 1.0 §2.2–2.4: the account is gone for good; locked; unlocked.
 ACCOUNT_PURGED = "https://schemas.openid.net/secevent/risc/event-type/account-purged"
+ACCOUNT_DISABLED = "https://schemas.openid.net/secevent/risc/event-type/account-disabled"
+ACCOUNT_ENABLED = "https://schemas.openid.net/secevent/risc/event-type/account-enabled"
 
 
 def linked_clients(account: Account) -> list[Client]:
@@ -59,10 +61,10 @@ def queue_identifier_changed(
     return _queue(account, IDENTIFIER_CHANGED, event, subject=subject)
 
 
-def queue_account_purged(account: Account) -> int:
-    """RISC account-purged (§2.1) to every linked portal with an events endpoint. No commit;
-    queued before the links themselves are erased."""
-    return _queue(account, ACCOUNT_PURGED, {"event_timestamp": timestamp()})
+def queue_account_state(account: Account, event_type: str) -> int:
+    """RISC account-purged, -disabled or -enabled to every linked portal with an events
+    endpoint. No commit; a purge is queued before the links themselves are erased."""
+    return _queue(account, event_type, {"event_timestamp": timestamp()})
 
 
 def _queue(account: Account, event_type: str, event: dict, *, subject: dict | None = None) -> int:

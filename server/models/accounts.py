@@ -57,6 +57,8 @@ class Account(db.Model):
     # The person deleted the Passport: the row stays, emptied (domain/erasure.py), so that
     # the audit keeps its events and the `sub` is never given to anybody else.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An operator locked the account: it cannot sign in until an operator unlocks it.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def login(self) -> str:

@@ -9,6 +9,7 @@ from ..clock import now
 from ..context import RequestContext
 from ..domain import audit, signups
 from ..domain.errors import (
+    AccountLocked,
     IdentifierTaken,
     InvalidCredentials,
     InvalidIdentifier,
@@ -103,8 +104,9 @@ def ensure_free(*, email: str | None = None, phone: str | None = None) -> None:
 
 
 def authenticate(login: str, password: str, *, context: RequestContext | None = None) -> Account:
-    """Check a login and password; raises InvalidCredentials for either being wrong, and
-    LoginNotConfirmed when they are those of a sign-up whose login is not confirmed yet.
+    """Check a login and password; raises InvalidCredentials for either being wrong,
+    AccountLocked for the right password of a locked account, and LoginNotConfirmed when
+    they are those of a sign-up whose login is not confirmed yet.
 
     Exactly one argon2 hash is checked whatever the login: an account's, else the newest
     open sign-up's, else a dummy one. So neither an unknown login nor a sign-up someone
@@ -126,6 +128,8 @@ def authenticate(login: str, password: str, *, context: RequestContext | None = 
         raise InvalidCredentials()
     if account is None:
         raise LoginNotConfirmed(waiting.id, waiting.kind, waiting.target)
+    if account.locked_at is not None:
+        raise AccountLocked()  # said before a second factor is asked
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
         account.updated_at = now()

@@ -45,6 +45,23 @@ def request_login_change(
     """
     value = normalise_email(value) if kind == "email" else normalise_phone(value)
     check_owner(account, password, login_session, code)
+    return start_login_change(account, kind, value, propagate=propagate, link=link, context=context)
+
+
+def start_login_change(
+    account: Account,
+    kind: str,
+    value: str,
+    *,
+    propagate: bool,
+    link: Callable[[str], str],
+    context: RequestContext | None = None,
+    **details,
+) -> Verification:
+    """Send the confirmation of a new login, the owner already checked (or, for an
+    operator acting on the person's behalf, who asks checked by the help desk): the new
+    login is used only once the person confirms it. `details` go into the audit event."""
+    value = normalise_email(value) if kind == "email" else normalise_phone(value)
     if value == getattr(account, kind):
         raise SameIdentifier(kind)
     _ensure_free(account, kind, value)
@@ -59,6 +76,7 @@ def request_login_change(
         ip_address=context.ip_address,
         user_agent=context.user_agent,
         identifier=kind,
+        **details,
     )
     db.session.commit()
     return verification

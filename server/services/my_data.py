@@ -66,8 +66,14 @@ def delete_passport(
     the portals that received it hear RISC account-purged; the person gets a last notice at
     the login being erased; then the person is erased (domain/erasure.py). Raises what
     check_owner raises, or OwnsPortals while the developer has registered portals."""
-    context = context or RequestContext()
     check_owner(account, password, login_session, code)
+    purge(account, context=context)
+
+
+def purge(account: Account, *, context: RequestContext | None = None, **details) -> None:
+    """Delete the Passport (no owner check: the caller made the one that fits), `details`
+    in the one audit event that stays. Raises OwnsPortals while the account owns clients."""
+    context = context or RequestContext()
     owned = db.session.execute(
         select(func.count()).select_from(Client).where(Client.owner_id == account.id)
     ).scalar_one()
@@ -81,10 +87,10 @@ def delete_passport(
     )
     db.session.refresh(account)
     login_sessions.end_all(account, keep=None, reason="account_deleted", context=context)
-    security_events.queue_account_purged(account)
+    security_events.queue_account_state(account, security_events.ACCOUNT_PURGED)
     notifications.notify(account, "passport_deleted")
     erasure.erase(account)
-    audit.record("account_deleted", account_id=account.id)  # no address, no device
+    audit.record("account_deleted", account_id=account.id, **details)  # no address, no device
     db.session.commit()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..clock import now
 from ..context import RequestContext
 from ..domain import audit
+from ..domain.errors import AccountLocked
 from ..domain.login_sessions import TOUCH_INTERVAL, end, end_all, is_alive, new_session
 from ..extensions import commit_keeping_loaded, db
 from ..models import Account, LoginSession
@@ -26,8 +27,11 @@ def sign_in(
 
     The sign-in earns the acr of its strongest method. Signing in again to the account the
     browser's session (`previous`) already holds renews that session and keeps its sid, so
-    the portals of the session stay signed in; otherwise a new session starts.
+    the portals of the session stay signed in; otherwise a new session starts. A locked
+    account does not sign in, whatever the method (AccountLocked).
     """
+    if account.locked_at is not None:
+        raise AccountLocked()
     acr = current_app.config[
         "ACR_MFA" if "mfa" in amr else "ACR_FEDERATED" if "fed" in amr else "ACR_PASSWORD"
     ]

@@ -39,6 +39,12 @@ EVENT_WORDS = {
     "photo_removed": _l("Profile photo removed"),
     "data_downloaded": _l("Your data downloaded"),
     "account_deleted": _l("Passport deleted"),
+    "account_locked": _l("Locked by the operators"),
+    "account_unlocked": _l("Unlocked by the operators"),
+    "sessions_ended_by_operator": _l("Signed out of all devices by the operators"),
+    "recovery_sent_by_operator": _l("Recovery link sent by the operators"),
+    "role_granted": _l("Role granted"),
+    "role_revoked": _l("Role taken away"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),
@@ -57,6 +63,7 @@ ACTIVITY_GROUPS = {
     "security": _l("Security changes"),
     "portals": _l("Portals"),
     "developers": _l("Developer console"),
+    "operators": _l("Operators"),
 }
 
 REVOCATION_WORDS = {

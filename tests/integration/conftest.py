@@ -13,6 +13,7 @@ from server.extensions import db
 from ..conftest import LiveServer, build_app
 from ..support.browser import Browser
 from ..support.console import grant_role
+from ..support.delivery import set_aside_pending
 from ..support.devices import device
 from ..support.receiver import Receiver
 from ..support.relying_party import RelyingParty
@@ -36,6 +37,18 @@ def portal(live_server, factories, receiver):
     a later test's receiver may get the same port, and must not find this one's messages."""
     path = "/backchannel-logout/" + secrets.token_hex(4)
     client = factories.client(backchannel_logout_uri=receiver.url + path)
+    return RelyingParty(live_server.url, client)
+
+
+@pytest.fixture
+def listening(live_server, factories, receiver):
+    """A portal told of back-channel logouts (at /logout) and security events (at /events)
+    on `receiver`; earlier tests' pending deliveries set aside."""
+    set_aside_pending(live_server)
+    client = factories.client(
+        backchannel_logout_uri=receiver.url + "/logout",
+        security_events_endpoint=receiver.url + "/events",
+    )
     return RelyingParty(live_server.url, client)
 
 

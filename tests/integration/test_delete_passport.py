@@ -3,7 +3,6 @@ account is gone, the person gets a last notice, and nothing that names the perso
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from server.domain.security_events import ACCOUNT_PURGED
@@ -19,10 +18,9 @@ from server.models import (
 
 from ..support.browser import Browser
 from ..support.console import register
-from ..support.delivery import events_received, logouts_received, run_worker, set_aside_pending
+from ..support.delivery import events_received, logouts_received, run_worker
 from ..support.devices import FIREFOX_UBUNTU, device, sign_in_to_portal, signed_in
 from ..support.mail import text_of
-from ..support.relying_party import RelyingParty
 from ..support.two_factor import next_step_code, turn_on
 
 
@@ -40,18 +38,6 @@ def rows_of(live_server, account_id: int) -> dict[str, int]:
             ).scalar_one()
             for model in (Consent, Grant, LoginSession, UpstreamIdentity)
         }
-
-
-@pytest.fixture
-def listening(live_server, factories, receiver):
-    """A portal told of logouts and security events, and the person signed in to it on two
-    devices, with offline access on one."""
-    set_aside_pending(live_server)
-    client = factories.client(
-        backchannel_logout_uri=receiver.url + "/logout",
-        security_events_endpoint=receiver.url + "/events",
-    )
-    return RelyingParty(live_server.url, client)
 
 
 def test_deleting_ends_everything_tells_the_portals_and_erases_the_person(

@@ -1,4 +1,5 @@
-"""a deleted Passport stays as an emptied row, with the time it was deleted
+"""a deleted Passport stays as an emptied row, with the time it was deleted; an operator
+locks an account
 
 Revision ID: 0016
 Revises: 0015
@@ -19,8 +20,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deleted_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("locked_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("locked_at")
         batch_op.drop_column("deleted_at")
