@@ -216,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         signup,
         two_factor,
     )
+    from .web.admin import bp as admin_bp
     from .web.developers import bp as developers_bp
     from .web.health import bp as health_bp
     from .web.social import bp as social_bp
@@ -241,6 +242,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(developers_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(account_photo.photos_bp)

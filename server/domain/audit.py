@@ -57,6 +57,7 @@ GROUPS: dict[str, frozenset[str]] = {
             "recovery_sent_by_operator",
             "role_granted",
             "role_revoked",
+            "delivery_retried",
         }
     ),
     # the developer console

@@ -199,6 +199,16 @@ class AccountLocked(PassportError):
         return _("This Passport is locked. Contact the support of the service to unlock it.")
 
 
+class NotOnYourself(PassportError):
+    """An operator does not lock, delete or demote their own account from the console: the
+    last operator would lock everybody out of it."""
+
+    status = 409
+
+    def message(self) -> str:
+        return _("Not on your own Passport: ask another operator.")
+
+
 class ReasonRequired(PassportError):
     """An operator's action on someone's account says why, for the audit log."""
 

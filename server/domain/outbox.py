@@ -40,6 +40,20 @@ def enqueue(
     return message
 
 
+def retry(message: OutboxMessage) -> bool:
+    """Give a failed delivery another round of attempts from now (an operator's retry);
+    False for a message that is not failed. No commit."""
+    if message.status != "failed":
+        return False
+    moment = now()
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = moment
+    message.give_up_at = moment + timedelta(seconds=current_app.config["DELIVERY_GIVE_UP_AFTER"])
+    message.locked_by = message.locked_until = None
+    return True
+
+
 def delivery_state(message: OutboxMessage | None) -> str | None:
     """SENDING, DELAYED, SENT or FAILED; None without a message (retention deleted it)."""
     if message is None:

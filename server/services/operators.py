@@ -16,15 +16,30 @@ from sqlalchemy import func, or_, select, update
 
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit, factors, login_sessions, notifications, security_events
-from ..domain.errors import InvalidIdentifier, OperatorsOnlyConsole, ReasonRequired
+from ..domain import audit, factors, login_sessions, notifications, outbox, security_events
+from ..domain.errors import (
+    InvalidIdentifier,
+    NotOnYourself,
+    OperatorsOnlyConsole,
+    ReasonRequired,
+)
 from ..domain.identifiers import normalise_email, normalise_phone
 from ..extensions import db
-from ..models import Account, AuditEvent, Client, LoginSession, UpstreamIdentity
+from ..models import (
+    Account,
+    AuditEvent,
+    Client,
+    LoginSession,
+    OutboxMessage,
+    UpstreamIdentity,
+)
 from . import login_change, my_data, recovery
+from .accounts import find_by_login
 from .portals import LinkedPortal, linked_portals
 
 REASON_MAX = 500
+PAGE = 50
+OUTBOX_STATES = ("pending", "failed", "delivered")
 ROLES = {"developer": "is_developer", "operator": "is_operator"}
 
 
@@ -138,6 +153,11 @@ def _reason(reason: str | None) -> str:
     return reason[:REASON_MAX]
 
 
+def _not_yourself(account: Account, actor: Actor) -> None:
+    if actor.account is not None and actor.account.id == account.id:
+        raise NotOnYourself()
+
+
 def _record(kind: str, account: Account, actor: Actor, reason: str, **details) -> None:
     audit.record(
         kind,
@@ -167,6 +187,7 @@ def lock(account: Account, reason: str | None, actor: Actor) -> bool:
     """Lock the account: it cannot sign in; its sessions end and its tokens die; portals
     hear RISC account-disabled; the person is told. False if it was locked already."""
     reason = _reason(reason)
+    _not_yourself(account, actor)
     if account.locked_at is not None:
         return False
     ended = _end_everything(account, actor, "account_locked")
@@ -261,6 +282,8 @@ def change_login(
 def set_role(account: Account, role: str, granted: bool, reason: str | None, actor: Actor) -> bool:
     """Give or take the developer or operator role; False if nothing changed."""
     reason = _reason(reason)
+    if role == "operator" and not granted:
+        _not_yourself(account, actor)
     attribute = ROLES[role]
     if getattr(account, attribute) == granted:
         return False
@@ -274,4 +297,65 @@ def delete(account: Account, reason: str | None, actor: Actor) -> None:
     """Delete the Passport as the person could (my_data.purge): everything ends, the person
     is erased; the one audit event left names the operator and the reason."""
     reason = _reason(reason)
+    _not_yourself(account, actor)
     my_data.purge(account, context=actor.context, operator=actor.name, reason=reason)
+
+
+# --- the whole server -------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page of a long list, newest first; `more` when an older page exists."""
+
+    rows: list
+    number: int
+    more: bool
+
+
+def _page(query, number: int) -> Page:
+    number = max(1, min(number, 10_000))
+    rows = list(db.session.execute(query.offset((number - 1) * PAGE).limit(PAGE + 1)).scalars())
+    return Page(rows[:PAGE], number, len(rows) > PAGE)
+
+
+def audit_log(*, kind: str | None = None, who: str | None = None, page: int = 1) -> Page:
+    """The audit log of the whole server, newest first: of one kind of event (audit.KINDS),
+    of one account (its login or subject), or all."""
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if kind in audit.KINDS:
+        query = query.where(AuditEvent.kind == kind)
+    if who:
+        account = account_by_sub(who) or find_by_login(who)
+        query = query.where(AuditEvent.account_id == (account.id if account else -1))
+    return _page(query, page)
+
+
+def deliveries(status: str = "failed", *, page: int = 1) -> Page:
+    """The outbox: deliveries pending, failed or delivered, newest first."""
+    if status not in OUTBOX_STATES:
+        status = "failed"
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == status)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
+    return _page(query, page)
+
+
+def retry_delivery(message_id: int, actor: Actor) -> bool:
+    """Try a failed delivery again from now; False if there is no such failed delivery."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or not outbox.retry(message):
+        return False
+    audit.record(
+        "delivery_retried",
+        account_id=actor.account.id if actor.account else None,
+        ip_address=actor.context.ip_address,
+        user_agent=actor.context.user_agent,
+        operator=actor.name,
+        message=message.id,
+        delivery=message.kind,
+    )
+    db.session.commit()
+    return True

@@ -49,7 +49,7 @@ def _console_access():
 def _developers_only():
     if not developers.is_developer(current_user.account):
         message = NotADeveloper().message()
-        return render_template("developers/forbidden.html", message=message), 403
+        return render_template("errors/forbidden.html", title=_("Developers"), message=message), 403
     return None
 
 

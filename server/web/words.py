@@ -45,6 +45,7 @@ EVENT_WORDS = {
     "recovery_sent_by_operator": _l("Recovery link sent by the operators"),
     "role_granted": _l("Role granted"),
     "role_revoked": _l("Role taken away"),
+    "delivery_retried": _l("Delivery retried"),
     "consent_granted": _l("Portal allowed"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),
