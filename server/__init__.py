@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_federation(app)
     _register_blueprints(app)
+    _init_metrics(app)
 
     from .web.errors import register_error_handlers
     from .web.security import register_security_headers
@@ -169,6 +170,29 @@ def _hooks_stand_aside_on_protocol_endpoints(app: Flask, limiter, login_manager)
                 hook = wrap(hook, on_program)
             hooks.append(hook)
         registry[None] = hooks
+
+
+def _init_metrics(app: Flask) -> None:
+    """Count every request, and the token endpoint's tokens by grant (server/metrics.py)."""
+    from flask import g, request
+
+    from . import metrics
+
+    def started() -> None:
+        g._metrics_started = metrics.clock()
+
+    def count(response):
+        began = g.get("_metrics_started")
+        seconds = metrics.clock() - began if began is not None else None
+        endpoint = request.endpoint
+        metrics.observe_request(endpoint, request.method, response.status_code, seconds)
+        if endpoint == "oauth.token" and response.status_code == 200:
+            metrics.token_issued(request.form.get("grant_type"))
+        return response
+
+    # First of all, so that a request another hook refuses (a rate limit's 429) is timed too.
+    app.before_request_funcs.setdefault(None, []).insert(0, started)
+    app.after_request(count)
 
 
 @event.listens_for(Engine, "connect")

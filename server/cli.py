@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
-from .config import ConfigError
+from .config import ConfigError, load_config
 
 
 def _create_app():
@@ -25,8 +26,29 @@ def _create_app():
 @click.group(
     cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
 )
-def main():
+@click.pass_context
+def main(ctx):
     """Passport, an OpenID Connect identity provider."""
+    if ctx.invoked_subcommand in ("serve", "worker"):
+        _share_metrics(clear=ctx.invoked_subcommand == "serve")
+
+
+def _share_metrics(*, clear: bool) -> None:
+    """The server's workers and the delivery worker keep their metrics in one folder, which
+    /metrics of any worker reads whole (server/metrics.py). Set before the metrics library
+    is first imported; emptied when the server starts, so no dead process is counted."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    else:
+        try:
+            folder = Path(load_config()["INSTANCE_DIR"]) / "metrics"
+        except ConfigError:
+            return  # the command itself says what is wrong with the configuration
+    folder.mkdir(parents=True, exist_ok=True)
+    if clear:
+        for stale in folder.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 @main.command("run")
@@ -95,8 +117,6 @@ def _default_workers() -> int:
 )
 def serve_command(bind: str, workers: int | None, threads: int, server_name: str):
     """Serve for production: one command, whichever WSGI server runs underneath."""
-    from .config import load_config
-
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise click.BadParameter("expected HOST:PORT", param_hint="--bind")

@@ -111,6 +111,8 @@ def _finish(config: dict, explicit: set[str]) -> None:
     ):
         if config[name] < 0:
             raise ConfigError(f"{name} cannot be negative")
+    if config["DATABASE_POOL_SIZE"] < 1 or config["DATABASE_MAX_OVERFLOW"] < 0:
+        raise ConfigError("DATABASE_POOL_SIZE must be 1 or more, DATABASE_MAX_OVERFLOW 0 or more")
     for name in ("RETENTION_BATCH", "RETENTION_MAX_BATCHES"):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
@@ -164,9 +166,13 @@ def _finish(config: dict, explicit: set[str]) -> None:
     # No pre-ping (a round trip on every checkout): connections are recycled before a
     # server or proxy would close them idle, and a request that meets a dead one anyway is
     # run once more (Passport.dispatch_request).
-    config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": config["DATABASE_POOL_RECYCLE"]}
-    )
+    engine_options = {"pool_recycle": config["DATABASE_POOL_RECYCLE"]}
+    if config["DATABASE_URL"].startswith("postgresql"):
+        # Per pool; a process has two (transactions, and autocommit reads) and one LISTEN
+        # connection, so at most 2 × (size + overflow) + 1 connections.
+        engine_options["pool_size"] = config["DATABASE_POOL_SIZE"]
+        engine_options["max_overflow"] = config["DATABASE_MAX_OVERFLOW"]
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     if config.get("REDIS_URL"):
         # An unreachable Redis answers within two seconds (a 503 page), not a hung request.

@@ -61,6 +61,7 @@ TEST_SETTINGS = {
     "SMS_RATE_LIMIT_PER_IP": "10000 per minute",
     "LOGIN_CHANGE_RATE_LIMIT": "10000 per minute",
     "REGISTRATION": "open",
+    "METRICS_TOKEN": "test-metrics-token",
 }
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
+from .. import metrics
 from ..clock import now
 from ..extensions import db
 from ..models import OutboxMessage
@@ -117,7 +118,8 @@ def deliver_one(message_id: int, worker: str) -> str | None:
     if not renew_lease(message_id, worker):
         return None
     message = db.session.get(OutboxMessage, message_id)
-    handler = HANDLERS.get(message.kind)
+    kind = message.kind
+    handler = HANDLERS.get(kind)
     db.session.expunge(message)  # a detached copy: nothing reloads it during the call
     db.session.commit()
     error = None
@@ -134,7 +136,9 @@ def deliver_one(message_id: int, worker: str) -> str | None:
         except Exception as failure:  # a bug in a handler must not stop the worker
             log.exception("delivery %s failed unexpectedly", message_id)
             error = f"{type(failure).__name__}: {failure}"
-    return _record_outcome(message_id, worker, error, permanent)
+    status = _record_outcome(message_id, worker, error, permanent)
+    metrics.delivered(kind, status)
+    return status
 
 
 def _record_outcome(message_id: int, worker: str, error: str | None, permanent: bool) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from .. import metrics
 from ..extensions import db
 from ..models import AuditEvent
 
@@ -95,6 +96,7 @@ def record(
         details=details,
     )
     db.session.add(event)
+    metrics.audited(kind, details)
     return event
 
 

@@ -289,6 +289,45 @@ def test_serve_starts_the_chosen_server(run, server, access_log):
     assert ("/jwks.json" in output) == (access_log == "true")
 
 
+def test_metrics_sum_every_worker_of_the_server(run):
+    """Each worker counts into the instance's metrics folder; a scrape reads them all.
+    (Shown with gunicorn: granian, stopped while a worker is still starting, hangs.)"""
+    port = free_port()
+    served = subprocess.Popen(
+        [
+            PASSPORT,
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--server",
+            "gunicorn",
+        ],
+        env={**run.environ, "PASSPORT_METRICS_TOKEN": "scraper", "PASSPORT_ACCESS_LOG": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for_health(port, served)
+        for _ in range(30):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10):
+                pass
+        scrape = urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer scraper"}
+        )
+        with urllib.request.urlopen(scrape, timeout=10) as answer:
+            text = answer.read().decode()
+    finally:
+        served.terminate()
+        served.wait(timeout=30)
+    line = 'passport_http_requests_total{endpoint="health.ready",method="GET",status="200"}'
+    [count] = [float(row.split()[-1]) for row in text.splitlines() if row.startswith(line)]
+    assert count == 30
+    folder = run.tmp_path / "instance" / "metrics"
+    assert list(folder.glob("counter_*.db"))  # the workers' files, where every scrape reads
+
+
 def test_serve_refuses_a_bind_without_a_port(run):
     refused = run("serve", "--bind", "127.0.0.1")
     assert refused.returncode == 2 and "HOST:PORT" in refused.stderr

@@ -85,6 +85,16 @@ def test_postgresql_urls_use_psycopg(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
 
+def test_postgresql_pools_are_bounded(tmp_path):
+    environ = {"PASSPORT_DATABASE_POOL_SIZE": "3", "PASSPORT_DATABASE_MAX_OVERFLOW": "0"}
+    config = load_config({**SECRET, "DATABASE_URL": "postgresql://u@h/db"}, environ=environ)
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (3, 0)
+    assert "pool_size" not in load_config(SECRET, environ={})["SQLALCHEMY_ENGINE_OPTIONS"]
+    with pytest.raises(ConfigError, match="DATABASE_POOL_SIZE"):
+        load_config({**SECRET, "DATABASE_POOL_SIZE": 0}, environ={})
+
+
 def test_the_command_refuses_to_start_in_production_without_a_secret(tmp_path):
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
     environ.update(
