@@ -26,6 +26,14 @@ class Passport(Flask):
             sync = self._sync_functions[func] = super().ensure_sync(func)
         return sync
 
+    def log_exception(self, exc_info) -> None:
+        # Flask's own line names request.path, which may carry a recovery or confirmation
+        # token: the route's pattern says where without it.
+        from flask import request
+
+        rule = request.url_rule.rule if request.url_rule is not None else "?"
+        self.logger.error("Exception on %s [%s]", rule, request.method, exc_info=exc_info)
+
     def dispatch_request(self):
         try:
             return super().dispatch_request()
@@ -82,7 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_federation(app)
     _register_blueprints(app)
-    _init_metrics(app)
+    _init_observability(app)
 
     from .web.errors import register_error_handlers
     from .web.security import register_security_headers
@@ -172,14 +180,20 @@ def _hooks_stand_aside_on_protocol_endpoints(app: Flask, limiter, login_manager)
         registry[None] = hooks
 
 
-def _init_metrics(app: Flask) -> None:
-    """Count every request, and the token endpoint's tokens by grant (server/metrics.py)."""
+def _init_observability(app: Flask) -> None:
+    """Count every request and the token endpoint's tokens by grant (server/metrics.py);
+    in JSON mode, write a line per request (server/logs.py)."""
     from flask import g, request
 
-    from . import metrics
+    from . import logs, metrics
+
+    logs.init_app(app)
+    json_lines = logs.wants_json(app.config)
 
     def started() -> None:
         g._metrics_started = metrics.clock()
+        if json_lines:
+            logs.request_started()
 
     def count(response):
         began = g.get("_metrics_started")
@@ -188,6 +202,8 @@ def _init_metrics(app: Flask) -> None:
         metrics.observe_request(endpoint, request.method, response.status_code, seconds)
         if endpoint == "oauth.token" and response.status_code == 200:
             metrics.token_issued(request.form.get("grant_type"))
+        if json_lines:
+            logs.request_line(response, seconds)
         return response
 
     # First of all, so that a request another hook refuses (a rate limit's 429) is timed too.

@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .config import ConfigError, load_config
+from .logs import wants_json
 
 
 def _create_app():
@@ -60,12 +61,15 @@ def run_command(host: str, port: int):
 
     SIGTERM stops it as Ctrl+C does: the server stops taking requests, the worker finishes
     the delivery under way and gives back what it had claimed."""
+    import logging
     import signal
 
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
-    click.echo(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
+    # In JSON mode every line is a JSON object, these two as well.
+    say = logging.getLogger("passport").info if wants_json(app.config) else click.echo
+    say(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
     worker = None
     if app.config["RUN_WORKER_IN_PROCESS"]:
         from .delivery.worker import start_in_thread
@@ -85,7 +89,7 @@ def run_command(host: str, port: int):
             stop, thread = worker
             stop.set()
             thread.join(timeout=app.config["DELIVERY_TIMEOUT"] + 5)
-    click.echo("Passport stopped.")
+    say("Passport stopped.")
 
 
 def _default_workers() -> int:
@@ -122,7 +126,9 @@ def serve_command(bind: str, workers: int | None, threads: int, server_name: str
         raise click.BadParameter("expected HOST:PORT", param_hint="--bind")
     try:
         # Checked here, before the server forks workers that would each fail the same way.
-        access_log = load_config()["ACCESS_LOG"]
+        config = load_config()
+        # In JSON mode Passport writes each request's line itself, without the path.
+        access_log = config["ACCESS_LOG"] and not wants_json(config)
     except ConfigError as error:
         click.echo(f"Configuration error: {error}", err=True)
         sys.exit(2)

@@ -111,6 +111,8 @@ def _finish(config: dict, explicit: set[str]) -> None:
     ):
         if config[name] < 0:
             raise ConfigError(f"{name} cannot be negative")
+    if config["LOG_FORMAT"] not in ("", "json", "text"):
+        raise ConfigError("LOG_FORMAT must be 'json' or 'text' (or empty: json in production)")
     if config["DATABASE_POOL_SIZE"] < 1 or config["DATABASE_MAX_OVERFLOW"] < 0:
         raise ConfigError("DATABASE_POOL_SIZE must be 1 or more, DATABASE_MAX_OVERFLOW 0 or more")
     for name in ("RETENTION_BATCH", "RETENTION_MAX_BATCHES"):

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -15,6 +9,7 @@ from server.oauth.keys import KeyStore
 
 from ..support.browser import Browser
 from ..support.ports import free_port
+from ..support.processes import passport_process
 
 
 def test_a_serving_node_is_live_and_ready(live_server):
@@ -56,36 +51,12 @@ def without_redis(server_settings):
     """The same Passport (its database and keys) as a process of its own, with its
     rate-limit store on a port where nothing listens. A process, not a second app in this
     one: Flask-Limiter's storage is shared by the apps of a process."""
-    port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
-    environ.update(
-        {
-            f"PASSPORT_{name}": str(server_settings[name])
-            for name in ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR", "SECRET_KEY")
-        },
-        PASSPORT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-        PASSPORT_RUN_WORKER_IN_PROCESS="false",  # the suite's own worker delivers
-    )
-    passport = str(Path(sys.executable).with_name("passport"))
-    process = subprocess.Popen(
-        [passport, "run", "--port", str(port)],
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                requests.get(url + "/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    names = ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR", "SECRET_KEY")
+    with passport_process(
+        {name: server_settings[name] for name in names},
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    ) as url:
         yield Served(url)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_without_redis_sign_in_says_temporarily_unavailable(without_redis, factories):

@@ -95,6 +95,12 @@ def test_postgresql_pools_are_bounded(tmp_path):
         load_config({**SECRET, "DATABASE_POOL_SIZE": 0}, environ={})
 
 
+def test_log_format_is_json_or_text():
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        load_config(SECRET, environ={"PASSPORT_LOG_FORMAT": "xml"})
+    assert load_config(SECRET, environ={"PASSPORT_LOG_FORMAT": "json"})["LOG_FORMAT"] == "json"
+
+
 def test_the_command_refuses_to_start_in_production_without_a_secret(tmp_path):
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_")}
     environ.update(
