@@ -128,6 +128,7 @@ def production_env(folder: Path, issuer: str, database_url: str) -> dict:
         PASSPORT_ISSUER=issuer,
         PASSPORT_SECRET_KEY=secrets.token_urlsafe(32),
         PASSPORT_TOTP_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        PASSPORT_KEY_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         PASSPORT_PAIRWISE_SALT=secrets.token_urlsafe(32),
         PASSPORT_DATABASE_URL=database_url,
         PASSPORT_INSTANCE_DIR=str(folder / "instance"),

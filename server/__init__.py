@@ -232,12 +232,18 @@ def _lower(value):
 
 
 def _init_keys(app: Flask) -> None:
-    from .oauth.keys import KeyStore
+    """The signing keys, in the database and shared by every node; read (and on a first
+    start imported from KEYS_DIR, or generated) at the first request that needs them,
+    when the schema is there."""
+    from .oauth.keys import DatabaseKeys, FolderKeys, KeyStore
 
     retention = max(app.config["ID_TOKEN_LIFETIME"], app.config["ACCESS_TOKEN_LIFETIME"])
-    store = KeyStore(app.config["KEYS_DIR"], retention_seconds=retention)
-    store.ensure()
-    app.extensions["passport.keys"] = store
+    app.extensions["passport.keys"] = KeyStore(
+        DatabaseKeys(import_from=FolderKeys(app.config["KEYS_DIR"])),
+        retention_seconds=retention,
+        recheck_seconds=app.config["KEYS_RECHECK_SECONDS"],
+        generate_missing=True,
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -118,22 +118,25 @@ def _finish(config: dict, explicit: set[str]) -> None:
     for name in ("RETENTION_BATCH", "RETENTION_MAX_BATCHES"):
         if config[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
-    if not config.get("TOTP_ENCRYPTION_KEY"):
+    # Secrets production must be given; development makes each once, in instance/.
+    for name, why, generate in (
+        ("TOTP_ENCRYPTION_KEY", "a Fernet key, separate from SECRET_KEY", _fernet_key),
+        (
+            "KEY_ENCRYPTION_KEY",
+            "a Fernet key, the same on every node; it seals the signing keys",
+            _fernet_key,
+        ),
+        (
+            "PAIRWISE_SALT",
+            "a long random value kept forever: pairwise subject identifiers are made with it",
+            lambda: secrets.token_urlsafe(32),
+        ),
+    ):
+        if config.get(name):
+            continue
         if production:
-            raise ConfigError(
-                "TOTP_ENCRYPTION_KEY is not set: production needs PASSPORT_TOTP_ENCRYPTION_KEY "
-                "(a Fernet key, separate from SECRET_KEY)."
-            )
-        config["TOTP_ENCRYPTION_KEY"] = _development_secret(instance, "totp_key", _fernet_key)
-    if not config.get("PAIRWISE_SALT"):
-        if production:
-            raise ConfigError(
-                "PAIRWISE_SALT is not set: production needs PASSPORT_PAIRWISE_SALT, a long "
-                "random value kept forever (pairwise subject identifiers are made with it)."
-            )
-        config["PAIRWISE_SALT"] = _development_secret(
-            instance, "pairwise_salt", lambda: secrets.token_urlsafe(32)
-        )
+            raise ConfigError(f"{name} is not set: production needs PASSPORT_{name} ({why}).")
+        config[name] = _development_secret(instance, _SECRET_FILES[name], generate)
     if production and config["PHONE_LOGINS"] and not config.get("SMS_GATEWAY_URL"):
         raise ConfigError(
             "Phone logins are on but SMS_GATEWAY_URL is not set: in production the codes would "
@@ -207,6 +210,14 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# Where development keeps each generated secret, under instance/.
+_SECRET_FILES = {
+    "TOTP_ENCRYPTION_KEY": "totp_key",
+    "KEY_ENCRYPTION_KEY": "key_encryption_key",
+    "PAIRWISE_SALT": "pairwise_salt",
+}
 
 
 def _fernet_key() -> str:

@@ -62,6 +62,8 @@ TEST_SETTINGS = {
     "LOGIN_CHANGE_RATE_LIMIT": "10000 per minute",
     "REGISTRATION": "open",
     "METRICS_TOKEN": "test-metrics-token",
+    # One for every Passport process of the suite: they share the keys in the database.
+    "KEY_ENCRYPTION_KEY": "0fNdSg3Jg0zZ6U8m0qHfHJ7cQjLwHh0m8u1Gq6pVb1o=",
 }
 
 

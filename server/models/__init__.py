@@ -4,6 +4,7 @@ from .accounts import Account, AccountPhoto
 from .audit import AuditEvent
 from .clients import Client, ClientSnapshot, Consent, InitialAccessToken, UsedAssertion
 from .federation import UpstreamIdentity
+from .keys import SigningKeyRecord
 from .outbox import OutboxMessage
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, Grant, RefreshToken
@@ -24,6 +25,7 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "RefreshToken",
+    "SigningKeyRecord",
     "TotpAuthenticator",
     "TrustedDevice",
     "UpstreamIdentity",

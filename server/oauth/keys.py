@@ -1,7 +1,10 @@
-"""Signing keys: generated on first run, rotated by `passport keys rotate`, served as the JWKS.
+"""Signing keys: generated on first start, rotated by `passport keys rotate`, served as the JWKS.
 
-keys/keys.json lists the keys and their times; each private key is a PEM file beside it
-(mode 0600). A key's state follows from the clock:
+Every node reads the keys from the database (table signing_keys), the private keys sealed
+with KEY_ENCRYPTION_KEY, so all nodes sign with the same key and publish the same JWKS; a
+rotation made on any node is seen by every other within KEYS_RECHECK_SECONDS. A keys/
+folder (keys.json and a PEM file per key, mode 0600), where keys lived before, is imported
+on the first start that finds the table empty. A key's state follows from the clock:
 
 - "next": published in the JWKS, not yet signing (activate_at is in the future), so
   relying parties that cache the JWKS learn it before they see a token signed with it;
@@ -10,8 +13,8 @@ keys/keys.json lists the keys and their times; each private key is a PEM file be
   it signed has expired;
 - "expired": past that; left out of the JWKS and deleted at the next rotation.
 
-PEM parsing is slow (~26 ms for RSA), so keys are parsed once per process and reloaded
-only when keys.json changes.
+PEM parsing is slow (~26 ms for RSA), so keys are parsed once per process and read again
+only when the stored set changes (one cheap query at most once a recheck interval).
 """
 
 from __future__ import annotations
@@ -26,10 +29,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
+from ..extensions import autocommit_engine
+from ..models import SigningKeyRecord
 
 ALGORITHMS = ("RS256", "ES256")
 MANIFEST = "keys.json"
@@ -59,54 +67,202 @@ class SigningKey:
         return jwk
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """A key as a storage keeps it: its times and its private key's PEM."""
+
+    kid: str
+    alg: str
+    created_at: datetime
+    activate_at: datetime
+    pem: bytes
+
+
+class FolderKeys:
+    """keys/keys.json and a PEM file per key: development, tests, and what is imported."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._manifest = str(self.directory / MANIFEST)
+
+    def version(self):
+        try:
+            return os.stat(self._manifest).st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def load(self) -> list[StoredKey]:
+        return [
+            StoredKey(
+                kid=entry["kid"],
+                alg=entry["alg"],
+                created_at=datetime.fromisoformat(entry["created_at"]),
+                activate_at=datetime.fromisoformat(entry["activate_at"]),
+                pem=(self.directory / entry["file"]).read_bytes(),
+            )
+            for entry in self._entries()
+        ]
+
+    def add(self, key: StoredKey) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        filename = f"{key.kid}.pem"
+        _write_private(self.directory / filename, key.pem)
+        entries = self._entries()
+        entries.append(
+            {
+                "kid": key.kid,
+                "alg": key.alg,
+                "file": filename,
+                "created_at": key.created_at.isoformat(),
+                "activate_at": key.activate_at.isoformat(),
+            }
+        )
+        self._write(entries)
+
+    def remove(self, kids: set[str]) -> None:
+        entries = self._entries()
+        self._write([e for e in entries if e["kid"] not in kids])
+        for entry in entries:
+            if entry["kid"] in kids:
+                (self.directory / entry["file"]).unlink(missing_ok=True)
+
+    def _entries(self) -> list[dict]:
+        path = self.directory / MANIFEST
+        return json.loads(path.read_text())["keys"] if path.exists() else []
+
+    def _write(self, entries: list[dict]) -> None:
+        path = self.directory / MANIFEST
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"keys": entries}, indent=2))
+        os.replace(temporary, path)
+
+
+class DatabaseKeys:
+    """The signing_keys table, in the app context's database; the PEMs sealed (Fernet) with
+    KEY_ENCRYPTION_KEY. On first use, an empty table takes the keys of `import_from`."""
+
+    def __init__(self, import_from: FolderKeys | None = None):
+        self.import_from = import_from
+
+    def _fernet(self) -> Fernet:
+        return Fernet(current_app.config["KEY_ENCRYPTION_KEY"].encode())
+
+    def version(self):
+        # A rotation adds a row and a prune deletes some: the count and the newest creation
+        # together change with either.
+        table = SigningKeyRecord.__table__
+        with autocommit_engine().connect() as connection:
+            count, newest = connection.execute(
+                select(func.count(), func.max(table.c.created_at))
+            ).one()
+        return (count, newest)
+
+    def load(self) -> list[StoredKey]:
+        table = SigningKeyRecord.__table__
+        with autocommit_engine().connect() as connection:
+            rows = connection.execute(select(table)).all()
+        if not rows and self.import_from is not None and self.import_from.version() is not None:
+            for key in self.import_from.load():
+                self.add(key)
+            return self.load()
+        fernet = self._fernet()
+        loaded = []
+        for row in rows:
+            try:
+                pem = fernet.decrypt(row.private_key_sealed.encode())
+            except InvalidToken:
+                raise RuntimeError(
+                    f"signing key {row.kid} cannot be unsealed: KEY_ENCRYPTION_KEY is not the "
+                    "key it was sealed with"
+                ) from None
+            loaded.append(StoredKey(row.kid, row.alg, row.created_at, row.activate_at, pem))
+        return loaded
+
+    def add(self, key: StoredKey) -> None:
+        sealed = self._fernet().encrypt(key.pem).decode()
+        try:
+            with autocommit_engine().connect() as connection:
+                connection.execute(
+                    insert(SigningKeyRecord).values(
+                        kid=key.kid,
+                        alg=key.alg,
+                        created_at=key.created_at,
+                        activate_at=key.activate_at,
+                        private_key_sealed=sealed,
+                    )
+                )
+        except IntegrityError:
+            pass  # another node stored the same key (an import on two first starts at once)
+
+    def remove(self, kids: set[str]) -> None:
+        with autocommit_engine().connect() as connection:
+            connection.execute(delete(SigningKeyRecord).where(SigningKeyRecord.kid.in_(kids)))
+
+
 class KeyStore:
     def __init__(
-        self, directory: str | Path, *, retention_seconds: int, recheck_seconds: float = 1.0
+        self,
+        storage: FolderKeys | DatabaseKeys | str | Path,
+        *,
+        retention_seconds: int,
+        recheck_seconds: float = 1.0,
+        generate_missing: bool = False,
     ):
-        self.directory = Path(directory)
+        if isinstance(storage, (str, Path)):
+            storage = FolderKeys(storage)
+        self.storage = storage
+        self.generate_missing = generate_missing
         self.recheck_seconds = recheck_seconds
         self._checked_at = -math.inf
         self.retention = timedelta(seconds=retention_seconds)
-        self._lock = threading.Lock()
-        self._mtime: float | None = None
-        self._manifest_path = str(self.directory / MANIFEST)
+        self._lock = threading.Lock()  # one reload (and first generation) at a time
+        self._version = None
+        self._loaded = False
         self._keys: list[SigningKey] = []
         self._view: KeyView | None = None
 
     # --- reading ---
     def keys(self) -> list[SigningKey]:
-        # keys.json is looked at (one stat()) at most once a `recheck_seconds`: a request
-        # asks for keys several times, and each stat lets another thread take the GIL.
-        # `passport keys rotate` in another process is seen within that time, long before
-        # its publish-before-sign delay ends; a rotation in this process at once.
+        # The storage is asked whether its keys changed at most once a `recheck_seconds`:
+        # a request asks for keys several times. `passport keys rotate` on another node is
+        # seen within that time, long before its publish-before-sign delay ends; a rotation
+        # in this process at once.
         moment = time.monotonic()
         if moment - self._checked_at < self.recheck_seconds:
             return self._keys
-        try:
-            mtime = os.stat(self._manifest_path).st_mtime_ns
-        except FileNotFoundError:
-            mtime = None
-        if mtime != self._mtime:
+        if not self._loaded or self.storage.version() != self._version:
             with self._lock:
-                self._keys = self._load() if mtime is not None else []
-                self._mtime = mtime
+                self._reload()
         self._checked_at = moment  # only now: until the first load, every caller looks
         return self._keys
 
-    def _load(self) -> list[SigningKey]:
-        data = json.loads((self.directory / MANIFEST).read_text())
+    def _reload(self) -> None:
+        """Read the stored keys; with `generate_missing`, first give every algorithm that
+        has none that signs now a key (a first start: the table empty, no folder to import)."""
+        self._keys = self._parse(self.storage.load())
+        if self.generate_missing:
+            moment = now()
+            missing = [a for a in ALGORITHMS if not _signs_by(self._keys, a, moment)]
+            for alg in missing:
+                self.storage.add(_new_key(alg, activate_at=moment))
+            if missing:
+                self._keys = self._parse(self.storage.load())
+        self._version = self.storage.version()
+        self._loaded = True
+
+    @staticmethod
+    def _parse(stored: list[StoredKey]) -> list[SigningKey]:
         loaded = []
-        for entry in data["keys"]:
-            pem = (self.directory / entry["file"]).read_bytes()
-            key_class = RSAKey if entry["alg"] == "RS256" else ECKey
+        for entry in sorted(stored, key=lambda k: (k.activate_at, k.kid)):
+            key_class = RSAKey if entry.alg == "RS256" else ECKey
             loaded.append(
                 SigningKey(
-                    kid=entry["kid"],
-                    alg=entry["alg"],
-                    created_at=datetime.fromisoformat(entry["created_at"]),
-                    activate_at=datetime.fromisoformat(entry["activate_at"]),
+                    kid=entry.kid,
+                    alg=entry.alg,
+                    created_at=entry.created_at,
+                    activate_at=entry.activate_at,
                     key=key_class.import_key(
-                        pem, {"kid": entry["kid"], "alg": entry["alg"], "use": "sig"}
+                        entry.pem, {"kid": entry.kid, "alg": entry.alg, "use": "sig"}
                     ),
                 )
             )
@@ -115,7 +271,7 @@ class KeyStore:
 
     def view(self) -> KeyView:
         """What the keys are now: which sign, which are published. Worked out again only when
-        keys.json changes or the clock passes a key's activation or expiry."""
+        the stored keys change or the clock passes a key's activation or expiry."""
         keys = self.keys()
         moment = now()
         view = self._view
@@ -145,18 +301,16 @@ class KeyStore:
         return self.view().key_set
 
     def states(self) -> list[tuple[SigningKey, str]]:
+        keys = self.keys()  # first: a first read may make keys that activate now
         moment = now()
-        return [(k, k.state(moment, self.retention)) for k in self.keys()]
+        return [(k, k.state(moment, self.retention)) for k in keys]
 
     # --- writing (the CLI and first start) ---
     def ensure(self) -> list[SigningKey]:
         """Make sure every algorithm has a key that signs now; generate what is missing."""
+        keys = self.keys()
         moment = now()
-        missing = [
-            alg
-            for alg in ALGORITHMS
-            if not any(k.alg == alg and k.activate_at <= moment for k in self.keys())
-        ]
+        missing = [a for a in ALGORITHMS if not _signs_by(keys, a, moment)]
         return [self._add(alg, activate_at=moment) for alg in missing]
 
     def rotate(self, alg: str, *, delay_seconds: int) -> SigningKey:
@@ -167,44 +321,21 @@ class KeyStore:
         return key
 
     def _add(self, alg: str, *, activate_at: datetime) -> SigningKey:
-        self.directory.mkdir(parents=True, exist_ok=True)
         key = RSAKey.generate_key(2048) if alg == "RS256" else ECKey.generate_key("P-256")
         kid = key.thumbprint()
-        filename = f"{kid}.pem"
-        _write_private(self.directory / filename, key.as_pem(private=True))
-        entries = self._manifest_entries()
-        entries.append(
-            {
-                "kid": kid,
-                "alg": alg,
-                "file": filename,
-                "created_at": now().isoformat(),
-                "activate_at": activate_at.isoformat(),
-            }
-        )
-        self._write_manifest(entries)
+        self.storage.add(StoredKey(kid, alg, now(), activate_at, key.as_pem(private=True)))
+        self._forget()
         return next(k for k in self.keys() if k.kid == kid)
 
     def _prune(self) -> None:
         expired = {k.kid for k, state in self.states() if state == "expired"}
-        if not expired:
-            return
-        entries = self._manifest_entries()
-        self._write_manifest([e for e in entries if e["kid"] not in expired])
-        for entry in entries:
-            if entry["kid"] in expired:
-                (self.directory / entry["file"]).unlink(missing_ok=True)
+        if expired:
+            self.storage.remove(expired)
+            self._forget()
 
-    def _manifest_entries(self) -> list[dict]:
-        path = self.directory / MANIFEST
-        return json.loads(path.read_text())["keys"] if path.exists() else []
-
-    def _write_manifest(self, entries: list[dict]) -> None:
-        path = self.directory / MANIFEST
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"keys": entries}, indent=2))
-        os.replace(temporary, path)
-        self._mtime = None
+    def _forget(self) -> None:
+        """Read the storage again at the next look: this process changed it."""
+        self._loaded = False
         self._checked_at = -math.inf
 
 
@@ -240,6 +371,15 @@ def keystore() -> KeyStore:
 
 def etag_of(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:32]
+
+
+def _new_key(alg: str, *, activate_at: datetime) -> StoredKey:
+    key = RSAKey.generate_key(2048) if alg == "RS256" else ECKey.generate_key("P-256")
+    return StoredKey(key.thumbprint(), alg, now(), activate_at, key.as_pem(private=True))
+
+
+def _signs_by(keys: list[SigningKey], alg: str, moment: datetime) -> bool:
+    return any(k.alg == alg and k.activate_at <= moment for k in keys)
 
 
 def _set_retirement(keys: list[SigningKey]) -> None:

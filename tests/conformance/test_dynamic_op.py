@@ -188,14 +188,30 @@ def test_oidcc_ensure_client_assertion_with_iss_aud_succeeds(implicit_server, pe
 
 @pytest.fixture(scope="module")
 def rotating_op(server_settings, tmp_path_factory):
-    """A Passport with signing keys of its own, so that rotating them touches no other test."""
-    from ..conftest import LiveServer, build_app
+    """A Passport with a database of its own, so that rotating its signing keys (kept in
+    the database) touches no other test."""
+    from ..conftest import (
+        LiveServer,
+        build_app,
+        create_postgres_database,
+        drop_postgres_database,
+    )
 
-    keys = tmp_path_factory.mktemp("rotated-keys")
-    settings = {**server_settings, "IMPLICIT_FLOW": True, "KEYS_DIR": str(keys)}
+    root = tmp_path_factory.mktemp("rotated-keys")
+    postgres = server_settings["DATABASE_URL"].startswith("postgresql")
+    database = create_postgres_database() if postgres else f"sqlite:///{root / 'rotating.db'}"
+    settings = {
+        **server_settings,
+        "IMPLICIT_FLOW": True,
+        "KEYS_DIR": str(root / "keys"),
+        "INSTANCE_DIR": str(root / "instance"),
+        "DATABASE_URL": database,
+    }
     server = LiveServer(build_app, settings).start()
     yield server
     server.stop()
+    if postgres:
+        drop_postgres_database(database)
 
 
 def test_oidcc_server_rotate_keys(rotating_op):

@@ -125,8 +125,11 @@ def test_keys_and_registration_token(run):
     assert rotated.returncode == 0
     states = run("keys", "list").stdout
     assert states.count("retired") == 1 and states.count("active") == 2
-    for pem in (run.tmp_path / "keys").glob("*.pem"):
-        assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    # Each command is a process of its own: the keys are in the database, shared, sealed.
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        sealed = [row[0] for row in database.execute("SELECT private_key_sealed FROM signing_keys")]
+    assert len(sealed) == 3 and not any("PRIVATE KEY" in value for value in sealed)
+    assert not list((run.tmp_path / "keys").glob("*.pem"))  # nothing written to the folder
     token = run("registration-token", "create")
     assert token.returncode == 0 and len(token.stdout.strip()) >= 40
     assert run("keys", "rotate", "--alg", "HS256").returncode != 0

@@ -37,6 +37,7 @@ class SecondNode:
             PASSPORT_DATABASE_URL=settings["DATABASE_URL"],
             PASSPORT_ISSUER=self.url,
             PASSPORT_SECRET_KEY=settings["SECRET_KEY"],
+            PASSPORT_KEY_ENCRYPTION_KEY=settings["KEY_ENCRYPTION_KEY"],
             PASSPORT_INSTANCE_DIR=str(root / "instance"),
             PASSPORT_KEYS_DIR=str(root / "keys"),
             PASSPORT_RUN_WORKER_IN_PROCESS="false",

@@ -51,7 +51,7 @@ def without_redis(server_settings):
     """The same Passport (its database and keys) as a process of its own, with its
     rate-limit store on a port where nothing listens. A process, not a second app in this
     one: Flask-Limiter's storage is shared by the apps of a process."""
-    names = ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR", "SECRET_KEY")
+    names = ("DATABASE_URL", "INSTANCE_DIR", "KEYS_DIR", "SECRET_KEY", "KEY_ENCRYPTION_KEY")
     with passport_process(
         {name: server_settings[name] for name in names},
         REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",

@@ -144,6 +144,7 @@ def passport_environment(live_server) -> dict[str, str]:
         PASSPORT_INSTANCE_DIR=config["INSTANCE_DIR"],
         PASSPORT_ISSUER=config["ISSUER"],
         PASSPORT_SECRET_KEY=config["SECRET_KEY"],
+        PASSPORT_KEY_ENCRYPTION_KEY=config["KEY_ENCRYPTION_KEY"],
     )
     return env
 

@@ -43,12 +43,16 @@ def test_production_refuses_missing_secrets_and_plain_http(tmp_path):
         "ENV": "production",
         "ISSUER": "https://id.example.com",
         "TOTP_ENCRYPTION_KEY": "k",
+        "KEY_ENCRYPTION_KEY": "k",
         "PAIRWISE_SALT": "salt",
     }
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config(production, environ={})
     with pytest.raises(ConfigError, match="TOTP_ENCRYPTION_KEY"):
         load_config({**production, **SECRET, "TOTP_ENCRYPTION_KEY": ""}, environ={})
+    # It seals the signing keys every node reads from the database.
+    with pytest.raises(ConfigError, match="KEY_ENCRYPTION_KEY"):
+        load_config({**production, **SECRET, "KEY_ENCRYPTION_KEY": ""}, environ={})
     # Pairwise subject identifiers are made with it, and must never change.
     with pytest.raises(ConfigError, match="PAIRWISE_SALT"):
         load_config({**production, **SECRET, "PAIRWISE_SALT": ""}, environ={})
