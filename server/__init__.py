@@ -188,7 +188,9 @@ def _init_observability(app: Flask) -> None:
     from . import logs, metrics
 
     logs.init_app(app)
-    json_lines = logs.wants_json(app.config)
+    # A line per request costs every request some CPU: ACCESS_LOG=false leaves it to the
+    # proxy in front, as it does the server's own access log.
+    json_lines = logs.wants_json(app.config) and app.config["ACCESS_LOG"]
 
     def started() -> None:
         g._metrics_started = metrics.clock()

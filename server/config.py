@@ -177,6 +177,11 @@ def _finish(config: dict, explicit: set[str]) -> None:
         # connection, so at most 2 × (size + overflow) + 1 connections.
         engine_options["pool_size"] = config["DATABASE_POOL_SIZE"]
         engine_options["max_overflow"] = config["DATABASE_MAX_OVERFLOW"]
+        if config.get("DATABASE_LISTEN_URL"):
+            # A pooler in transaction mode (PgBouncer) is in front: the next transaction
+            # may run on another server connection, which knows no statement psycopg
+            # prepared on this one. So none is prepared.
+            engine_options["connect_args"] = {"prepare_threshold": None}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     if config.get("REDIS_URL"):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..support.ports import free_port
+from ..support.processes import serve_argv
 
 PASSPORT = str(Path(sys.executable).with_name("passport"))
 
@@ -297,16 +298,7 @@ def test_metrics_sum_every_worker_of_the_server(run):
     (Shown with gunicorn: granian, stopped while a worker is still starting, hangs.)"""
     port = free_port()
     served = subprocess.Popen(
-        [
-            PASSPORT,
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--server",
-            "gunicorn",
-        ],
+        serve_argv(port, workers=2),
         env={**run.environ, "PASSPORT_METRICS_TOKEN": "scraper", "PASSPORT_ACCESS_LOG": "false"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

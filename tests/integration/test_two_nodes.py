@@ -33,6 +33,7 @@ from ..conftest import (
 from ..support.browser import Browser
 from ..support.factories import ClientInfo
 from ..support.ports import free_port
+from ..support.processes import serve_argv
 from ..support.receiver import Receiver
 from ..support.relying_party import RelyingParty
 
@@ -152,8 +153,7 @@ def cluster(tmp_path):
         cluster.passport("a", "db", "upgrade")
         for name, port in cluster.ports.items():
             log = tmp_path / f"{name}.log"
-            serve = [PASSPORT, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-            server = _start(stack, serve + ["--server", "gunicorn"], cluster.environ[name], log)
+            server = _start(stack, serve_argv(port), cluster.environ[name], log)
             _wait_ready(cluster.node_url(name), server, log)
             _start(
                 stack, [PASSPORT, "worker"], cluster.environ[name], tmp_path / f"{name}-worker.log"

@@ -45,3 +45,9 @@ def passport_process(settings: dict, *, output=subprocess.DEVNULL, **overrides) 
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def serve_argv(port: int, *, workers: int = 1, server: str = "gunicorn") -> list[str]:
+    """`passport serve` on 127.0.0.1:`port`."""
+    bind = f"127.0.0.1:{port}"
+    return [PASSPORT, "serve", "--bind", bind, "--workers", str(workers), "--server", server]
