@@ -77,6 +77,23 @@ def with_parameter(url: str, name: str, value: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+@pytest.mark.parametrize(("max_age", "asked"), [("600", False), ("599", True)])
+def test_a_sign_in_exactly_max_age_old_is_still_young_enough(
+    live_server, person, factories, max_age, asked
+):
+    """OIDC Core §3.1.2.1: re-authenticate when MORE than max_age seconds have passed."""
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    clock.freeze()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        clock.travel(600)
+        page = browser.open(portal.authorization_url(max_age=max_age))
+    if asked:
+        assert is_sign_in_page(page), page.text[:300]
+    else:
+        assert "code" in portal.callback_params(page)
+
+
 @pytest.mark.parametrize("max_age", ["-1", "-86400", "abc", "1.5", "1e3", "0x10", "NaN"])
 @pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "signed-out"])
 def test_a_max_age_that_is_no_number_of_seconds_is_an_invalid_request(
