@@ -59,7 +59,14 @@ def test_full_flow(live_server, person, portal, login_with):
     assert rotated.status_code == 200, rotated.text
     new_tokens = rotated.json()
     assert new_tokens["refresh_token"] != tokens["refresh_token"]
-    assert portal.verify_id_token(new_tokens["id_token"])["auth_time"] == claims["auth_time"]
+    refreshed = portal.verify_id_token(new_tokens["id_token"])
+    # OIDC Core §12.2: the same sign-in, said the same way.
+    assert refreshed["auth_time"] == claims["auth_time"]
+    assert (refreshed["amr"], refreshed["acr"], refreshed["sid"]) == (
+        claims["amr"],
+        claims["acr"],
+        claims["sid"],
+    )
     reused = portal.refresh(tokens["refresh_token"])
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
     # …and the reuse revoked the whole family, the newest token and its access token included.
