@@ -17,6 +17,7 @@ change to this checkout that every test process sees.
 from __future__ import annotations
 
 import argparse
+import ast
 import random
 import shlex
 import sys
@@ -107,6 +108,19 @@ def choose_tests(
     return sorted(usable, key=lambda t: (reached.duration(t), t))
 
 
+def run_time_lines(source: str) -> set[int]:
+    """The lines inside function bodies: what runs when called. Every other line (a module's
+    or a class's statements, decorators, default values) runs once, at import, and coverage
+    credits it to whichever test imported the module first, not to the tests that depend on
+    it: a mutant there is tested with every test that reaches the file."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            body = node.body if isinstance(node.body, list) else [node.body]
+            lines.update(range(body[0].lineno, (body[-1].end_lineno or body[-1].lineno) + 1))
+    return lines
+
+
 def sample(found: list[operators.Mutant], limit: int, seed: int) -> list[operators.Mutant]:
     if not limit or len(found) <= limit:
         return found
@@ -143,12 +157,16 @@ class Run:
         chosen = sample(wanted, self.args.max, self.args.seed)
         by_line = reached.by_line(path)
         in_file = set().union(*by_line.values()) if by_line else set()
+        called = run_time_lines((ROOT / path).read_text("utf-8"))
         score = report.FileScore(path)
         for number, mutant in enumerate(chosen, start=1):
             if mutant in listed:
                 score.add(mutant, report.EQUIVALENT, listed[mutant].why)
                 continue
-            covering = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
+            if mutant.line in called:
+                covering = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
+            else:  # runs at import: any test of the file may depend on it
+                covering = in_file if any(line in by_line for line in mutant.covered_by) else set()
             tests = choose_tests(covering, self.args.backend, reached, excluded)
             if not tests:
                 score.add(mutant, report.UNREACHED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mutate.__main__ import ROOT, choose_tests, parse_target
+from mutate.__main__ import ROOT, choose_tests, parse_target, run_time_lines
 from mutate.reach import Reach
 
 SQLITE = "tests/integration/test_token_paths.py::test_rotation[sqlite]"
@@ -48,3 +48,21 @@ def test_a_target_may_name_a_line_range():
         "server/domain/grants.py",
         range(281, 282),
     )
+
+
+def test_lines_that_run_at_import_are_told_from_lines_that_run_when_called():
+    source = (
+        "import dataclasses\n"  # 1
+        "@dataclasses.dataclass(frozen=True)\n"  # 2
+        "class Row:\n"  # 3
+        "    x: int = 1\n"  # 4
+        "    def double(self):\n"  # 5
+        "        return self.x * 2\n"  # 6
+        "QUERY = 'a' == 'b'\n"  # 7
+        "def f(a=1 > 0):\n"  # 8
+        "    if a:\n"  # 9
+        "        return (lambda b:\n"  # 10
+        "            b + 1)\n"  # 11
+        "HOOK = lambda: 3\n"  # 12
+    )
+    assert run_time_lines(source) == {6, 9, 10, 11, 12}
