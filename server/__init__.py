@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from flask import Flask, redirect, render_template, url_for
@@ -237,15 +238,22 @@ def _init_keys(app: Flask) -> None:
     """The signing keys, in the database and shared by every node; read (and on a first
     start imported from KEYS_DIR, or generated) at the first request that needs them,
     when the schema is there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .oauth.keys import DatabaseKeys, FolderKeys, KeyStore
 
     retention = max(app.config["ID_TOKEN_LIFETIME"], app.config["ACCESS_TOKEN_LIFETIME"])
-    app.extensions["passport.keys"] = KeyStore(
+    store = app.extensions["passport.keys"] = KeyStore(
         DatabaseKeys(import_from=FolderKeys(app.config["KEYS_DIR"])),
         retention_seconds=retention,
         recheck_seconds=app.config["KEYS_RECHECK_SECONDS"],
         generate_missing=True,
     )
+    # Read (or made) now when the schema is there, not in the first request that signs:
+    # that request may hold SQLite's write lock, which storing a new key would wait for.
+    # Not migrated yet (`passport db upgrade` is about to run): the first use reads them.
+    with app.app_context(), contextlib.suppress(SQLAlchemyError):
+        store.keys()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -153,8 +153,9 @@ class ChangeListener:
             keepalives_count=3,
         ) as connection:
             connection.execute(f"LISTEN {CHANNEL}")
-            self.backend_pid = connection.info.backend_pid
             self.cache.listening(True)
+            # Set last: whoever waits for it finds the cache already cleared for listening.
+            self.backend_pid = connection.info.backend_pid
             while not self._stopping.is_set():
                 for notification in connection.notifies(timeout=POLL_SECONDS):
                     self.cache.invalidate((notification.payload,))

@@ -206,6 +206,7 @@ def rotating_op(server_settings, tmp_path_factory):
         "KEYS_DIR": str(root / "keys"),
         "INSTANCE_DIR": str(root / "instance"),
         "DATABASE_URL": database,
+        "KEYS_RECHECK_SECONDS": 1,  # `passport keys rotate` runs in a process of its own
     }
     server = LiveServer(build_app, settings).start()
     yield server
