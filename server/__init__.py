@@ -182,8 +182,9 @@ def _hooks_stand_aside_on_protocol_endpoints(app: Flask, limiter, login_manager)
 
 
 def _init_observability(app: Flask) -> None:
-    """Count every request and the token endpoint's tokens by grant (server/metrics.py);
-    in JSON mode, write a line per request (server/logs.py)."""
+    """Count every request and the token endpoint's tokens by grant (server/metrics.py)
+    when metrics are read (METRICS_TOKEN); in JSON mode, write a line per request
+    (server/logs.py). Neither, and no hook is added: a request pays for neither."""
     from flask import g, request
 
     from . import logs, metrics
@@ -192,6 +193,9 @@ def _init_observability(app: Flask) -> None:
     # A line per request costs every request some CPU: ACCESS_LOG=false leaves it to the
     # proxy in front, as it does the server's own access log.
     json_lines = logs.wants_json(app.config) and app.config["ACCESS_LOG"]
+    counting = bool(app.config["METRICS_TOKEN"])
+    if not (json_lines or counting):
+        return
 
     def started() -> None:
         g._metrics_started = metrics.clock()
@@ -201,10 +205,11 @@ def _init_observability(app: Flask) -> None:
     def count(response):
         began = g.get("_metrics_started")
         seconds = metrics.clock() - began if began is not None else None
-        endpoint = request.endpoint
-        metrics.observe_request(endpoint, request.method, response.status_code, seconds)
-        if endpoint == "oauth.token" and response.status_code == 200:
-            metrics.token_issued(request.form.get("grant_type"))
+        if counting:
+            endpoint = request.endpoint
+            metrics.observe_request(endpoint, request.method, response.status_code, seconds)
+            if endpoint == "oauth.token" and response.status_code == 200:
+                metrics.token_issued(request.form.get("grant_type"))
         if json_lines:
             logs.request_line(response, seconds)
         return response
