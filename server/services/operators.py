@@ -18,6 +18,7 @@ from ..clock import now
 from ..context import RequestContext
 from ..domain import audit, factors, login_sessions, notifications, outbox, security_events
 from ..domain.errors import (
+    AccountLocked,
     InvalidIdentifier,
     NotOnYourself,
     OperatorsOnlyConsole,
@@ -244,6 +245,8 @@ def send_recovery(
 ) -> str:
     """Send the person a password recovery link (or code) at their login; returns where."""
     reason = _reason(reason)
+    if account.locked_at is not None:
+        raise AccountLocked()  # unlock first: a locked account recovers nothing
     login = account.email or account.phone
     if login is None:
         raise InvalidIdentifier("login")

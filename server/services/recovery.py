@@ -16,7 +16,7 @@ from ..clock import now
 from ..context import RequestContext
 from ..domain import audit, notifications, verifications
 from ..domain.credentials import credential_changed
-from ..domain.errors import CodeExpired, PasswordMismatch
+from ..domain.errors import AccountLocked, CodeExpired, PasswordMismatch
 from ..domain.identifiers import parse_login
 from ..domain.passwords import check_password_policy, hash_password
 from ..extensions import db
@@ -52,7 +52,9 @@ def _request_recovery(
     column = Account.email if kind == "email" else Account.phone
     account = db.session.execute(select(Account).where(column == value)).scalar_one_or_none()
     context = context or RequestContext()
-    if account is None:
+    if account is None or account.locked_at is not None:
+        # A locked account recovers nothing until an operator unlocks it; its answer, like
+        # that of an unknown login, is the same as for any other account.
         # The same work as for an account, but nothing is sent: the message is rendered and
         # sealed, the request recorded and committed, so the answer takes as long and no one
         # can tell from the time whether the login exists.
@@ -113,6 +115,8 @@ def complete_recovery(
     if new != repeat:
         raise PasswordMismatch()
     account = verification.account
+    if account.locked_at is not None:
+        raise AccountLocked()  # locked after the link or code was sent
     check_password_policy(new, logins=(account.email, account.phone))
     if not verification.is_open(now()):
         raise CodeExpired()

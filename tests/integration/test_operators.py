@@ -165,3 +165,28 @@ def test_delete_from_the_command_line(live_server, factories):
             .first()
         )
         assert event.details == {"operator": "cli", "reason": "asked by mail"}
+
+
+def test_a_locked_account_recovers_nothing(live_server, factories, mailbox):
+    person = factories.account()
+    with Browser(live_server.url) as stranger:
+        stranger.submit(stranger.get("/recover"), "login", login=person.email)
+    deliver(live_server)
+    [early] = [m for m in mailbox.wait_for(person.email) if "/recover/reset/" in text_of(m)]
+    passport(live_server, "users", "lock", person.email, "--reason", "fraud suspected")
+    deliver(live_server)
+    sent_before = len(mailbox.messages_to(person.email))
+
+    with Browser(live_server.url) as stranger:
+        page = stranger.submit(stranger.get("/recover"), "login", login=person.email)
+        assert page.status == 200  # the same answer as for any login
+        deliver(live_server)
+        assert len(mailbox.messages_to(person.email)) == sent_before  # nothing sent
+        # The link sent before the lock opens nothing either.
+        new = "a new passphrase after the lock"
+        refused = stranger.submit(stranger.open(link_in(early)), "new", new=new, repeat=new)
+        assert "This Passport is locked." in refused.text
+    with Browser(live_server.url) as browser:
+        assert "This Passport is locked." in browser.sign_in(person.email, person.password).text
+    refused = passport(live_server, "users", "send-recovery", person.email, "--reason", "x")
+    assert refused.exit_code == 1 and "locked" in refused.output
