@@ -14,7 +14,8 @@ from sqlalchemy import delete, update
 from .. import models
 from ..clock import now
 from ..extensions import db
-from ..models import Account, AuditEvent, InitialAccessToken
+from ..models import Account, AuditEvent, InitialAccessToken, OutboxMessage
+from . import notifications
 
 # Rows of the person, deleted whole (a grant's refresh tokens go with it, by cascade).
 OWNED = (
@@ -30,6 +31,19 @@ OWNED = (
     models.UpstreamIdentity,
     models.Verification,
 )
+
+
+def forget_messages(account: Account) -> None:
+    """Delete the mail and SMS to the person's addresses still in the outbox, sent or not:
+    they name the person. Before the last notice is queued, which goes out after."""
+    addresses = [a for a in (account.email, account.phone) if a]
+    if addresses:
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.kind.in_((notifications.MAIL, notifications.SMS)),
+                OutboxMessage.target.in_(addresses),
+            )
+        )
 
 
 def erase(account: Account) -> None:

@@ -88,6 +88,7 @@ def purge(account: Account, *, context: RequestContext | None = None, **details)
     db.session.refresh(account)
     login_sessions.end_all(account, keep=None, reason="account_deleted", context=context)
     security_events.queue_account_state(account, security_events.ACCOUNT_PURGED)
+    erasure.forget_messages(account)
     notifications.notify(account, "passport_deleted")
     erasure.erase(account)
     audit.record("account_deleted", account_id=account.id, **details)  # no address, no device

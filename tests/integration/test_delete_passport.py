@@ -18,7 +18,7 @@ from server.models import (
 
 from ..support.browser import Browser
 from ..support.console import register
-from ..support.delivery import events_received, logouts_received, run_worker
+from ..support.delivery import events_received, logouts_received, outbox_rows, run_worker
 from ..support.devices import FIREFOX_UBUNTU, device, sign_in_to_portal, signed_in
 from ..support.mail import text_of
 from ..support.two_factor import next_step_code, turn_on
@@ -62,8 +62,16 @@ def test_deleting_ends_everything_tells_the_portals_and_erases_the_person(
     assert unticked.status == 400 and "Tick the box to confirm." in unticked.text
     assert signed_in(here) and signed_in(there) and tokens[1].refresh_works()
 
+    # A message that names the person waits in the outbox: a recovery link.
+    with Browser(live_server.url) as stranger:
+        stranger.submit(stranger.get("/recover"), "login", login=person.email)
+    assert len(outbox_rows(live_server, target=person.email)) == 1
+
     done = delete(here, password=person.password, understood="y")
     assert done.status == 200 and "Your Passport has been deleted" in done.text
+    # Gone from the outbox; only the last notice waits there.
+    [notice_row] = outbox_rows(live_server, target=person.email)
+    assert notice_row.kind == "mail"
 
     # Signed out everywhere; every token dead; the login and password open nothing.
     assert not signed_in(here) and not signed_in(there)
