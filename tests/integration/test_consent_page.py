@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..support.browser import Browser, Page
 from ..support.relying_party import RelyingParty
@@ -141,3 +141,20 @@ def test_a_decision_made_after_the_sign_in_ended_is_not_carried_to_the_sign_in(
     assert carried["client_id"] == [portal.client.client_id]
     assert "decision" not in carried and "csrf_token" not in carried
     browser.session.close()
+
+
+def test_switch_account_asks_the_same_with_a_fresh_sign_in(live_server, person, factories):
+    """ "Not you?" repeats the request as it came, its prompt values and login, no more."""
+    portal = RelyingParty(live_server.url, factories.client())
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        asked = portal.authorization_url(prompt="consent")
+        page = browser.open(asked)
+        assert 'name="decision"' in page.html, page.text[:300]
+    link = urlsplit(tag(page, "a", "switch-account")["href"])
+    assert link.path == "/authorize"
+    again = dict(parse_qsl(link.query))
+    assert again.pop("prompt") == "consent login"
+    original = dict(parse_qsl(urlsplit(asked).query))
+    original.pop("prompt")
+    assert again == original
