@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import g
 
 BASE_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
 

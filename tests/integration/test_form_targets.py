@@ -51,6 +51,17 @@ def test_passport_pages_post_only_to_passport(live_server, person, browser):
         assert form_action(browser.get(path)) == ["'self'"], path
 
 
+def test_pages_allow_no_inline_style_or_script(live_server, person, browser):
+    """Styles and scripts come only from Passport's own files: an injected `<style>` or
+    `style=` attribute does nothing (the browser check in tests/e2e/test_layout.py shows no
+    page needs one)."""
+    browser.sign_in(person.email, person.password)
+    for path in ("/login", "/account", "/account/photo", "/developers"):
+        policy = browser.get(path).response.headers["Content-Security-Policy"]
+        assert "unsafe-" not in policy, path
+        assert "style-src 'self';" in policy and "default-src 'self';" in policy, path
+
+
 def test_sign_in_pages_of_an_authorization_request_add_exactly_the_portal(
     live_server, person, portal, browser
 ):
