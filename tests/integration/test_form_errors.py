@@ -62,3 +62,19 @@ def test_a_taken_e_mail_is_told_at_the_e_mail(live_server, factories):
         page = browser.get("/account/email")
         page = browser.submit(page, "email", email=other.email, password=person.password)
         assert list(invalid_fields(page)) == ["email"]
+
+
+def test_a_field_has_only_the_attributes_it_was_given(live_server, factories):
+    """Neither `accept="None"` on every field nor the typed login as the value of the
+    password's autofocus: an attribute not given is left out, a boolean one has no value."""
+    person = factories.account()
+    with Browser(live_server.url, accept_language="en") as browser:
+        page = browser.submit(browser.get("/login"), "login", login=person.email, password="no")
+        tags = re.findall(r"<input[^>]*>", page.html)
+        assert not [tag for tag in tags if '"None"' in tag]
+        [password] = [tag for tag in tags if 'name="password"' in tag]
+        assert re.search(r"\bautofocus(\s|>|/)", password) and "autofocus=" not in password
+        browser.sign_in(person.email, person.password)
+        photo = browser.get("/account/photo")
+        [picker] = re.findall(r'<input[^>]*type="file"[^>]*>', photo.html)
+        assert 'accept="image/' in picker

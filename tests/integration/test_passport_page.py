@@ -127,6 +127,9 @@ def test_change_phone_by_sms_code(live_server, person, portals, sms_gateway):
         here.get("/account/phone"), "phone", phone=new_phone, password=person.password
     )
     assert page.url.endswith("/account/phone/confirm")
+    as_written = "+7 913 " + new_phone[-9:]  # "+7 913 555-44-33", as people write it
+    assert f"Enter the 6-digit code from the SMS to {as_written}." in page.text
+    assert f"Waiting for confirmation: {as_written}" in here.get("/account").text
     deliver(live_server)
     code = sms_code(sms_gateway, normalised)
 
@@ -144,8 +147,13 @@ def test_change_phone_by_sms_code(live_server, person, portals, sms_gateway):
         assert probe.sign_in(normalised, person.password).url.endswith("/account")
     assert_everything_revoked(live_server, tokens)
     deliver(live_server)
-    told = [json.loads(r.body)["to"] for r in sms_gateway.snapshot() if r.path == "/sms"]
-    assert person.phone in told and normalised in told
+    told = {
+        json.loads(r.body)["to"]: json.loads(r.body)["text"]
+        for r in sms_gateway.snapshot()
+        if r.path == "/sms"
+    }
+    assert normalised in told
+    assert f"your phone number was changed to {as_written}." in told[person.phone]
 
 
 def test_identifier_of_another_account_is_refused(live_server, person, factories):
