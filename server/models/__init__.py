@@ -7,7 +7,7 @@ from .federation import UpstreamIdentity
 from .keys import SigningKeyRecord
 from .outbox import OutboxMessage
 from .sessions import LoginSession
-from .tokens import AuthorizationCode, Grant, RefreshToken
+from .tokens import AuthorizationCode, Grant, PushedRequest, RefreshToken
 from .two_factor import RecoveryCode, TotpAuthenticator, TrustedDevice
 from .verifications import Verification
 
@@ -23,6 +23,7 @@ __all__ = [
     "InitialAccessToken",
     "LoginSession",
     "OutboxMessage",
+    "PushedRequest",
     "RecoveryCode",
     "RefreshToken",
     "SigningKeyRecord",

@@ -96,3 +96,24 @@ class RefreshToken(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     grant: Mapped[Grant] = relationship(lazy="joined")
+
+
+class PushedRequest(db.Model):
+    """An authorization request a client pushed (RFC 9126), kept until its answer.
+
+    The request_uri handed back is `urn:ietf:params:oauth:request_uri:` and a random
+    handle; only the handle's SHA-256 is stored. `expires_at` is the push's lifetime until
+    a browser opens it (`claimed_at`), then the time that browser has to sign in and
+    decide; `used_at` is when the authorization response was given (single use).
+    """
+
+    __tablename__ = "pushed_requests"
+
+    handle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    # The authorization request's parameters, a request object's already merged in.
+    parameters: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

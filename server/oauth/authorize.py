@@ -14,6 +14,7 @@ from .. import csp
 from ..clock import now
 from ..domain.client_metadata import shown_pages
 from ..domain.destinations import destination
+from ..domain.pushed_requests import signed_in_for
 from ..domain.subjects import subject_for
 from ..models import LoginSession
 from ..services import consents
@@ -29,6 +30,12 @@ def current_login_session() -> LoginSession | None:
 
 def prompts(grant) -> set[str]:
     return set((grant.request.payload.data.get("prompt") or "").split())
+
+
+def check_parameters(grant) -> None:
+    """What the grant's own checks leave: the parameters' sizes, and max_age."""
+    check_request_size(grant)
+    _max_age(grant)
 
 
 def check_request_size(grant) -> None:
@@ -57,9 +64,16 @@ def _max_age(grant) -> int | None:
 
 
 def needs_login(grant, login_session: LoginSession | None) -> bool:
-    """No session, prompt=login, or a sign-in older than max_age (OIDC Core §3.1.2.1)."""
+    """No session, prompt=login, or a sign-in older than max_age (OIDC Core §3.1.2.1). For
+    a pushed request, a sign-in made after the browser opened it answers both: the way
+    back from the sign-in page carries only the request_uri (server/oauth/pushed.py)."""
     max_age = _max_age(grant)
-    if login_session is None or "login" in prompts(grant):
+    if login_session is None:
+        return True
+    pushed = getattr(grant.request, "pushed", None)
+    if pushed is not None and signed_in_for(pushed, login_session.auth_time):
+        return False
+    if "login" in prompts(grant):
         return True
     if max_age is not None:
         age = (now() - login_session.auth_time).total_seconds()
@@ -78,16 +92,23 @@ def redirect_to_login(grant, *, fresh: bool = False):
     the way back: the sign-in made there is as fresh as they ask (with max_age=0, a sign-in
     some milliseconds old would otherwise be sent to sign in again, forever). A request
     object comes back as the parameters it settled (server/oauth/request_objects.py), so
-    its prompt and max_age are dropped too, and a request_uri is not fetched again."""
-    args = dict(grant.request.payload.datalist)
-    args.pop("csrf_token", None)
-    args.pop("decision", None)
-    args.pop("max_age", None)
-    remaining = sorted(p for p in prompts(grant) if p != "login")
-    if remaining:
-        args["prompt"] = [" ".join(remaining)]
-    else:
-        args.pop("prompt", None)
+    its prompt and max_age are dropped too, and a request_uri is not fetched again. A
+    pushed request comes back as its client_id and request_uri alone."""
+    carried = getattr(grant.request.payload, "carried", None)
+    args = (
+        {name: [value] for name, value in carried}
+        if carried
+        else dict(grant.request.payload.datalist)
+    )
+    if not carried:
+        args.pop("csrf_token", None)
+        args.pop("decision", None)
+        args.pop("max_age", None)
+        remaining = sorted(p for p in prompts(grant) if p != "login")
+        if remaining:
+            args["prompt"] = [" ".join(remaining)]
+        else:
+            args.pop("prompt", None)
     back = url_for("oauth.authorize") + "?" + urlencode(args, doseq=True)
     login_args = {"next": back}
     if hint := grant.request.payload.data.get("login_hint"):
@@ -139,9 +160,14 @@ def offline_access_allowed(grant, *, consented_now: bool) -> bool:
     return allowed and grant.client.check_grant_type("refresh_token")
 
 
-def switch_account_url(parameters: list[tuple[str, str]]) -> str:
+def switch_account_url(parameters: list[tuple[str, str]], *, pushed: bool = False) -> str:
     """The same authorization request with prompt=login added (OIDC Core §3.1.2.1): the
-    person signs in again, as whoever they choose, and comes back to this consent."""
+    person signs in again, as whoever they choose, and comes back to this consent. A
+    pushed request's parameters cannot change: the sign-in page is asked for a fresh
+    sign-in directly, and leads back to the request_uri."""
+    if pushed:
+        back = url_for("oauth.authorize") + "?" + urlencode(parameters)
+        return url_for("auth.login", next=back, fresh="1")
     prompts = {p for name, value in parameters if name == "prompt" for p in value.split()}
     kept = [(name, value) for name, value in parameters if name != "prompt"]
     kept.append(("prompt", " ".join(sorted(prompts | {"login"}))))
@@ -151,6 +177,8 @@ def switch_account_url(parameters: list[tuple[str, str]]) -> str:
 def carried_parameters(payload=None) -> list[tuple[str, str]]:
     """The request's parameters (or those a request object settled, in `payload`), to
     carry through a confirmation form as hidden fields."""
+    if carried := getattr(payload, "carried", None):
+        return list(carried)  # a pushed request: its client_id and request_uri
     values = payload.datalist if payload is not None else request.values.to_dict(flat=False)
     return [
         (name, value)
@@ -210,7 +238,7 @@ def render_consent(grant, login_session: LoginSession):
         account=login_session.account,
         scopes=scopes,
         hidden=hidden,
-        switch_account=switch_account_url(hidden),
+        switch_account=switch_account_url(hidden, pushed=hasattr(grant.request, "pushed")),
         pages=pages,
         home_page=home_page,
         home_host=destination(home_page) if home_page else None,

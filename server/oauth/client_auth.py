@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7523.client import ASSERTION_TYPE
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
@@ -101,9 +101,13 @@ class ClientAssertion(JWTBearerClientAssertion):
             raise InvalidClientError(description="The assertion was used before.")
 
     def get_audiences(self) -> list[str]:
-        """RFC 7523 §3 item 3, OIDC Core §9: the token endpoint's URL, or the issuer."""
+        """RFC 7523 §3 item 3, OIDC Core §9: the token endpoint's URL, or the issuer; at the
+        pushed authorization request endpoint its URL too (RFC 9126 §2)."""
         issuer = current_app.config["ISSUER"]
-        return [issuer + url_for("oauth.token"), issuer]
+        audiences = [issuer + url_for("oauth.token"), issuer]
+        if request.endpoint == "oauth.pushed_authorization_request":
+            audiences.append(issuer + url_for("oauth.pushed_authorization_request"))
+        return audiences
 
     def validate_jti(self, claims, jti) -> bool:
         """RFC 7523 §3 item 7: a jti is used once. It is remembered until the assertion

@@ -35,6 +35,10 @@ def server_metadata() -> dict:
         "revocation_endpoint": endpoint("oauth.revoke"),
         "introspection_endpoint": endpoint("oauth.introspect"),
         "end_session_endpoint": endpoint("oauth.end_session"),
+        "pushed_authorization_request_endpoint": endpoint("oauth.pushed_authorization_request"),
+        "require_pushed_authorization_requests": current_app.config[
+            "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"
+        ],
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": list(response_types_offered()),
         "response_modes_supported": modes_supported(),

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
-from authlib.oauth2.rfc6749.requests import OAuth2Payload
 from authlib.oauth2.rfc9101 import JWTAuthenticationRequest
 from authlib.oauth2.rfc9101.errors import (
     InvalidRequestObjectError,
@@ -42,9 +41,11 @@ from joserfc.jws import extract_compact
 from ..clock import timestamp
 from ..domain.client_metadata import MAX_REQUEST_URI_LENGTH
 from ..domain.client_metadata import REQUEST_OBJECT_ALGORITHMS as ALGORITHMS
+from ..domain.pushed_requests import is_pushed
 from ..outbound import OutboundRefused, OutboundUnavailable, check_public_address
 from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .client_keys import KeysUnavailable, client_keys
+from .payloads import SettledPayload
 
 MAX_REQUEST_LENGTH = 16384
 MEDIA_TYPES = "application/oauth-authz-req+jwt, application/jwt"
@@ -60,24 +61,13 @@ def algorithms_for(client) -> tuple[str, ...]:
     return ALGORITHMS
 
 
-class MergedPayload(OAuth2Payload):
+def merged(outside: dict[str, str], inside: dict) -> SettledPayload:
     """The request's parameters after its request object: the object's win (§6.3.3)."""
-
-    def __init__(self, outside: dict[str, str], inside: dict):
-        data = {k: v for k, v in outside.items() if k not in ("request", "request_uri")}
-        for name, value in inside.items():
-            if value is not None:
-                data[name] = value if isinstance(value, str) else json.dumps(value)
-        self._data = data
-        self._datalist = {name: [value] for name, value in data.items()}
-
-    @property
-    def data(self):
-        return self._data
-
-    @property
-    def datalist(self):
-        return self._datalist
+    data = {k: v for k, v in outside.items() if k not in ("request", "request_uri")}
+    for name, value in inside.items():
+        if value is not None:
+            data[name] = value if isinstance(value, str) else json.dumps(value)
+    return SettledPayload(data)
 
 
 class RequestObjects(JWTAuthenticationRequest):
@@ -88,6 +78,8 @@ class RequestObjects(JWTAuthenticationRequest):
         data = request.payload.data
         if "request" not in data and "request_uri" not in data:
             return
+        if is_pushed(data.get("request_uri")):
+            return  # a pushed request's (server/oauth/pushed.py), not a request object's
         client = authorization_server.query_client(request.payload.client_id)
         if client is None:
             return  # the grant refuses an unknown client, on a page
@@ -102,10 +94,10 @@ class RequestObjects(JWTAuthenticationRequest):
             # once checked, as for any authorization request, in the query's response mode
             # (the object refused is not read, its response_type neither).
             request.payload = query
-            error.redirect_uri = _checked_redirect_uri(outside, client)
+            error.redirect_uri = checked_redirect_uri(outside, client)
             error.state = error.state or outside.get("state")
             raise
-        request.payload = MergedPayload(outside, request.payload.data)
+        request.payload = merged(outside, request.payload.data)
 
     def _check_client_may(self, client, outside: dict) -> None:
         """One way of sending the object (RFC 9101 §5); by reference, from a registered
@@ -220,7 +212,7 @@ def check_object(outside: dict, inside: dict, client) -> None:
             raise InvalidRequestObjectError("A parameter of the request object is malformed.")
 
 
-def _checked_redirect_uri(outside: dict, client) -> str | None:
+def checked_redirect_uri(outside: dict, client) -> str | None:
     """RFC 6749 §4.1.2.1: the query's redirect_uri if the client registered it; without
     one, the client's only registered one; else no redirect at all."""
     asked = outside.get("redirect_uri")

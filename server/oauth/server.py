@@ -28,6 +28,7 @@ from .grants import (
     RefreshTokenGrant,
 )
 from .logout import EndSessionEndpoint
+from .pushed import PushedRequests
 from .request_objects import RequestObjects
 from .response_modes import ResponseMode, authorization_error
 from .tokens import decode_access_token, generate_token
@@ -143,6 +144,8 @@ def init_oauth(app: Flask) -> None:
     if app.config["IMPLICIT_FLOW"]:
         authorization.register_grant(ImplicitGrant)
     authorization.register_grant(ClientCredentialsGrant)
+    # Authlib runs the hooks of both in no set order: each leaves the other's request_uri.
+    authorization.register_extension(PushedRequests())
     authorization.register_extension(RequestObjects())
     authorization.register_endpoint(RevocationEndpoint)
     authorization.register_endpoint(IntrospectionEndpoint)

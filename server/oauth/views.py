@@ -28,7 +28,7 @@ from .. import csp
 from ..context import request_context
 from ..extensions import csrf
 from ..services import consents
-from . import acr
+from . import acr, pushed
 from . import authorize as flow
 from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .keys import etag_of
@@ -43,6 +43,7 @@ PROGRAM_ENDPOINTS = frozenset(
     f"oauth.{name}"
     for name in (
         "token",
+        "pushed_authorization_request",
         "revoke",
         "introspect",
         "userinfo",
@@ -54,7 +55,9 @@ PROGRAM_ENDPOINTS = frozenset(
 )
 
 # The endpoints where a client authenticates, with HTTP Basic among the ways.
-CLIENT_AUTHENTICATED = frozenset({"oauth.token", "oauth.introspect", "oauth.revoke"})
+CLIENT_AUTHENTICATED = frozenset(
+    {"oauth.token", "oauth.pushed_authorization_request", "oauth.introspect", "oauth.revoke"}
+)
 
 
 def malformed_client_credentials() -> bool:
@@ -142,14 +145,29 @@ def authorize():
                 return flow.render_consent(grant, login_session)
             if decision != "allow":
                 raise AccessDeniedError(redirect_uri=grant.redirect_uri)
+        # A pushed request is answered once (RFC 9126 §4): spent before its answer.
+        pushed.spend(oauth_request)
+        if needs_consent:
             consents.grant_consent(login_session.account, grant.client, flow.consent_scope(grant))
     except OAuth2Error as error:
+        if getattr(error, "redirect_uri", None) and pushed.pushed_of(oauth_request):
+            try:
+                pushed.spend(oauth_request)  # an error answers it as well
+            except OAuth2Error as spent:
+                error = spent
         return flow.error_response(error, oauth_request.payload)
 
     grant.request.offline_allowed = flow.offline_access_allowed(grant, consented_now=needs_consent)
     return server.create_authorization_response(
         oauth_request, grant=grant, grant_user=login_session
     )
+
+
+@bp.route("/par", methods=["POST"])
+@csrf.exempt
+def pushed_authorization_request():
+    """RFC 9126: a client pushes an authorization request and gets a request_uri for it."""
+    return pushed.push(authorization_server(), request)
 
 
 @bp.route("/token", methods=["POST"])

@@ -26,6 +26,8 @@ What each rule deletes, and why it may (the windows are settings, see config/def
 - outbox messages delivered or given up, OUTBOX_RETENTION_DAYS after their last attempt
   was due; a pending message is never deleted (invariant 7).
 - audit events older than AUDIT_RETENTION_DAYS (0 keeps them forever).
+- pushed authorization requests RETENTION_GRACE past their expiry, answered or not: an
+  expired request_uri is refused as expired anyway.
 - the jti of client assertions (private_key_jwt, client_secret_jwt) once the assertion has
   expired, leeway included: presented again it is refused as expired (RFC 7523 §3).
 
@@ -53,6 +55,7 @@ from ..models import (
     Grant,
     LoginSession,
     OutboxMessage,
+    PushedRequest,
     RefreshToken,
     TrustedDevice,
     UsedAssertion,
@@ -106,6 +109,7 @@ def rules(moment: datetime) -> list[Rule]:
         ),
         Rule("verifications", Verification, Verification.expires_at < dead_before),
         Rule("trusted_devices", TrustedDevice, TrustedDevice.expires_at < dead_before),
+        Rule("pushed_requests", PushedRequest, PushedRequest.expires_at < dead_before),
         Rule(
             "outbox_messages",
             OutboxMessage,

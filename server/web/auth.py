@@ -32,7 +32,8 @@ from .forms import LoginForm, LogoutForm
 TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
 # linked to the Passport being signed in to.
-KEPT_ACROSS_SIGN_IN = ("ui_locales", "pending_upstream")
+# "pushed": the pushed authorization requests this browser opened (server/oauth/pushed.py).
+KEPT_ACROSS_SIGN_IN = ("ui_locales", "pending_upstream", "pushed")
 # The sign-up this browser started, by id (web/signup.py): the page waiting for its
 # confirmation shows it, and its link opened here needs no password again.
 SIGNUP_STARTED = "signup"

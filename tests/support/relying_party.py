@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -65,6 +65,18 @@ class RelyingParty:
             **params,
         )
         return url
+
+    def push(self, **params) -> requests.Response:
+        """Push an authorization request (RFC 9126), authenticated as the client is at the
+        token endpoint; its state, nonce and code verifier are this portal's from now on."""
+        url = self.authorization_url(**params)
+        form = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+        return self.post("pushed_authorization_request_endpoint", form)
+
+    def pushed_url(self, request_uri: str, **query) -> str:
+        """The authorization request that brings a pushed one: client_id and request_uri."""
+        query = {"client_id": self.client.client_id, "request_uri": request_uri, **query}
+        return self.metadata["authorization_endpoint"] + "?" + urlencode(query)
 
     def authorize(
         self,
