@@ -6,7 +6,9 @@ one core, the load generator pinned to the other. Three passes:
 1. statements: with log_statement = 'all' on the bench database, a few dozen sequential
    requests per endpoint and whole code flows, counted in PostgreSQL's log;
 2. the grid: every endpoint at 1, 8 and 32 keep-alive connections, with requests per
-   second, latency, and CPU per request of the server worker and of PostgreSQL;
+   second, latency, and CPU per request of the server worker and of PostgreSQL; then each
+   endpoint at 32 connections paced at a share (--paced, 0.7) of the rate it reached there,
+   for the latency people see when the server is busy but not overrun;
 3. flat with data: refresh and userinfo with 10k stored refresh tokens, and with 1M (--big).
 
 With --node, node's oidc-provider runs pinned to the same core, and every cell of the grid
@@ -50,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--count-requests", type=int, default=30, help="per endpoint in the statement pass"
+    )
+    parser.add_argument(
+        "--paced",
+        type=float,
+        default=0.7,
+        help="the paced cells' rate, as a share of the 32-connection rate (0: none)",
     )
     parser.add_argument("--rows", type=int, default=10_000, help="stored refresh tokens, small")
     parser.add_argument("--big", action="store_true", help="also measure with --big-rows stored")
@@ -209,7 +217,8 @@ class Bench:
         args = self.args
         data_runs = 0 if args.no_data or self.database is None else (2 if args.big else 1)
         per_refresh_cell = args.refresh_requests + warmup_for(args.refresh_requests)
-        needed = per_refresh_cell * (len(CONNECTIONS) + data_runs)
+        paced_runs = 1 if args.paced > 0 else 0
+        needed = per_refresh_cell * (len(CONNECTIONS) + data_runs + paced_runs)
         progress(f"preparing {needed} unused refresh tokens through code flows")
         started = time.perf_counter()
         prepared = flows.prepare_tokens(self.base, self.browser, self.portal, needed)
@@ -217,9 +226,10 @@ class Bench:
         self.refresh_tokens = iter([t["refresh_token"] for t in prepared])
         rivals = self.start_node(per_refresh_cell * len(CONNECTIONS))
         measured = []
+        self.paced: list[cells.Cell] = []
         for endpoint in self.endpoints(self.refresh_tokens):
+            total = args.refresh_requests if endpoint.name == "refresh" else args.requests
             for connections in CONNECTIONS:
-                total = args.refresh_requests if endpoint.name == "refresh" else args.requests
                 progress(f"{endpoint.name} at {connections} connections: {total} requests")
                 app, db = self.meters()
                 measured.append(
@@ -231,6 +241,15 @@ class Bench:
                     progress(f"  node: {endpoint.name} at {connections} connections")
                     rival = rivals[endpoint.name]
                     self.node.measure(rival, connections, total, warmup_for(total))
+            if paced_runs:
+                rate = measured[-1].result.rate * args.paced
+                progress(f"{endpoint.name} at 32 connections, paced at {rate:.0f} requests/s")
+                app, db = self.meters()
+                self.paced.append(
+                    cells.measure(
+                        self.port, endpoint, 32, total, warmup_for(total), app, db, rate=rate
+                    )
+                )
         if self.node:
             self.node.stop()
         return measured
@@ -293,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         with_data = bench.flat_with_data()
         report.header(bench, args)
         report.grid(measured, counts)
+        report.paced(bench.paced, args.paced)
         report.flows(counts)
         report.with_data(with_data)
         if bench.node is not None:

@@ -88,6 +88,7 @@ class Cell:
     app_cpu: float  # seconds, the server's worker processes
     db_cpu: float | None  # seconds, the PostgreSQL backends of the bench database
     generator_cpu: float  # seconds, this process
+    offered: float | None = None  # requests per second, when paced
 
     def per_request(self, seconds: float | None) -> float | None:
         if seconds is None or not self.result.requests:
@@ -104,11 +105,14 @@ def measure(
     app: CpuMeter,
     db: CpuMeter | None,
     requests: Iterator[bytes] | None = None,
+    rate: float | None = None,
 ) -> Cell:
     """Warm up on the same connections, then measure `total` requests and the CPU they cost.
 
     `requests` defaults to a new source from the endpoint; the statement pass passes one it
     built beforehand, so that making it (a code flow for an access token) is not counted.
+    `rate` (requests per second) paces the measured requests instead of sending each as soon
+    as a connection is free (load.Connections.run).
     """
     if requests is None:
         # Built before the connections open: building may itself call the server, and
@@ -124,7 +128,7 @@ def measure(
             if db:
                 db.start()
             own = _own_cpu()
-            result = await pool.run(requests, total, endpoint.check)
+            result = await pool.run(requests, total, endpoint.check, rate)
             own = _own_cpu() - own
             app_cpu = app.stop()
             db_cpu = db.stop() if db else None
@@ -133,7 +137,7 @@ def measure(
         return result, app_cpu, db_cpu, own
 
     result, app_cpu, db_cpu, own = asyncio.run(run())
-    return Cell(endpoint.name, connections, result, app_cpu, db_cpu, own)
+    return Cell(endpoint.name, connections, result, app_cpu, db_cpu, own, rate)
 
 
 def _own_cpu() -> float:

@@ -111,16 +111,35 @@ class Connections:
                 stream[1].close()
         self._streams = []
 
-    async def run(self, requests: Iterator[bytes], total: int, check: Check) -> Result:
-        """Send `total` requests taken from `requests`, spread over the connections."""
+    async def run(
+        self, requests: Iterator[bytes], total: int, check: Check, rate: float | None = None
+    ) -> Result:
+        """Send `total` requests taken from `requests`, spread over the connections.
+
+        Without `rate`, each connection sends its next request as soon as the last one is
+        answered (a closed loop: the server is kept saturated, and a request's latency is
+        mostly its wait behind the others, connections / throughput). With `rate`, request i
+        is due at i / rate seconds from the start, whatever the server does (an open loop,
+        as traffic from many independent clients arrives); a free connection waits for the
+        next due request, and its latency counts from when it was due, so a server that
+        falls behind is charged for the wait (no coordinated omission)."""
         result = Result()
         remaining = [total]
+        sent = [0]
+        begun = time.perf_counter()
 
         async def drive(slot: int) -> None:
             while remaining[0] > 0:
                 remaining[0] -= 1
                 payload = next(requests)
-                started = time.perf_counter()
+                if rate is None:
+                    started = time.perf_counter()
+                else:
+                    started = begun + sent[0] / rate
+                    sent[0] += 1
+                    delay = started - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
                 try:
                     status, body = await self._exchange(slot, payload)
                     ok = check(status, body)
@@ -136,9 +155,8 @@ class Connections:
                 result.latencies.append(time.perf_counter() - started)
                 result.errors += 0 if ok else 1
 
-        started = time.perf_counter()
         await asyncio.gather(*(drive(slot) for slot in range(self.count)))
-        result.wall = time.perf_counter() - started
+        result.wall = time.perf_counter() - begun
         return result
 
     async def _exchange(self, slot: int, payload: bytes) -> tuple[int, bytes]:

@@ -78,6 +78,24 @@ def grid(measured: list[Cell], counts: StatementCounts) -> None:
         print(f"\nSQL statements: n/a ({counts.problem})")
 
 
+def paced(measured: list[Cell], share: float) -> None:
+    """The paced cells: latency at a steady rate under the server's capacity."""
+    if not measured:
+        return
+    print()
+    print(f"Paced at {share:.0%} of each endpoint's rate at 32 connections (an open loop):")
+    print()
+    print("| endpoint | conns | offered req/s | req/s | errors | p50 ms | p99 ms | app µs/req |")
+    print("|---|---|---|---|---|---|---|---|")
+    for cell in measured:
+        result = cell.result
+        print(
+            f"| {cell.endpoint} | {cell.connections} | {cell.offered:.0f} | {result.rate:.0f} "
+            f"| {result.errors} | {result.percentile(0.5):.2f} | {result.percentile(0.99):.2f} "
+            f"| {number(cell.per_request(cell.app_cpu))} |"
+        )
+
+
 def flows(counts: StatementCounts) -> None:
     print()
     for name, per_flow in counts.flows:
