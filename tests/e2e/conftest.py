@@ -25,6 +25,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", params=["sqlite"])
+def backend(request) -> str:
+    """The browser tests run on SQLite only. What they add to the integration tests is the
+    browser — pages, scripts, the policy, the layout — which no database changes; every
+    flow they walk runs over HTTP on PostgreSQL too, in tests/integration and
+    tests/conformance. Running them twice cost about two minutes of each `make test`."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("PASSPORT_TEST_CHROMIUM") or shutil.which("chromium")
