@@ -19,9 +19,9 @@ from ..config import is_loopback_host
 from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
-ALGORITHMS = ("RS256", "ES256")
+ALGORITHMS = ("RS256", "ES256", "PS256")
 # Request objects (OIDC Core §6.1): signed with the client's keys, or not at all.
-REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256")
+REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256", "PS256")
 MAX_REQUEST_URI_LENGTH = 512  # OIDC Core §6.2
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)

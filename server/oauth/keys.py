@@ -39,7 +39,10 @@ from ..clock import now
 from ..extensions import autocommit_engine
 from ..models import SigningKeyRecord
 
-ALGORITHMS = ("RS256", "ES256")
+ALGORITHMS = ("RS256", "ES256", "PS256")
+# PS256 (RSASSA-PSS) signs with an RSA key of its own: a JWK names one algorithm (RFC 7517
+# §4.4), so the RS256 key is not shared with it.
+RSA_ALGORITHMS = ("RS256", "PS256")
 MANIFEST = "keys.json"
 
 
@@ -254,7 +257,7 @@ class KeyStore:
     def _parse(stored: list[StoredKey]) -> list[SigningKey]:
         loaded = []
         for entry in sorted(stored, key=lambda k: (k.activate_at, k.kid)):
-            key_class = RSAKey if entry.alg == "RS256" else ECKey
+            key_class = RSAKey if entry.alg in RSA_ALGORITHMS else ECKey
             loaded.append(
                 SigningKey(
                     kid=entry.kid,
@@ -321,7 +324,7 @@ class KeyStore:
         return key
 
     def _add(self, alg: str, *, activate_at: datetime) -> SigningKey:
-        key = RSAKey.generate_key(2048) if alg == "RS256" else ECKey.generate_key("P-256")
+        key = _generate(alg)
         kid = key.thumbprint()
         self.storage.add(StoredKey(kid, alg, now(), activate_at, key.as_pem(private=True)))
         self._forget()
@@ -374,8 +377,12 @@ def etag_of(body: bytes) -> str:
 
 
 def _new_key(alg: str, *, activate_at: datetime) -> StoredKey:
-    key = RSAKey.generate_key(2048) if alg == "RS256" else ECKey.generate_key("P-256")
+    key = _generate(alg)
     return StoredKey(key.thumbprint(), alg, now(), activate_at, key.as_pem(private=True))
+
+
+def _generate(alg: str) -> RSAKey | ECKey:
+    return RSAKey.generate_key(2048) if alg in RSA_ALGORITHMS else ECKey.generate_key("P-256")
 
 
 def _signs_by(keys: list[SigningKey], alg: str, moment: datetime) -> bool:

@@ -9,7 +9,7 @@ from joserfc import jwt
 
 from ..clock import timestamp
 from ..services import sessions
-from .keys import keystore
+from .keys import ALGORITHMS, keystore
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120
@@ -41,7 +41,7 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         return keystore().verification_keys()
 
     def get_algorithms(self):
-        return ["RS256", "ES256"]
+        return list(ALGORITHMS)
 
     def validate_request(self, request):
         end_request = super().validate_request(request)

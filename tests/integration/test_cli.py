@@ -121,15 +121,16 @@ def test_clients_create(run):
 
 def test_keys_and_registration_token(run):
     listed = run("keys", "list")
-    assert listed.returncode == 0 and listed.stdout.count("active") == 2
+    assert listed.returncode == 0 and listed.stdout.count("active") == 3  # RS256, ES256, PS256
     rotated = run("keys", "rotate", "--alg", "ES256", "--delay", "0")
     assert rotated.returncode == 0
     states = run("keys", "list").stdout
-    assert states.count("retired") == 1 and states.count("active") == 2
+    assert states.count("retired") == 1 and states.count("active") == 3
+    assert run("keys", "rotate", "--alg", "PS256", "--delay", "0").returncode == 0
     # Each command is a process of its own: the keys are in the database, shared, sealed.
     with sqlite3.connect(run.tmp_path / "cli.db") as database:
         sealed = [row[0] for row in database.execute("SELECT private_key_sealed FROM signing_keys")]
-    assert len(sealed) == 3 and not any("PRIVATE KEY" in value for value in sealed)
+    assert len(sealed) == 5 and not any("PRIVATE KEY" in value for value in sealed)
     assert not list((run.tmp_path / "keys").glob("*.pem"))  # nothing written to the folder
     token = run("registration-token", "create")
     assert token.returncode == 0 and len(token.stdout.strip()) >= 40

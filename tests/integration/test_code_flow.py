@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from ..support.browser import Browser
@@ -169,14 +171,24 @@ def test_login_hint_prefills_login(live_server, portal):
     assert page.form("login").fields["login"] == "someone@example.org"
 
 
-def test_es256_client_gets_es256_id_token(live_server, person, factories):
-    portal = RelyingParty(live_server.url, factories.client(id_token_signed_response_alg="ES256"))
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_a_client_gets_its_id_token_in_its_algorithm(live_server, person, factories, alg):
+    """id_token_signed_response_alg (OIDC Registration §2); PS256 as FAPI 2.0 allows."""
+    portal = RelyingParty(live_server.url, factories.client(id_token_signed_response_alg=alg))
     with Browser(live_server.url) as browser:
         tokens = portal.sign_in(browser, person.email, person.password)
     from joserfc import jws
 
-    assert jws.extract_compact(tokens["id_token"].encode()).protected["alg"] == "ES256"
+    header = jws.extract_compact(tokens["id_token"].encode()).protected
+    assert header["alg"] == alg
+    [key] = [k for k in portal.jwks().keys if k.kid == header["kid"]]
+    assert key.alg == alg  # signed with the published key of that algorithm, not another's
     assert portal.verify_id_token(tokens["id_token"])["sub"] == person.sub
+    # …and it is a hint the logout endpoint takes (RP-Initiated Logout §2).
+    with Browser(live_server.url) as browser:
+        portal.sign_in(browser, person.email, person.password)
+        page = browser.open("/end-session?" + urlencode({"id_token_hint": tokens["id_token"]}))
+        assert page.status == 200 and "invalid_request" not in page.text, page.text[:300]
 
 
 def requests_quote(value: str) -> str:

@@ -25,8 +25,12 @@ def test_jwks_holds_public_keys_only(live_server):
     response = requests.get(live_server.url + "/jwks.json", timeout=10)
     assert response.status_code == 200 and "max-age" in response.headers["Cache-Control"]
     keys = response.json()["keys"]
-    assert {k["alg"] for k in keys} >= {"RS256", "ES256"}
+    assert {k["alg"] for k in keys} >= {"RS256", "ES256", "PS256"}
     assert len({k["kid"] for k in keys}) == len(keys)
+    # RSASSA-PSS has an RSA key of its own: a key names one algorithm (RFC 7517 §4.4).
+    rsa = [k for k in keys if k["kty"] == "RSA"]
+    assert {k["alg"] for k in rsa} == {"RS256", "PS256"}
+    assert len({k["n"] for k in rsa}) == len(rsa)
     for key in keys:
         assert not PRIVATE_MEMBERS & set(key), key["kid"]
         assert key["use"] == "sig"

@@ -90,6 +90,21 @@ def test_a_signed_object_by_value_wins_over_the_query(live_server, factories, pe
     assert id_token["nonce"] == portal.nonce and id_token["email"] == person.email
 
 
+def test_a_signed_object_ps256(live_server, factories, person):
+    """RSASSA-PSS, as FAPI 2.0 asks (and only what the client registered)."""
+    key, other = new_key("PS256"), new_key("RS256")
+    portal = make_portal(
+        live_server, factories, jwks=key_set(key, other), request_object_signing_alg="PS256"
+    )
+    url = portal.url(request=signed(portal.request(), key, "PS256"))
+    params = answer(portal, person, url)
+    assert params["state"] == portal.state and params["code"]
+    url = portal.url(request=signed(portal.request(), other, "RS256"))
+    assert (
+        answer(portal, person, url)["error"] == "invalid_request"
+    )  # as for any other algorithm not registered
+
+
 def test_a_signed_object_by_reference_es256(live_server, factories, person, site):
     key = new_key("ES256")
     request_uri = site.url + "/request.jwt#v1"
@@ -285,7 +300,12 @@ def test_discovery_and_registration(live_server):
     assert metadata["request_parameter_supported"] is True
     assert metadata["request_uri_parameter_supported"] is True
     assert metadata["require_request_uri_registration"] is True
-    assert metadata["request_object_signing_alg_values_supported"] == ["none", "RS256", "ES256"]
+    assert metadata["request_object_signing_alg_values_supported"] == [
+        "none",
+        "RS256",
+        "ES256",
+        "PS256",
+    ]
     base = {"redirect_uris": ["http://127.0.0.1:9/callback"]}
     for bad, field in (
         ({"request_object_signing_alg": "HS256"}, "request_object_signing_alg"),

@@ -150,7 +150,7 @@ class RelyingParty:
         return KeySet.import_key_set(requests.get(self.metadata["jwks_uri"], timeout=10).json())
 
     def verify_id_token(self, id_token: str) -> dict:
-        token = jwt.decode(id_token, self.jwks(), algorithms=["RS256", "ES256"])
+        token = jwt.decode(id_token, self.jwks(), algorithms=["RS256", "ES256", "PS256"])
         claims = token.claims
         registry = jwt.JWTClaimsRegistry(
             now=clock.timestamp,  # the server's clock, which tests may move forward

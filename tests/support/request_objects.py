@@ -23,7 +23,7 @@ def unsigned(claims: dict) -> str:
 
 def signed(claims: dict, key, alg: str) -> str:
     header = {"alg": alg, "kid": key.kid, "typ": "oauth-authz-req+jwt"}
-    return jwt.encode(header, claims, key)
+    return jwt.encode(header, claims, key, algorithms=[alg])
 
 
 def new_key(alg: str = "RS256"):

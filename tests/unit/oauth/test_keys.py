@@ -19,10 +19,14 @@ def store(tmp_path):
     return keystore
 
 
-def test_first_start_makes_an_rsa_and_an_ec_key(store, tmp_path):
-    assert sorted(k.alg for k in store.keys()) == ["ES256", "RS256"]
-    assert store.signing_key("RS256").key.as_dict()["kty"] == "RSA"
-    assert len(store.signing_key("RS256").key.as_dict()["n"]) >= 342  # 2048 bits, base64url
+def test_first_start_makes_a_key_per_algorithm(store, tmp_path):
+    assert sorted(k.alg for k in store.keys()) == ["ES256", "PS256", "RS256"]
+    for alg in ("RS256", "PS256"):
+        assert store.signing_key(alg).key.as_dict()["kty"] == "RSA"
+        assert len(store.signing_key(alg).key.as_dict()["n"]) >= 342  # 2048 bits, base64url
+    assert store.signing_key("ES256").key.as_dict()["crv"] == "P-256"
+    # PS256 has a key of its own, not the RS256 one under another name.
+    assert store.signing_key("PS256").kid != store.signing_key("RS256").kid
     for pem in (tmp_path / "keys").glob("*.pem"):
         assert stat.S_IMODE(pem.stat().st_mode) == 0o600
     assert store.ensure() == []  # nothing more on the next start
@@ -31,7 +35,7 @@ def test_first_start_makes_an_rsa_and_an_ec_key(store, tmp_path):
 def test_jwks_has_only_public_members(store):
     for jwk in store.public_jwks()["keys"]:
         assert not PRIVATE_MEMBERS & set(jwk)
-        assert jwk["use"] == "sig" and jwk["kid"] and jwk["alg"] in ("RS256", "ES256")
+        assert jwk["use"] == "sig" and jwk["kid"] and jwk["alg"] in ("RS256", "ES256", "PS256")
 
 
 def test_rotation_publishes_first_signs_later_and_retires(store):
