@@ -33,7 +33,7 @@ def test_a_rotation_on_one_node_is_seen_by_the_other(app):
     )
     second = node()
     signing = {k.kid for k in first.keys()}
-    assert len(signing) == 2 and {k.kid for k in second.keys()} == signing
+    assert len(signing) == 3 and {k.kid for k in second.keys()} == signing
     new = second.rotate("ES256", delay_seconds=0)
     assert new.kid in {k.kid for k in first.keys()}
     assert first.signing_key("ES256").kid == second.signing_key("ES256").kid == new.kid
@@ -48,13 +48,13 @@ def test_a_node_sees_a_change_only_after_its_recheck_interval(app):
     node().rotate("RS256", delay_seconds=0)
     assert {k.kid for k in first.keys()} == before  # cached: no query per request
     first._checked_at = float("-inf")  # the interval has passed
-    assert len({k.kid for k in first.keys()}) == 3
+    assert len({k.kid for k in first.keys()}) == 4
 
 
 def test_private_keys_are_sealed_with_the_key_encryption_key(app):
     KeyStore(DatabaseKeys(), retention_seconds=3600, generate_missing=True).keys()
     sealed = db.session.execute(select(SigningKeyRecord.private_key_sealed)).scalars().all()
-    assert len(sealed) == 2 and not any("PRIVATE KEY" in value for value in sealed)
+    assert len(sealed) == 3 and not any("PRIVATE KEY" in value for value in sealed)
     kept = app.config["KEY_ENCRYPTION_KEY"]
     app.config["KEY_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
     try:

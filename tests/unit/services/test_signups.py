@@ -46,10 +46,12 @@ def link(token: str) -> str:
     return f"https://passport.example/signup/confirm/{token}"
 
 
-def sign_up(login: str, password: str = PASSWORD, **fields) -> tuple[Verification, str]:
+def sign_up(login: str, password: str = PASSWORD, **fields) -> tuple[Verification, str | None]:
+    """The sign-up, and the secret of its link (None for a phone: a code goes by SMS)."""
+    LINKS.pop("last", None)
     values = {"name": None, "locale": "en", "next_url": None, **fields}
     verification = request_signup(login, password, link=link, **values)
-    return verification, LINKS["last"]
+    return verification, LINKS.get("last")
 
 
 def accounts(email: str) -> int:
