@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..clock import now
 from ..places import place_of
-from .words import access_words, device_words
+from .words import access_words, device_words, oauth_error_words
 
 # Up to this many days back a moment is counted in days ("3 days ago"); before, it is dated.
 DAYS_COUNTED = 6
@@ -89,3 +89,4 @@ def add_filters(bp: Blueprint) -> None:
     bp.add_app_template_filter(place, "place")
     bp.add_app_template_filter(access_words, "access")
     bp.add_app_template_filter(device_words, "device_kind")
+    bp.add_app_template_filter(oauth_error_words, "oauth_error_words")

@@ -57,6 +57,33 @@ EVENT_WORDS = {
     "client_deleted": _l("Client deleted"),
 }
 
+# What the person reads on the error page of an authorization request the portal got
+# wrong (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6, RFC 9101, RFC 9126); the error code and the
+# portal developers' description stay below it, as they are.
+OAUTH_ERROR_WORDS = {
+    "invalid_request_uri": _l(
+        "The link from the portal has expired or has already been used. Go back to the "
+        "portal and sign in from there again."
+    ),
+    "invalid_client": _l("Passport does not know this portal, or it has been turned off."),
+    "unauthorized_client": _l("This portal may not sign you in this way."),
+    "unsupported_response_type": _l(
+        "This portal asked for a kind of answer Passport does not give."
+    ),
+    "invalid_scope": _l("This portal asked for access Passport does not give."),
+    "invalid_request": _l("The portal's request is incomplete or malformed."),
+    "invalid_request_object": _l("The portal's signed request could not be checked."),
+    "request_not_supported": _l("The portal sent its request in a way it may not use."),
+    "request_uri_not_supported": _l("The portal sent its request in a way it may not use."),
+}
+
+
+def oauth_error_words(code: str | None) -> str:
+    """The person's words for an authorization error code; the general ones for another."""
+    words = OAUTH_ERROR_WORDS.get(code or "")
+    return str(words) if words is not None else _("The portal's request cannot be completed.")
+
+
 # Why a portal's access was revoked, where the revocation is the news (audit.REVOCATIONS_LISTED).
 # The activity page's filters (domain.audit.GROUPS), as its links read.
 ACTIVITY_GROUPS = {

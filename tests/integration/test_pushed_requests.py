@@ -316,3 +316,25 @@ def test_the_worker_forgets_pushed_requests_after_their_lifetime(live_server, fa
         clock.travel(60 + live_server.app.config["RETENTION_GRACE"] + 1)
         assert retention.prune()["pushed_requests"] >= 1
         assert kept() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "The link from the portal has expired or has already been used."),
+        ("ru", "Ссылка от портала устарела или уже была использована."),
+    ],
+)
+def test_a_late_person_reads_what_happened_in_their_language(
+    live_server, factories, person, language, words
+):
+    """The error page says in words what went wrong and what to do; the code and the
+    developers' description stay beneath, for the portal's owners."""
+    portal = portal_of(live_server, factories)
+    request_uri = pushed(portal)
+    clock.travel(61)
+    with Browser(live_server.url, accept_language=language) as browser:
+        page = browser.open(portal.pushed_url(request_uri))
+    refused_page(page)
+    assert words in page.text
+    assert '<p class="error-code">invalid_request_uri</p>' in page.html
