@@ -145,6 +145,7 @@ def test_pushing_authenticates_the_client_as_the_token_endpoint(live_server, fac
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"request_uri": PREFIX + "x" * 43}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
+        ({"state": "x" * 2049}, "invalid_request"),
         ({"scope": "openid", "prompt": "none login"}, "invalid_request"),
     ],
 )
