@@ -144,13 +144,14 @@ class OAuthClientMetadata(_OAuthClientMetadata):
 
 class PassportClientMetadata(BaseClaims):
     """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2, RFC 8417
-    push, and Passport's require_mfa (server/oauth/acr.py)."""
+    push, RFC 9126 §6, and Passport's require_mfa (server/oauth/acr.py)."""
 
     REGISTERED_CLAIMS = [
         "backchannel_logout_uri",
         "backchannel_logout_session_required",
         "security_events_endpoint",
         "require_mfa",
+        "require_pushed_authorization_requests",
     ]
 
     def validate(self, now=None, leeway=0):
@@ -159,7 +160,11 @@ class PassportClientMetadata(BaseClaims):
             uri = self.get(name)
             if uri is not None and not isinstance(uri, str):
                 raise InvalidClaimError(name)
-        for name in ("backchannel_logout_session_required", "require_mfa"):
+        for name in (
+            "backchannel_logout_session_required",
+            "require_mfa",
+            "require_pushed_authorization_requests",
+        ):
             if self.get(name) is not None and not isinstance(self[name], bool):
                 raise InvalidClaimError(name)
 

@@ -118,6 +118,9 @@ class ClientForm(FlaskForm):
         default="RS256",
     )
     require_mfa = BooleanField(_l("Require two-factor authentication of everyone who signs in"))
+    require_pushed_authorization_requests = BooleanField(
+        _l("Accept only pushed authorization requests (PAR)")
+    )
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
     # A random name for this filling-in of the form, so that sending it twice (a reload of
@@ -143,6 +146,9 @@ class ClientForm(FlaskForm):
             "id_token_signed_response_alg": self.id_token_signed_response_alg.data,
             "contacts": lines(self.contacts.data),
             "require_mfa": bool(self.require_mfa.data),
+            "require_pushed_authorization_requests": bool(
+                self.require_pushed_authorization_requests.data
+            ),
         }
         for name in URL_FIELDS:
             data[name] = (getattr(self, name).data or "").strip()
@@ -165,6 +171,9 @@ class ClientForm(FlaskForm):
         self.id_token_signed_response_alg.data = client.id_token_signed_response_alg
         self.contacts.data = "\n".join(meta.get("contacts") or [])
         self.require_mfa.data = bool(meta.get("require_mfa"))
+        self.require_pushed_authorization_requests.data = bool(
+            meta.get("require_pushed_authorization_requests")
+        )
         self.first_party.data = client.first_party
 
 

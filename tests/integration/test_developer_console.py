@@ -217,6 +217,25 @@ def test_a_developer_requires_a_second_factor_of_everyone(live_server, console, 
         assert answer.status == 200 and 'name="decision"' in answer.html  # on to consent
 
 
+def test_a_developer_makes_a_portal_push_its_requests(live_server, console, person):
+    """The "only pushed authorization requests" box: require_pushed_authorization_requests
+    (RFC 9126 §6), kept by editing; the portal's plain request is then refused."""
+    page = register(console, client_name="Bank", require_pushed_authorization_requests="y")
+    client_id = shown(page, "client-id")
+    assert shown(page, "require-par") == "pushed only (PAR)"
+    form = console.get(f"/developers/clients/{client_id}/edit")
+    assert form.form("client_name").fields.get("require_pushed_authorization_requests") == "y"
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        refused = portal.callback_params(browser.open(portal.authorization_url()))
+        assert refused["error"] == "invalid_request"
+        answer = portal.push()
+        assert answer.status_code == 201, answer.text
+        page = browser.open(portal.pushed_url(answer.json()["request_uri"]))
+        assert page.status == 200 and 'name="decision"' in page.html  # on to consent
+
+
 REFUSALS = [
     # (what, form fields, the message shown next to the field)
     ("fragment", {"redirect_uris": "https://shop.example/cb#x"}, "must not contain a fragment"),

@@ -339,3 +339,28 @@ def test_a_late_person_reads_what_happened_in_their_language(
     refused_page(page)
     assert words in page.text
     assert '<p class="error-code">invalid_request_uri</p>' in page.html
+
+
+def test_a_client_registered_to_push_must_push(live_server, person):
+    """RFC 9126 §6 through dynamic registration (RFC 7591): the metadata is kept and read
+    back, and then holds at /authorize."""
+    body = {
+        "redirect_uris": ["http://127.0.0.1:9/callback"],
+        "require_pushed_authorization_requests": True,
+        "token_endpoint_auth_method": "client_secret_basic",
+    }
+    answer = requests.post(live_server.url + "/register", json=body, timeout=10)
+    if answer.status_code == 401:
+        pytest.skip("this server's registration needs a token")
+    registered = answer.json()
+    assert answer.status_code == 201 and registered["require_pushed_authorization_requests"] is True
+    from ..support.factories import ClientInfo
+
+    client = ClientInfo(
+        registered["client_id"], registered["client_secret"], body["redirect_uris"][0], registered
+    )
+    portal = RelyingParty(live_server.url, client, scope="openid")
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        params = portal.callback_params(browser.open(portal.authorization_url()))
+        assert params["error"] == "invalid_request"
