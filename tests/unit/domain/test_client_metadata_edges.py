@@ -290,6 +290,15 @@ def test_require_mfa_is_kept_only_when_true():
     assert refusal({"require_mfa": 1}) == ("require_mfa", "invalid")
 
 
+def test_require_pushed_authorization_requests_is_kept_only_when_true():
+    name = "require_pushed_authorization_requests"
+    assert check_client_metadata(metadata(**{name: True}))[name] is True
+    assert name not in check_client_metadata(metadata(**{name: False}))
+    assert name not in check_client_metadata(metadata(**{name: None}))
+    assert refusal({name: "yes"}) == (name, "invalid")
+    assert refusal({name: 1}) == (name, "invalid")
+
+
 def test_default_acr_values_are_up_to_ten_short_strings():
     ten = [f"urn:acr:{n}" for n in range(MAX_ACR_VALUES)]
     assert check_client_metadata(metadata(default_acr_values=ten))["default_acr_values"] == ten
@@ -306,7 +315,7 @@ def test_default_acr_values_are_up_to_ten_short_strings():
 
 
 def test_request_objects_signed_as_passport_verifies_from_short_web_addresses():
-    for alg in ("none", "RS256", "ES256"):
+    for alg in ("none", "RS256", "ES256", "PS256"):
         stored = check_client_metadata(metadata(request_object_signing_alg=alg))
         assert stored["request_object_signing_alg"] == alg
     assert refusal({"request_object_signing_alg": "HS256"}) == (
@@ -429,12 +438,9 @@ def test_a_pairwise_client_with_a_sector_document_may_redirect_to_several_hosts(
 
 
 def test_id_tokens_are_signed_as_the_client_registers():
-    assert (
-        check_client_metadata(metadata(id_token_signed_response_alg="ES256"))[
-            "id_token_signed_response_alg"
-        ]
-        == "ES256"
-    )
+    for alg in ("RS256", "ES256", "PS256"):
+        stored = check_client_metadata(metadata(id_token_signed_response_alg=alg))
+        assert stored["id_token_signed_response_alg"] == alg
     assert (
         check_client_metadata(metadata(id_token_signed_response_alg=""))[
             "id_token_signed_response_alg"
