@@ -103,6 +103,14 @@ def open_request(request_uri: str, client_pk: int, claimed_here: Container[str])
     return found
 
 
+def parameters_of(request_uri: str, client_pk: int) -> dict[str, str] | None:
+    """The parameters a request_uri of the client names, whatever its state; None for one
+    it does not name (to read only: the sign-in page's form-action, domain/returns.py)."""
+    key = handle_hash(request_uri)
+    found = None if key is None else db.session.get(PushedRequest, key)
+    return found.parameters if found is not None and found.client_id == client_pk else None
+
+
 def signed_in_for(pushed: PushedRequest, auth_time: datetime) -> bool:
     """A sign-in made after the request was opened was made for it: it answers the
     request's prompt=login and max_age (the browser comes back from the sign-in page with

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from . import client_cache
+from . import client_cache, pushed_requests
 
 
 def client_asking(target: str | None, *, authorize_path: str):
@@ -26,9 +26,15 @@ def client_asking(target: str | None, *, authorize_path: str):
 
 def redirect_uri_of(target: str | None, *, authorize_path: str) -> str | None:
     """The registered redirect_uri the authorization request `target` (a local path, as
-    `next` holds it) would answer; None when `target` is not such a request."""
+    `next` holds it) would answer; None when `target` is not such a request. A pushed
+    request (RFC 9126) names it in its stored parameters, not in `target`."""
     client = client_asking(target, authorize_path=authorize_path)
-    uris = _authorization_query(target, authorize_path).get("redirect_uri", []) if client else []
+    query = _authorization_query(target, authorize_path) if client else {}
+    uris = query.get("redirect_uri", [])
+    pushed = query.get("request_uri", [])
+    if len(pushed) == 1 and pushed_requests.is_pushed(pushed[0]):
+        parameters = pushed_requests.parameters_of(pushed[0], client.id) or {}
+        uris = [parameters["redirect_uri"]] if "redirect_uri" in parameters else []
     if client is None or len(uris) > 1:
         return None
     if not uris:

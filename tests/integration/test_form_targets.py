@@ -78,6 +78,31 @@ def test_sign_in_pages_of_an_authorization_request_add_exactly_the_portal(
     assert refused.status == 400 and form_action(refused) == ["'self'", PORTAL]
 
 
+def test_the_sign_in_page_of_a_pushed_request_adds_the_portal_it_names(
+    live_server, factories, browser
+):
+    """RFC 9126: the redirect URI is in the pushed request alone, of a client that has
+    registered more than one; another client's request_uri widens nothing."""
+    client = factories.client(redirect_uri=PORTAL + "/callback")
+    from server.extensions import db
+    from server.models import Client
+    from server.services.clients import update_client_metadata
+
+    with live_server.app_context():
+        stored = db.session.query(Client).filter_by(client_id=client.client_id).one()
+        uris = [PORTAL + "/callback", "https://b.example/cb"]
+        update_client_metadata(stored, {**client.metadata, "redirect_uris": uris})
+    portal = RelyingParty(live_server.url, client)
+    request_uri = portal.push().json()["request_uri"]
+    page = browser.open(portal.pushed_url(request_uri))
+    assert urlsplit(page.url).path == "/login"
+    assert form_action(page) == ["'self'", PORTAL]
+    other = RelyingParty(live_server.url, factories.client(redirect_uri="https://c.example/cb"))
+    with Browser(live_server.url) as elsewhere:
+        page = elsewhere.open(other.pushed_url(request_uri))  # refused: not its request
+        assert form_action(page) == ["'self'"]
+
+
 @pytest.mark.parametrize(
     "next_path",
     [
