@@ -364,3 +364,10 @@ def test_a_client_registered_to_push_must_push(live_server, person):
         browser.sign_in(person.email, person.password)
         params = portal.callback_params(browser.open(portal.authorization_url()))
         assert params["error"] == "invalid_request"
+
+
+def test_a_client_pushes_only_for_itself(live_server, factories):
+    portal, other = portal_of(live_server, factories), portal_of(live_server, factories)
+    form = {"response_type": "code", "scope": "openid", "client_id": other.client.client_id}
+    answer = portal.post("pushed_authorization_request_endpoint", form)
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
