@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import equivalent, inplace, operators, reach, report, runner
+from . import equivalent, inplace, known, operators, reach, report, runner
 from .targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="'PYTEST ARGS'",
         help="limit the coverage run (and so every mutant) to these pytest arguments, "
         "e.g. 'tests/integration/test_token_paths.py -k rotation'",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every mutant again, even those whose outcome an earlier run on this same "
+        "tree already knows (mutate/known.py)",
     )
     parser.add_argument(
         "--widen",
@@ -159,9 +165,16 @@ class Run:
         in_file = set().union(*by_line.values()) if by_line else set()
         called = run_time_lines((ROOT / path).read_text("utf-8"))
         score = report.FileScore(path)
+        outcomes = known.Known(reached.folder)
+        settings = {"backend": self.args.backend, "widen": self.args.widen}
         for number, mutant in enumerate(chosen, start=1):
             if mutant in listed:
                 score.add(mutant, report.EQUIVALENT, listed[mutant].why)
+                continue
+            earlier = None if self.args.fresh else outcomes.get(mutant, **settings)
+            if earlier is not None:
+                score.add(mutant, *earlier)
+                score.reused += 1
                 continue
             if mutant.line in called:
                 covering = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
@@ -184,6 +197,7 @@ class Run:
                     if outcome.status != report.SURVIVED:
                         outcome.note = "killed only by the wider run"
             score.add(mutant, outcome.status, outcome.note)
+            outcomes.put(mutant, outcome.status, outcome.note, **settings)
             progress(
                 f"{path} {number}/{len(chosen)} line {mutant.line} {mutant.operator}: "
                 f"{outcome.status} ({ran})"

@@ -19,6 +19,7 @@ ERROR = "error"  # pytest could not run the tests (usage, none collected): count
 class FileScore:
     path: str
     results: list[tuple[Mutant, str, str]] = field(default_factory=list)  # mutant, status, note
+    reused: int = 0  # outcomes an earlier run on the same tree had found (known.py)
 
     def add(self, mutant: Mutant, status: str, note: str = "") -> None:
         self.results.append((mutant, status, note))
@@ -64,13 +65,14 @@ def summary_line(file: FileScore, threshold: float) -> str:
     details = []
     if file.count(TIMEOUT):
         details.append(f"{file.count(TIMEOUT)} by timeout")
+    reused = f" ({file.reused} known from an earlier run on this tree)" if file.reused else ""
     killed = f"{file.killed} killed" + (f" ({', '.join(details)})" if details else "")
     unreached = file.count(UNREACHED)
     survived = f"{file.survived} survived" + (
         f" ({unreached} reached by no test)" if unreached else ""
     )
     return (
-        f"{file.path}: {file.mutants} mutants, {killed}, {survived}, "
+        f"{file.path}: {file.mutants} mutants{reused}, {killed}, {survived}, "
         f"{file.equivalent} equivalent; score {percent(file.score)} — {verdict}"
     )
 
