@@ -257,6 +257,27 @@ def test_trusted_device_skips_the_second_step_until_logout_everywhere(live_serve
         assert browser.sign_in(person.email, person.password).url.endswith("/login/second-step")
 
 
+def test_a_trusted_device_signs_in_to_a_portal_without_the_second_step(
+    live_server, person, factories
+):
+    """Sent from a portal to the sign-in page, a trusted device is still trusted; only a
+    portal that asks for a fresh sign-in (prompt=login, max_age) gets the second step again."""
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _ = turn_on(browser, person.password)
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        browser.submit(page, "code", code=next_step_code(totp), trust="y")
+        browser.submit(browser.get("/logout"), "csrf_token")
+        page = browser.open(portal.authorization_url())  # signed out: to the sign-in page
+        page = browser.submit(page, "login", login=person.email, password=person.password)
+        assert "code" in portal.callback_params(page)  # no second step on the way
+        page = browser.open(portal.authorization_url(prompt="login"))
+        page = browser.submit(page, "login", login=person.email, password=person.password)
+        assert page.url.endswith("/login/second-step")
+
+
 def test_recovery_does_not_skip_the_second_factor(live_server, person, mailbox):
     """A link to the mailbox is a first factor at most: with 2FA on, whoever holds the
     person's mail sets a new password but is not signed in without the app's code."""
