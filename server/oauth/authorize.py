@@ -160,7 +160,7 @@ def offline_access_allowed(grant, *, consented_now: bool) -> bool:
     return allowed and grant.client.check_grant_type("refresh_token")
 
 
-def switch_account_url(parameters: list[tuple[str, str]], *, pushed: bool = False) -> str:
+def switch_account_url(parameters: list[tuple[str, str]], *, pushed: bool) -> str:
     """The same authorization request with prompt=login added (OIDC Core §3.1.2.1): the
     person signs in again, as whoever they choose, and comes back to this consent. A
     pushed request's parameters cannot change: the sign-in page is asked for a fresh
