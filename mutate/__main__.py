@@ -127,6 +127,26 @@ def run_time_lines(source: str) -> set[int]:
     return lines
 
 
+def covering(
+    mutant: operators.Mutant, by_line: dict[int, set[str]], called: set[int]
+) -> tuple[set[str], bool]:
+    """The tests that may kill `mutant`, and whether coverage never saw its lines run.
+
+    A line in a function body belongs to the tests coverage saw running it. A line that
+    runs at import belongs to every test of the file (run_time_lines). So does a function
+    body no test was seen running: it may be a helper only the module's own import calls,
+    before measuring began (grants.py builds its statements so); if the file's tests all
+    pass, it is reported as reached by no test."""
+    in_file = set().union(*by_line.values()) if by_line else set()
+    seen = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
+    if mutant.line not in called:
+        ran = any(line in by_line for line in mutant.covered_by)  # in a test, or at import
+        return (in_file if ran else set()), False
+    if seen:
+        return seen, False
+    return in_file, True
+
+
 def sample(found: list[operators.Mutant], limit: int, seed: int) -> list[operators.Mutant]:
     if not limit or len(found) <= limit:
         return found
@@ -176,11 +196,8 @@ class Run:
                 score.add(mutant, *earlier)
                 score.reused += 1
                 continue
-            if mutant.line in called:
-                covering = set().union(*(by_line.get(line, set()) for line in mutant.covered_by))
-            else:  # runs at import: any test of the file may depend on it
-                covering = in_file if any(line in by_line for line in mutant.covered_by) else set()
-            tests = choose_tests(covering, self.args.backend, reached, excluded)
+            reaching, never_seen = covering(mutant, by_line, called)
+            tests = choose_tests(reaching, self.args.backend, reached, excluded)
             if not tests:
                 score.add(mutant, report.UNREACHED)
                 progress(f"{path} {number}/{len(chosen)} line {mutant.line}: no test reaches it")
@@ -189,6 +206,8 @@ class Run:
             ran = f"{len(tests)} tests"
             if {reach.backend_of(t) for t in tests} == {"postgresql"}:
                 ran += ", PostgreSQL"
+            if outcome.status == report.SURVIVED and never_seen:
+                outcome.status = report.UNREACHED  # the file's tests, none of them fails
             if outcome.status == report.SURVIVED and self.args.widen:
                 wider = choose_tests(in_file, self.args.backend, reached, excluded)
                 if set(wider) - set(tests):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mutate.__main__ import ROOT, choose_tests, parse_target, run_time_lines
+from mutate.operators import mutants
 from mutate.reach import Reach
 
 SQLITE = "tests/integration/test_token_paths.py::test_rotation[sqlite]"
@@ -66,3 +67,27 @@ def test_lines_that_run_at_import_are_told_from_lines_that_run_when_called():
         "HOOK = lambda: 3\n"  # 12
     )
     assert run_time_lines(source) == {6, 9, 10, 11, 12}
+
+
+def test_a_function_body_no_test_was_seen_running_is_tried_with_the_files_tests():
+    """A helper only the module's import calls (grants.py builds its statements so) ran
+    before measuring began: coverage credits it to no test."""
+    from mutate.__main__ import covering
+
+    source = (
+        "def helper(x):\n"  # 1: called only at import
+        "    return x + 1\n"  # 2
+        "VALUE = helper(1) == 2\n"  # 3
+        "def used(y):\n"  # 4
+        "    return y - 1\n"  # 5
+    )
+    found = {m.line: m for m in mutants("m.py", source)}
+    called = run_time_lines(source)
+    by_line = {3: set(), 5: {"tests/t.py::test_used"}, 1: {"tests/t.py::test_import"}}
+    assert covering(found[5], by_line, called) == ({"tests/t.py::test_used"}, False)
+    tests, never_seen = covering(found[2], by_line, called)
+    assert never_seen and tests == {"tests/t.py::test_used", "tests/t.py::test_import"}
+    # A module statement that ran only at import still gets the file's tests; one that
+    # coverage never saw at all (a file no test imports) gets none.
+    assert covering(found[3], by_line, called)[0] == tests
+    assert covering(found[3], {}, called) == (set(), False)
