@@ -121,6 +121,9 @@ def push(server, http_request) -> Response:
         client = server.authenticate_client(oauth_request, CLIENT_AUTH_METHODS, "token")
     except OAuth2Error as error:
         return server.handle_error_response(oauth_request, error)
+    repeated = [name for name, values in oauth_request.payload.datalist.items() if len(values) > 1]
+    if repeated:  # RFC 6749 §3.1: a parameter is sent once
+        return _error("invalid_request", f"'{repeated[0][:40]}' is given more than once.")
     parameters = {
         name: value
         for name, value in oauth_request.payload.data.items()

@@ -371,3 +371,22 @@ def test_a_client_pushes_only_for_itself(live_server, factories):
     form = {"response_type": "code", "scope": "openid", "client_id": other.client.client_id}
     answer = portal.post("pushed_authorization_request_endpoint", form)
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
+
+
+def test_a_parameter_pushed_twice_is_refused(live_server, factories):
+    """RFC 6749 §3.1: each parameter once; the second scope is not quietly dropped."""
+    portal = portal_of(live_server, factories)
+    form = [
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("scope", "openid email"),
+        ("redirect_uri", portal.client.redirect_uri),
+    ]
+    answer = requests.post(
+        portal.metadata["pushed_authorization_request_endpoint"],
+        data=form,
+        auth=(portal.client.client_id, portal.client.client_secret),
+        timeout=10,
+    )
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
+    assert "scope" in answer.json()["error_description"]
