@@ -37,8 +37,8 @@ HANDLE = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
 class NotUsable(Exception):
-    """The request_uri names no pushed request this browser may use now; `reason` says why
-    (for the error description: the browser is not told whether it ever existed)."""
+    """The request_uri names no pushed request this browser may use now; `reason` says why,
+    for the error description (a request another browser opened reads as used)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
