@@ -69,7 +69,12 @@ def run(root: Path, tests: list[str], timeout: float, marker: Path) -> Outcome:
     if code in (2, 3):
         # Collection or internal errors: the mutant broke an import or a fixture.
         return Outcome(report.KILLED, f"pytest exit {code}")
-    last = output.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    text = output.decode("utf-8", "replace")
+    if code == 4 and "while loading conftest" in text:
+        # The conftest imports the server, and the mutant broke that import: the same
+        # tests collected without it (the coverage run), so nothing can run with it.
+        return Outcome(report.KILLED, "the conftest no longer imports")
+    last = text.strip().splitlines()[-1:] or [""]
     return Outcome(report.ERROR, f"pytest exit {code}: {last[0][:120]}")
 
 

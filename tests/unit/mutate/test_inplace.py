@@ -117,3 +117,17 @@ def test_a_killed_runs_test_processes_are_ended_by_the_next_run(tmp_path):
         for process in (left, stranger):
             process.kill()
             process.wait()
+
+
+def test_a_mutant_that_breaks_the_conftests_import_is_killed(tmp_path):
+    """pytest says "ImportError while loading conftest" and exits 4, as for a usage error;
+    with the mutant written in, nothing can run, so it is killed, not an error."""
+    from mutate import report
+    from mutate.runner import run
+
+    (tmp_path / "conftest.py").write_text("import broken_by_the_mutant\n")
+    (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
+    outcome = run(tmp_path, ["test_one.py"], 60, tmp_path / "pytest.pid")
+    assert (outcome.status, outcome.note) == (report.KILLED, "the conftest no longer imports")
+    (tmp_path / "conftest.py").write_text("")
+    assert run(tmp_path, ["test_one.py"], 60, tmp_path / "pytest.pid").status == report.SURVIVED
