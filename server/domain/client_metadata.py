@@ -222,12 +222,14 @@ def _check_request_objects(metadata: dict) -> None:
     """request_object_signing_alg and request_uris (OIDC Registration §2): an algorithm
     Passport verifies, and web addresses of at most 512 characters whose fragment, if
     any, tells a version of the document (which is why a fragment is allowed here).
-    require_pushed_authorization_requests (RFC 9126 §6): true or false."""
-    pushed_only = metadata.get("require_pushed_authorization_requests")
-    if pushed_only is not None and not isinstance(pushed_only, bool):
-        raise _refuse("require_pushed_authorization_requests", "invalid", "must be true or false")
-    if not pushed_only:
-        metadata.pop("require_pushed_authorization_requests", None)
+    require_pushed_authorization_requests (RFC 9126 §6) and dpop_bound_access_tokens (RFC
+    9449 §5.2): true or false, kept only when true."""
+    for name in ("require_pushed_authorization_requests", "dpop_bound_access_tokens"):
+        value = metadata.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise _refuse(name, "invalid", "must be true or false")
+        if not value:
+            metadata.pop(name, None)
     alg = metadata.get("request_object_signing_alg")
     if alg is not None:
         _check_algorithm("request_object_signing_alg", alg, REQUEST_OBJECT_ALGORITHMS)

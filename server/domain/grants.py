@@ -75,6 +75,8 @@ class GrantState:
     session: tuple | None
     # OIDC Core §5.5: what the claims parameter of its code asked for, per target.
     requested_claims: dict | None = None
+    # RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to.
+    dpop_jkt: str | None = None
 
     def is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
         """Not revoked, its client enabled, the person's credentials unchanged since it was
@@ -151,6 +153,7 @@ _GRANT_COLUMNS = (
     LoginSession.remember,
     LoginSession.last_seen_at,
     Grant.requested_claims,
+    Grant.dpop_jkt,
 )
 _GRANT_WIDTH = len(_GRANT_COLUMNS)
 
@@ -199,7 +202,7 @@ def _grant_state(row: tuple) -> GrantState:
     ) = row[:12]
     account_fields = row[12 : 12 + _ACCOUNT_WIDTH]
     session_fields = row[12 + _ACCOUNT_WIDTH : 16 + _ACCOUNT_WIDTH]
-    requested_claims = row[16 + _ACCOUNT_WIDTH]
+    requested_claims, dpop_jkt = row[16 + _ACCOUNT_WIDTH : 18 + _ACCOUNT_WIDTH]
     return GrantState(
         id=grant_id,
         client_pk=client_pk,
@@ -216,6 +219,7 @@ def _grant_state(row: tuple) -> GrantState:
         account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
         session=tuple(session_fields) if session_fields[1] is not None else None,
         requested_claims=requested_claims,
+        dpop_jkt=dpop_jkt,
     )
 
 
@@ -323,6 +327,8 @@ class CodeRecord:
     # The login session's state, as in GrantState.
     session: tuple | None
     requested_claims: dict | None = None
+    # RFC 9449 §10: the thumbprint of the DPoP key its redemption must prove.
+    dpop_jkt: str | None = None
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -368,6 +374,7 @@ _CODE_COLUMNS = (
     LoginSession.remember,
     LoginSession.last_seen_at,
     AuthorizationCode.requested_claims,
+    AuthorizationCode.dpop_jkt,
 )
 _CODE_QUERY = DriverStatement(
     select(*_CODE_COLUMNS)
@@ -393,6 +400,7 @@ def load_authorization_code(code: str) -> CodeRecord | None:
         account=AccountClaims(*account_fields) if account_fields[0] is not None else None,
         session=tuple(session_fields) if session_fields[1] is not None else None,
         requested_claims=row[19 + _ACCOUNT_WIDTH],
+        dpop_jkt=row[20 + _ACCOUNT_WIDTH],
     )
 
 
@@ -444,6 +452,8 @@ class NewGrant:
     # A portal that was asked for consent: the consent's last use is this redemption.
     touches_consent: bool
     requested_claims: dict | None = None
+    # RFC 9449 §5: a public client's grant is bound to the key of its first token request.
+    dpop_jkt: str | None = None
 
 
 def _named(table, prefix: str, columns: tuple[str, ...]) -> dict:
@@ -474,6 +484,7 @@ _GRANT_VALUES = _named(
         "amr",
         "acr",
         "requested_claims",
+        "dpop_jkt",
         "created_at",
     ),
 )
@@ -536,6 +547,7 @@ def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
         "new_grant_amr": list(grant.sign_in.amr),
         "new_grant_acr": grant.sign_in.acr,
         "new_grant_requested_claims": grant.requested_claims,
+        "new_grant_dpop_jkt": grant.dpop_jkt,
         "new_grant_created_at": moment,
     }
     if grant.refresh_token:

@@ -46,6 +46,8 @@ class AuthorizationCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The grant its redemption started; revoked when the code is presented again.
     grant_id: Mapped[str | None] = mapped_column(String(64))
+    # RFC 9449 §10: the thumbprint of the DPoP key its redemption must prove.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
     client: Mapped[Client] = relationship()
     account: Mapped[Account] = relationship()
@@ -72,6 +74,8 @@ class Grant(db.Model):
     acr: Mapped[str | None] = mapped_column(String(100))
     # The claims its code was issued with (AuthorizationCode.requested_claims).
     requested_claims: Mapped[dict | None] = mapped_column(JSON)
+    # RFC 9449 §5: a public client's refresh tokens are used with this DPoP key only.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

@@ -87,6 +87,8 @@ def _find_access_token(token_string: str) -> PresentedToken | None:
     }
     if "sid" in claims:
         payload["sid"] = claims["sid"]
+    if "cnf" in claims:  # RFC 9449 §6.2
+        payload.update(cnf=claims["cnf"], token_type="DPoP")
     return PresentedToken("access_token", claims["client_id"], claims.get("gid"), payload)
 
 
@@ -144,7 +146,7 @@ class OAuthClientMetadata(_OAuthClientMetadata):
 
 class PassportClientMetadata(BaseClaims):
     """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2, RFC 8417
-    push, RFC 9126 §6, and Passport's require_mfa (server/oauth/acr.py)."""
+    push, RFC 9126 §6, RFC 9449 §5.2, and Passport's require_mfa (server/oauth/acr.py)."""
 
     REGISTERED_CLAIMS = [
         "backchannel_logout_uri",
@@ -152,6 +154,7 @@ class PassportClientMetadata(BaseClaims):
         "security_events_endpoint",
         "require_mfa",
         "require_pushed_authorization_requests",
+        "dpop_bound_access_tokens",
     ]
 
     def validate(self, now=None, leeway=0):
@@ -164,6 +167,7 @@ class PassportClientMetadata(BaseClaims):
             "backchannel_logout_session_required",
             "require_mfa",
             "require_pushed_authorization_requests",
+            "dpop_bound_access_tokens",
         ):
             if self.get(name) is not None and not isinstance(self[name], bool):
                 raise InvalidClaimError(name)

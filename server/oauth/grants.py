@@ -8,6 +8,7 @@ from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
+    UnauthorizedClientError,
     grants,
     list_to_scope,
     scope_to_list,
@@ -19,6 +20,7 @@ from flask import current_app
 
 from ..clock import timestamp
 from ..services import tokens as token_service
+from . import dpop
 from .claims import ClaimsRequest, id_token_claims, user_info
 from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
@@ -70,7 +72,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             offline="offline_access" in scope,
             requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
             acr=getattr(request, "acr", None),
+            dpop_jkt=payload.get("dpop_jkt"),
         )
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        # RFC 9449 §10: a code bound to a key is redeemed with a proof by that key.
+        dpop.check_binding(self.request.client, self.request.authorization_code.dpop_jkt)
 
     def query_authorization_code(self, code, client):
         return token_service.find_authorization_code(code, client)
@@ -82,12 +90,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         # RFC 6749 §4.1.2: single use. Two concurrent redemptions: one wins, one is refused.
         request = self.request
         issued = request.issued_token
+        proof = dpop.request_proof()
         if not token_service.redeem_authorization_code(
             authorization_code,
             request.user,
             request.client,
             issued.get("scope", ""),
             issued.get("refresh_token"),
+            # RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+            dpop_jkt=proof.jkt if proof is not None and request.client.is_public else None,
         ):
             raise InvalidGrantError("The code was already used.")
 
@@ -95,6 +106,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        dpop.check_binding(self.request.client, self.request.refresh_token.grant.dpop_jkt)
 
     def authenticate_refresh_token(self, refresh_token):
         return token_service.find_refresh_token(refresh_token)
@@ -110,6 +125,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        dpop.check_binding(self.request.client)
 
 
 class PKCE(CodeChallenge):
@@ -194,6 +213,12 @@ class ImplicitGrant(IDTokenClaims, OpenIDImplicitGrant):
             # the code flow's extensions check them.
             ResponseMode().validate(self)
             ClaimsRequest.of(self.request.payload)
+            if "token" in self.request.payload.response_type.split() and dpop.requires_proof(
+                self.request.client
+            ):
+                # RFC 9449 §5.2: its access tokens are DPoP-bound, which only a token
+                # request can make.
+                raise UnauthorizedClientError("This client's access tokens are DPoP-bound.")
         except OAuth2Error as error:
             error.redirect_uri = redirect_uri
             raise

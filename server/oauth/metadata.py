@@ -14,6 +14,7 @@ from ..domain.client_metadata import (
     response_types_offered,
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from .dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .request_objects import ALGORITHMS as REQUEST_OBJECT_ALGORITHMS
 from .response_modes import modes_supported
 
@@ -67,6 +68,7 @@ def server_metadata() -> dict:
             current_app.config["ACR_MFA"],
         ],
         "authorization_response_iss_parameter_supported": True,
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "service_documentation": issuer + "/",

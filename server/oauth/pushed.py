@@ -6,6 +6,7 @@ one browser, one answer) are in server/domain/pushed_requests.py.
   as /authorize would (redirect URI, response type, scope, PKCE, a request object by value
   merged in), without a person: the prompt is judged when the browser comes. It answers
   201 with `request_uri` and `expires_in` (§2.2), or an RFC 6749 error in JSON (§2.3).
+  A DPoP proof sent with the push binds the code to its key (RFC 9449 §10.1).
 - At /authorize a request_uri of ours stands for the pushed parameters alone (RFC 9101 §5:
   what the query says besides client_id is not read); the pages on the way (sign-in,
   consent) carry only client_id and request_uri.
@@ -23,6 +24,7 @@ from flask import Response, current_app, jsonify, session
 
 from ..domain import pushed_requests
 from ..extensions import db
+from . import dpop
 from .authorize import check_parameters
 from .client_auth import CLIENT_AUTH_METHODS
 from .payloads import SettledPayload
@@ -118,6 +120,10 @@ def push(server, http_request) -> Response:
     """POST /par (RFC 9126 §2)."""
     oauth_request = server.create_oauth2_request(http_request)
     try:
+        # RFC 9449 §10.1: a proof sent with the push binds the code to its key, as
+        # dpop_jkt would; both sent, they must name the same key. Checked first, as at the
+        # token endpoint: a client told to use a nonce sends its assertion again.
+        proof = dpop.check_proof()
         client = server.authenticate_client(oauth_request, CLIENT_AUTH_METHODS, "token")
     except OAuth2Error as error:
         return server.handle_error_response(oauth_request, error)
@@ -132,6 +138,8 @@ def push(server, http_request) -> Response:
     if parameters.get("client_id", client.client_id) != client.client_id:
         return _error("invalid_request", "The client_id is not the authenticated client's.")
     parameters["client_id"] = client.client_id
+    if proof is not None and parameters.setdefault("dpop_jkt", proof.jkt) != proof.jkt:
+        return _error("invalid_dpop_proof", "The dpop_jkt is not the DPoP proof's key.")
     checked = server.create_oauth2_request(None)
     checked.payload = SettledPayload(parameters)
     checked.pushing = True

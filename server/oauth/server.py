@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request, TokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Flask, current_app, request
 
 from ..domain import client_cache
 from ..models import Client, ClientSnapshot
+from . import dpop
 from .claims import SCOPES_SUPPORTED, ClaimsParameter
 from .client_auth import JWT_AUTH_METHODS
 from .endpoints import (
@@ -92,7 +93,43 @@ class BearerTokens(ResourceProtector):
 class AccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
         decoded = decode_access_token(token_string)
+        if decoded and "cnf" in decoded[0]:
+            # RFC 9449 §7.2: a DPoP-bound token is worth nothing without its key's proof.
+            raise InvalidTokenError("The access token is DPoP-bound: present it as DPoP.")
         return AccessToken(*decoded) if decoded else None
+
+
+class DPoPTokenValidator(TokenValidator):
+    """RFC 9449 §7.1: `Authorization: DPoP <token>` with a proof by the key the token's
+    cnf.jkt names, made for this request and this token (`ath`)."""
+
+    TOKEN_TYPE = "dpop"
+
+    def authenticate_token(self, token_string):
+        decoded = decode_access_token(token_string)
+        if decoded is None:
+            raise dpop.ResourceError("invalid_token", "The access token is not valid.")
+        claims, holder = decoded
+        bound = (claims.get("cnf") or {}).get("jkt")
+        if not bound:
+            raise dpop.ResourceError("invalid_token", "The access token is a Bearer token.")
+        try:
+            proof = dpop.check_proof(access_token=token_string)
+        except dpop.UseDPoPNonce as error:
+            raise dpop.ResourceError("use_dpop_nonce", error.description) from None
+        except dpop.InvalidDPoPProof as error:
+            raise dpop.ResourceError("invalid_dpop_proof", error.description) from None
+        if proof is None:
+            raise dpop.ResourceError("invalid_dpop_proof", "Send a DPoP proof with the token.")
+        if proof.jkt != bound:
+            raise dpop.ResourceError(
+                "invalid_dpop_proof", "The DPoP proof is signed by another key than the token's."
+            )
+        return AccessToken(claims, holder)
+
+    def validate_token(self, token, scopes, request):
+        if self.scope_insufficient(token.get_scope(), scopes):
+            raise InsufficientScopeError()
 
 
 class AccessToken(dict):
@@ -138,7 +175,13 @@ def init_oauth(app: Flask) -> None:
         authorization.register_client_auth_method(method.CLIENT_AUTH_METHOD, method())
     authorization.register_grant(
         AuthorizationCodeGrant,
-        [OpenIDCodeExtension(), PKCE(required=True), ResponseMode(), ClaimsParameter()],
+        [
+            OpenIDCodeExtension(),
+            PKCE(required=True),
+            ResponseMode(),
+            ClaimsParameter(),
+            dpop.CodeBinding(),
+        ],
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])
     if app.config["IMPLICIT_FLOW"]:
@@ -153,5 +196,6 @@ def init_oauth(app: Flask) -> None:
     authorization.register_endpoint(ClientConfigurationEndpoint)
     authorization.register_endpoint(EndSessionEndpoint)
     require_oauth.register_token_validator(AccessTokenValidator())
+    require_oauth.register_token_validator(DPoPTokenValidator())
     authorization.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))
     app.extensions["passport.authorization"] = authorization

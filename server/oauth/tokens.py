@@ -18,6 +18,7 @@ from joserfc.errors import JoseError
 from ..clock import timestamp
 from ..security import random_token
 from ..services import tokens as token_service
+from .dpop import request_proof
 from .keys import KeyView, keystore
 
 
@@ -42,10 +43,13 @@ def generate_token(
         claims.update(user.sign_in.claims())  # RFC 9068 §2.2.1: as in the ID token
     else:
         claims["sub"] = client.client_id
+    proof = request_proof()
+    if proof is not None:
+        claims["cnf"] = {"jkt": proof.jkt}  # RFC 9449 §6.1
     key = keystore().signing_key(config["ACCESS_TOKEN_SIGNING_ALG"])
     header = {"alg": key.alg, "typ": "at+jwt", "kid": key.kid}
     token = {
-        "token_type": "Bearer",
+        "token_type": "DPoP" if proof is not None else "Bearer",
         "access_token": jwt.encode(header, claims, key.key),
         "expires_in": lifetime,
         "scope": scope or "",

@@ -17,6 +17,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     render_template,
     request,
@@ -28,7 +29,7 @@ from .. import csp
 from ..context import request_context
 from ..extensions import csrf
 from ..services import consents
-from . import acr, pushed
+from . import acr, dpop, pushed
 from . import authorize as flow
 from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .keys import etag_of
@@ -93,6 +94,18 @@ def _non_token_parameter() -> str | None:
             if not all(is_ascii_token(value) for value in source.getlist(name)):
                 return name
     return None
+
+
+# Where a DPoP proof is read (RFC 9449): their answers to it carry the nonce for the next.
+DPOP_ENDPOINTS = frozenset({"oauth.token", "oauth.pushed_authorization_request", "oauth.userinfo"})
+
+
+@bp.after_request
+def offer_dpop_nonce(response: Response) -> Response:
+    """§8.2, §9: a fresh nonce with every answer to a proof, so the client's next proof has one."""
+    if request.endpoint in DPOP_ENDPOINTS and "DPoP" in request.headers:
+        response.headers.setdefault("DPoP-Nonce", dpop.current_nonce())
+    return response
 
 
 @bp.before_request
@@ -173,7 +186,13 @@ def pushed_authorization_request():
 @bp.route("/token", methods=["POST"])
 @csrf.exempt
 def token():
-    return authorization_server().create_token_response()
+    server = authorization_server()
+    try:
+        # RFC 9449 §5: the proof is checked first; the grant binds what it issues to its key.
+        g.dpop_proof = dpop.check_proof()
+    except OAuth2Error as error:
+        return server.handle_error_response(None, error)
+    return server.create_token_response()
 
 
 @bp.route("/revoke", methods=["POST"])

@@ -52,9 +52,11 @@ def save_authorization_code(
     offline: bool,
     requested_claims: dict | None = None,
     acr: str | None = None,
+    dpop_jkt: str | None = None,
 ) -> None:
     """Store a code for the sign-in of `session`; `acr`, when given, is the one the request
-    got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own."""
+    got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own;
+    `dpop_jkt`, the DPoP key its redemption must prove (RFC 9449 §10)."""
     moment = now()
     sign_in = token_store.SignIn.of_session(session)
     if acr:
@@ -74,6 +76,7 @@ def save_authorization_code(
         acr=sign_in.acr,
         offline=offline,
         requested_claims=requested_claims or None,
+        dpop_jkt=dpop_jkt,
         created_at=moment,
         expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
     )
@@ -119,9 +122,11 @@ def redeem_authorization_code(
     client: Client,
     scope: str,
     refresh_token: str | None,
+    dpop_jkt: str | None = None,
 ) -> bool:
     """Mark the code used and start its grant (with its first refresh token), in one step;
-    False if another request redeemed the code first."""
+    False if another request redeemed the code first. `dpop_jkt`: the DPoP key the grant's
+    refresh tokens are bound to (a public client's, RFC 9449 §5)."""
     grant = token_store.NewGrant(
         id=subject.grant_id,
         client_pk=client.id,
@@ -134,6 +139,7 @@ def redeem_authorization_code(
         # A first-party portal is never asked, so it has no consent row to touch.
         touches_consent=not client.first_party,
         requested_claims=subject.requested_claims,
+        dpop_jkt=dpop_jkt,
     )
     return token_store.redeem_authorization_code(record, grant)
 

@@ -121,6 +121,7 @@ class ClientForm(FlaskForm):
     require_pushed_authorization_requests = BooleanField(
         _l("Accept only pushed authorization requests (PAR)")
     )
+    dpop_bound_access_tokens = BooleanField(_l("Issue only DPoP-bound tokens"))
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
     # A random name for this filling-in of the form, so that sending it twice (a reload of
@@ -149,6 +150,7 @@ class ClientForm(FlaskForm):
             "require_pushed_authorization_requests": bool(
                 self.require_pushed_authorization_requests.data
             ),
+            "dpop_bound_access_tokens": bool(self.dpop_bound_access_tokens.data),
         }
         for name in URL_FIELDS:
             data[name] = (getattr(self, name).data or "").strip()
@@ -174,6 +176,7 @@ class ClientForm(FlaskForm):
         self.require_pushed_authorization_requests.data = bool(
             meta.get("require_pushed_authorization_requests")
         )
+        self.dpop_bound_access_tokens.data = bool(meta.get("dpop_bound_access_tokens"))
         self.first_party.data = client.first_party
 
 

@@ -21,6 +21,7 @@ from ..support.console import (
     the_logout_token,
 )
 from ..support.devices import sign_in_to_portal
+from ..support.dpop import DPoPKey
 from ..support.receiver import Receiver
 
 
@@ -217,14 +218,19 @@ def test_a_developer_requires_a_second_factor_of_everyone(live_server, console, 
         assert answer.status == 200 and 'name="decision"' in answer.html  # on to consent
 
 
+def registered_with_box(console, box: str):
+    """A portal registered with the box `box` ticked; its edit form keeps it ticked."""
+    page = register(console, client_name="Portal with " + box, **{box: "y"})
+    form = console.get(f"/developers/clients/{shown(page, 'client-id')}/edit")
+    assert form.form("client_name").fields.get(box) == "y"
+    return page
+
+
 def test_a_developer_makes_a_portal_push_its_requests(live_server, console, person):
     """The "only pushed authorization requests" box: require_pushed_authorization_requests
     (RFC 9126 §6), kept by editing; the portal's plain request is then refused."""
-    page = register(console, client_name="Bank", require_pushed_authorization_requests="y")
-    client_id = shown(page, "client-id")
+    page = registered_with_box(console, "require_pushed_authorization_requests")
     assert shown(page, "require-par") == "pushed only (PAR)"
-    form = console.get(f"/developers/clients/{client_id}/edit")
-    assert form.form("client_name").fields.get("require_pushed_authorization_requests") == "y"
     portal = portal_for(live_server, page, secret=shown_secret(page))
     with Browser(live_server.url) as browser:
         browser.sign_in(person.email, person.password)
@@ -234,6 +240,28 @@ def test_a_developer_makes_a_portal_push_its_requests(live_server, console, pers
         assert answer.status_code == 201, answer.text
         page = browser.open(portal.pushed_url(answer.json()["request_uri"]))
         assert page.status == 200 and 'name="decision"' in page.html  # on to consent
+
+
+def test_a_developer_makes_a_portal_use_dpop(live_server, console, person):
+    """The "only DPoP-bound tokens" box: dpop_bound_access_tokens (RFC 9449 §5.2), kept by
+    editing; the portal's token request without a proof is then refused."""
+    page = registered_with_box(console, "dpop_bound_access_tokens")
+    assert shown(page, "dpop-bound") == "DPoP-bound only"
+    portal = portal_for(live_server, page, secret=shown_secret(page))
+    with Browser(live_server.url) as browser:
+        params = portal.authorize(browser, login=person.email, password=person.password)
+    answer = portal.post(
+        "token_endpoint",
+        {
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": portal.client.redirect_uri,
+            "code_verifier": portal.code_verifier,
+        },
+    )
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_dpop_proof"
+    portal.dpop = DPoPKey()
+    assert portal.exchange(params)["token_type"] == "DPoP"
 
 
 REFUSALS = [

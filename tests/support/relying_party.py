@@ -14,6 +14,7 @@ from server import clock
 
 from .assertions import assertion_form
 from .browser import Browser, Page
+from .dpop import DPoPKey
 from .factories import ClientInfo
 
 # The methods in which the portal signs an assertion instead of sending its secret.
@@ -33,6 +34,7 @@ class RelyingParty:
         *,
         scope: str = "openid email phone profile",
         key=None,
+        dpop: DPoPKey | None = None,
     ):
         self.issuer = issuer
         self.client = client
@@ -43,6 +45,8 @@ class RelyingParty:
         self.auth_method = auth_method
         # private_key_jwt: the portal's private key; client_secret_jwt signs with the secret.
         self.key = key if key is not None else client.client_secret
+        # RFC 9449: with a DPoP key, every call to the token endpoint and userinfo has a proof.
+        self.dpop = dpop
         self.oauth = OAuth2Session(
             client.client_id,
             client.client_secret,
@@ -124,7 +128,7 @@ class RelyingParty:
         return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
 
     def exchange(self, params: dict) -> dict:
-        if self.auth_method in JWT_AUTH_METHODS:
+        if self.auth_method in JWT_AUTH_METHODS or self.dpop is not None:
             form = {
                 "grant_type": "authorization_code",
                 "code": params["code"],
@@ -177,6 +181,8 @@ class RelyingParty:
             auth = (self.client.client_id, self.client.client_secret)
         else:
             data = dict(data, client_id=self.client.client_id)
+        if self.dpop is not None:
+            return self.dpop.send("POST", self.metadata[endpoint], data=data, auth=auth)
         return requests.post(self.metadata[endpoint], data=data, auth=auth, timeout=10)
 
     def refresh(self, refresh_token: str) -> requests.Response:
@@ -185,6 +191,10 @@ class RelyingParty:
         )
 
     def userinfo(self, access_token: str) -> requests.Response:
+        if self.dpop is not None:
+            return self.dpop.send(
+                "GET", self.metadata["userinfo_endpoint"], access_token=access_token
+            )
         return requests.get(
             self.metadata["userinfo_endpoint"],
             headers={"Authorization": f"Bearer {access_token}"},
