@@ -16,6 +16,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from .dpop import DPoPKey
+
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parents[2] / "instance" / "demo-portal.json"
 
@@ -72,7 +74,7 @@ def load_settings(overrides: dict | None = None) -> dict:
             "CLIENT_SECRET": data["client_secret"],
             "URL": data["portal_url"],
         }
-    for name in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "URL", "SECRET_KEY"):
+    for name in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "URL", "SECRET_KEY", "DPOP"):
         if os.environ.get("PORTAL_" + name):
             settings[name] = os.environ["PORTAL_" + name]
     settings.update(overrides or {})
@@ -84,6 +86,8 @@ def load_settings(overrides: dict | None = None) -> dict:
             + " (or run `passport demo` first)."
         )
     settings.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    # DPoP (RFC 9449) unless PORTAL_DPOP=0: the portal's tokens are bound to its key.
+    settings["DPOP"] = str(settings.get("DPOP", "1")).lower() not in ("0", "false", "no", "off")
     return settings
 
 
@@ -109,7 +113,20 @@ def create_portal(overrides: dict | None = None) -> Flask:
             "code_challenge_method": "S256",
         },
     )
+    dpop = DPoPKey() if settings["DPOP"] else None
+    if dpop is not None:
+        passport.client_cls = dpop.session_class()  # the code exchange sends proofs
     jwks_cache: dict = {}
+
+    def call(method: str, endpoint: str, access_token: str | None = None, **kwargs):
+        """A call to one of Passport's endpoints: with a DPoP proof when the portal has a key,
+        and the access token in the scheme it was issued for."""
+        url = passport.load_server_metadata()[endpoint]
+        if dpop is not None:
+            return dpop.request(method, url, access_token=access_token, **kwargs)
+        if access_token:
+            kwargs["headers"] = {"Authorization": "Bearer " + access_token}
+        return requests.request(method, url, timeout=10, **kwargs)
 
     def jwks(refresh: bool = False) -> KeySet:
         if refresh or "keys" not in jwks_cache or jwks_cache["at"] < time.time() - 300:
@@ -144,7 +161,7 @@ def create_portal(overrides: dict | None = None) -> Flask:
             ), 400
         # The ID token proves the sign-in; the scopes' claims are userinfo's (OIDC Core §5.4).
         claims = dict(token["userinfo"])
-        claims.update(passport.userinfo(token=token))
+        claims.update(call("GET", "userinfo_endpoint", token["access_token"]).json())
         data = {"token": dict(token), "claims": claims}
         session.clear()
         session["portal_session"] = store.create(data)
@@ -155,15 +172,14 @@ def create_portal(overrides: dict | None = None) -> Flask:
         data = current()
         if data is None:
             return redirect(url_for("home"))
-        metadata = passport.load_server_metadata()
-        response = requests.post(
-            metadata["token_endpoint"],
+        response = call(
+            "POST",
+            "token_endpoint",
             data={
                 "grant_type": "refresh_token",
                 "refresh_token": data["token"].get("refresh_token", ""),
             },
             auth=(settings["CLIENT_ID"], settings["CLIENT_SECRET"]),
-            timeout=10,
         )
         if response.status_code != 200:
             store.delete(session.pop("portal_session", None))
@@ -182,12 +198,7 @@ def create_portal(overrides: dict | None = None) -> Flask:
         data = current()
         if data is None:
             abort(401)
-        metadata = passport.load_server_metadata()
-        response = requests.get(
-            metadata["userinfo_endpoint"],
-            headers={"Authorization": "Bearer " + data["token"]["access_token"]},
-            timeout=10,
-        )
+        response = call("GET", "userinfo_endpoint", data["token"]["access_token"])
         return response.json(), response.status_code
 
     @app.route("/logout", methods=["POST"])

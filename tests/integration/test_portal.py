@@ -13,7 +13,7 @@ from ..support.serving import InThread
 
 
 @pytest.fixture
-def portal(live_server, factories):
+def portal(request, live_server, factories):
     server = make_server("127.0.0.1", 0, None, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     client = factories.client(
@@ -30,6 +30,7 @@ def portal(live_server, factories):
             "CLIENT_SECRET": client.client_secret,
             "URL": url,
             "SECRET_KEY": "portal-test",
+            "DPOP": getattr(request, "param", "1"),
         }
     )
     serving = InThread(server).start()
@@ -53,6 +54,9 @@ def test_sso_and_backchannel_logout(live_server, portal, factories):
     with Browser(live_server.url) as browser:
         home = portal_sign_in(browser, portal, person.email, person.password)
         assert 'id="signed-in"' in home and "Ivan Demo" in home
+        assert "Tokens: <strong>DPoP</strong>" in home  # RFC 9449: bound to the portal's key
+        assert browser.session.get(portal + "/userinfo", timeout=15).json()["sub"] == person.sub
+        assert browser.session.post(portal + "/refresh", timeout=15).status_code == 200
         assert browser.session.get(portal + "/userinfo", timeout=15).json()["sub"] == person.sub
 
         # Signing out of Passport queues a logout token; the worker delivers it to the portal.
@@ -84,3 +88,12 @@ def test_portal_rp_initiated_logout(live_server, portal, factories):
         assert response.url == portal + "/"
         assert 'id="signed-out"' in response.text
         assert browser.get("/account").url.startswith(live_server.url + "/login")
+
+
+@pytest.mark.parametrize("portal", ["0"], indirect=True)
+def test_portal_without_dpop_gets_bearer_tokens(live_server, portal, factories):
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        home = portal_sign_in(browser, portal, person.email, person.password)
+        assert "Tokens: <strong>Bearer</strong>" in home
+        assert browser.session.get(portal + "/userinfo", timeout=15).json()["sub"] == person.sub
