@@ -42,6 +42,9 @@ ASSERTION_ALGORITHMS = {
     "private_key_jwt": ("RS256", "PS256", "ES256"),
     "client_secret_jwt": ("HS256",),
 }
+# FAPI 2.0 Security Profile §5.4.1: PS256, ES256 (or EdDSA, which Passport does not sign
+# with); RS256 is not among them.
+FAPI2_ALGORITHMS = ("PS256", "ES256")
 SUBJECT_TYPES = ("public", "pairwise")
 APPLICATION_TYPES = ("web", "native")
 URI_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
@@ -252,6 +255,13 @@ class CheckedMetadata(dict):
     """Client metadata that has passed the policy: what a client stores, never checked twice."""
 
 
+def follows_fapi2(metadata) -> bool:
+    """Is a client with this metadata held to the FAPI 2.0 Security Profile: registered
+    with fapi2_security_profile, or every client while FAPI2_SECURITY_PROFILE is on?"""
+    server_wide = has_app_context() and bool(current_app.config.get("FAPI2_SECURITY_PROFILE"))
+    return server_wide or bool((metadata or {}).get("fapi2_security_profile"))
+
+
 def has_secret(metadata: dict) -> bool:
     """A client that authenticates with a secret has one; a public client (auth method
     "none") and one that signs with its own keys (private_key_jwt) have none."""
@@ -289,6 +299,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             metadata.pop(name, None)
     _check_keys(metadata)
     _check_subject_type(metadata)
+    _check_fapi2(metadata)
     _check_signing_algorithms(metadata)
     if "scope" in metadata:
         metadata["scope"] = _check_scope(metadata["scope"])
@@ -442,6 +453,41 @@ def check_sector_document(document: object, redirect_uris: list[str]) -> None:
             f"does not list the redirect URI {missing[0]!r}",
             missing[0],
         )
+
+
+def _check_fapi2(metadata: dict) -> None:
+    """The FAPI 2.0 Security Profile (final) asks of a client: private_key_jwt (§5.3.3; mTLS
+    is the proxy's, not Passport's), the code flow only (§5.3.2.2 item 1), https redirect
+    URIs (item 6: a confidential client has no loopback exception), the signing algorithms of
+    §5.4.1 (its ID tokens PS256 unless it registers ES256), pushed authorization requests
+    (item 2) and sender-constrained tokens (§5.3.2.1 items 4, 5: DPoP). The last two are
+    stored as require_pushed_authorization_requests and dpop_bound_access_tokens, so the
+    rules that enforce those enforce them for it."""
+    value = metadata.get("fapi2_security_profile")
+    if value is not None and not isinstance(value, bool):
+        raise _refuse("fapi2_security_profile", "invalid", "must be true or false")
+    if not value:
+        metadata.pop("fapi2_security_profile", None)
+    if not follows_fapi2(metadata):
+        return
+    if metadata["token_endpoint_auth_method"] != "private_key_jwt":
+        raise _refuse("token_endpoint_auth_method", "fapi2", "must be private_key_jwt (FAPI 2.0)")
+    if any(r != "code" for r in metadata["response_types"]):
+        raise _refuse("response_types", "fapi2", "must be code alone (FAPI 2.0)")
+    for uri in metadata["redirect_uris"]:
+        if urlsplit(uri).scheme != "https":
+            raise _refuse("redirect_uris", "fapi2", "must use https (FAPI 2.0)", uri)
+    metadata.setdefault("id_token_signed_response_alg", FAPI2_ALGORITHMS[0])
+    for name in (
+        "id_token_signed_response_alg",
+        "token_endpoint_auth_signing_alg",
+        "request_object_signing_alg",
+        "userinfo_signed_response_alg",
+    ):
+        if name in metadata:
+            _check_algorithm(name, metadata[name], FAPI2_ALGORITHMS)
+    metadata["require_pushed_authorization_requests"] = True
+    metadata["dpop_bound_access_tokens"] = True
 
 
 def _check_signing_algorithms(metadata: dict) -> None:

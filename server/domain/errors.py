@@ -461,6 +461,19 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
         return _("%(value)s: this scope is not supported.", value=value)
     if error.reason == "invalid_email":
         return _("%(value)s is not an e-mail address.", value=value)
+    if error.reason == "fapi2" and error.field == "token_endpoint_auth_method":
+        return _(
+            "Under the FAPI 2.0 Security Profile a portal signs in with its keys (private_key_jwt)."
+        )
+    if error.reason == "fapi2" and error.field == "redirect_uris":
+        return _(
+            "%(value)s: under the FAPI 2.0 Security Profile every redirect URI uses https.",
+            value=value,
+        )
+    if error.reason == "fapi2":
+        return _(
+            "Under the FAPI 2.0 Security Profile a portal uses the authorization code flow only."
+        )
     if error.reason == "keys_required":
         return _(
             "private_key_jwt needs your public keys: give the URL of your keys or the keys "

@@ -20,7 +20,7 @@ from joserfc.jwk import OctKey
 
 from ..clock import timestamp
 from ..domain import client_assertions, client_secrets
-from ..domain.client_metadata import ASSERTION_ALGORITHMS
+from ..domain.client_metadata import ASSERTION_ALGORITHMS, FAPI2_ALGORITHMS, follows_fapi2
 from .client_keys import KeysUnavailable, client_keys
 
 # RFC 7518 §3.1: the kind of key each algorithm signs with.
@@ -53,7 +53,10 @@ class ClientAssertion(JWTBearerClientAssertion):
             return None  # the method the client registered answers for it
         alg = self.check_algorithm(client, headers)
         request.client = client
-        self.verify_signature(assertion, alg, self.candidate_keys(client, alg, headers))
+        claims = self.verify_signature(assertion, alg, self.candidate_keys(client, alg, headers))
+        if follows_fapi2(client.client_metadata) and claims["aud"] != current_app.config["ISSUER"]:
+            # FAPI 2.0 §5.3.2.1 item 8: the issuer identifier, as a string, and nothing else.
+            raise InvalidClientError(description="The assertion's 'aud' must be the issuer.")
         return client
 
     def check_algorithm(self, client, headers: dict) -> str:
@@ -61,8 +64,11 @@ class ClientAssertion(JWTBearerClientAssertion):
         the one the client registered is refused."""
         alg = headers.get("alg")
         registered = client.token_endpoint_auth_signing_alg
-        if alg not in ASSERTION_ALGORITHMS[self.CLIENT_AUTH_METHOD] or (
-            registered and alg != registered
+        fapi2 = follows_fapi2(client.client_metadata)
+        if (
+            alg not in ASSERTION_ALGORITHMS[self.CLIENT_AUTH_METHOD]
+            or (registered and alg != registered)
+            or (fapi2 and alg not in FAPI2_ALGORITHMS)  # FAPI 2.0 §5.4.1
         ):
             raise InvalidClientError(description="The assertion's algorithm is not accepted.")
         return alg

@@ -32,6 +32,7 @@ from joserfc.errors import JoseError, SecurityWarning
 
 from ..clock import timestamp
 from ..domain import client_assertions
+from ..domain.client_metadata import follows_fapi2
 
 # §4.2: asymmetric algorithms only. "EdDSA" is the name RFC 9449's examples and most
 # client libraries still send for Ed25519 (RFC 9864 deprecates it for "Ed25519").
@@ -232,8 +233,10 @@ def request_proof() -> Proof | None:
 
 
 def requires_proof(client) -> bool:
-    """§5.2: a client registered with `dpop_bound_access_tokens` gets DPoP-bound tokens only."""
-    return bool((client.client_metadata or {}).get("dpop_bound_access_tokens"))
+    """§5.2: a client registered with `dpop_bound_access_tokens` gets DPoP-bound tokens only,
+    and so does every client held to FAPI 2.0 (its §5.3.2.1 items 4 and 5)."""
+    metadata = client.client_metadata or {}
+    return bool(metadata.get("dpop_bound_access_tokens")) or follows_fapi2(metadata)
 
 
 def check_binding(client, bound_jkt: str | None = None) -> Proof | None:

@@ -146,7 +146,8 @@ class OAuthClientMetadata(_OAuthClientMetadata):
 
 class PassportClientMetadata(BaseClaims):
     """Client metadata beyond Authlib's classes: Back-Channel Logout 1.0 §2.2, RFC 8417
-    push, RFC 9126 §6, RFC 9449 §5.2, and Passport's require_mfa (server/oauth/acr.py)."""
+    push, RFC 9126 §6, RFC 9449 §5.2, and Passport's require_mfa (server/oauth/acr.py) and
+    fapi2_security_profile (domain/client_metadata.py)."""
 
     REGISTERED_CLAIMS = [
         "backchannel_logout_uri",
@@ -155,6 +156,7 @@ class PassportClientMetadata(BaseClaims):
         "require_mfa",
         "require_pushed_authorization_requests",
         "dpop_bound_access_tokens",
+        "fapi2_security_profile",
     ]
 
     def validate(self, now=None, leeway=0):
@@ -168,6 +170,7 @@ class PassportClientMetadata(BaseClaims):
             "require_mfa",
             "require_pushed_authorization_requests",
             "dpop_bound_access_tokens",
+            "fapi2_security_profile",
         ):
             if self.get(name) is not None and not isinstance(self[name], bool):
                 raise InvalidClaimError(name)

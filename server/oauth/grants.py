@@ -19,6 +19,7 @@ from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app
 
 from ..clock import timestamp
+from ..domain.client_metadata import follows_fapi2
 from ..services import tokens as token_service
 from . import dpop
 from .claims import ClaimsRequest, id_token_claims, user_info
@@ -117,8 +118,21 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         return token_service.subject_for_refresh(refresh_token, self.request.client)
 
+    def issue_token(self, user, refresh_token):
+        # FAPI 2.0 §5.3.2.1 item 10: no rotation (a response lost on the way must not cost
+        # the grant): its clients keep their refresh token, which their key and
+        # private_key_jwt bind. Every other client's rotates (RFC 9700 §4.14.2).
+        scope = self.request.payload.scope or refresh_token.get_scope()
+        return self.generate_token(
+            user=user,
+            scope=scope,
+            include_refresh_token=not follows_fapi2(self.request.client.client_metadata),
+        )
+
     def revoke_old_credential(self, refresh_token):
-        successor = self.request.issued_token["refresh_token"]
+        successor = self.request.issued_token.get("refresh_token")
+        if successor is None:
+            return  # not rotated (issue_token)
         if not token_service.rotate_refresh_token(refresh_token, successor):
             raise InvalidGrantError("The refresh token was already used.")
 
@@ -143,8 +157,10 @@ class PKCE(CodeChallenge):
         if challenge and payload.get("code_challenge_method") != "S256":
             raise InvalidRequestError("'code_challenge_method' must be S256.")
         super().validate_code_challenge(grant, redirect_uri)
-        if not challenge and grant.request.client.is_public:
-            raise InvalidRequestError("Public clients must use PKCE (S256).")
+        client = grant.request.client
+        if not challenge and (client.is_public or follows_fapi2(client.client_metadata)):
+            # FAPI 2.0 §5.3.2.2 item 3: its clients too, confidential as they are.
+            raise InvalidRequestError("This client must use PKCE (S256).")
 
 
 class IDTokenClaims:

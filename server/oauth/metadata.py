@@ -8,6 +8,7 @@ from ..domain.client_metadata import (
     ALGORITHMS,
     ASSERTION_ALGORITHMS,
     AUTH_METHODS,
+    FAPI2_ALGORITHMS,
     SUBJECT_TYPES,
     USERINFO_ALGORITHMS,
     grant_types_offered,
@@ -73,6 +74,19 @@ def server_metadata() -> dict:
         "backchannel_logout_session_supported": True,
         "service_documentation": issuer + "/",
     }
+    if current_app.config["FAPI2_SECURITY_PROFILE"]:
+        # FAPI 2.0 Security Profile for every client: what the profile allows, no more.
+        fapi2 = list(FAPI2_ALGORITHMS)
+        metadata.update(
+            require_pushed_authorization_requests=True,
+            response_types_supported=["code"],
+            id_token_signing_alg_values_supported=fapi2,
+            request_object_signing_alg_values_supported=fapi2,
+            userinfo_signing_alg_values_supported=[],
+        )
+        for endpoint_name in ("token_endpoint", "revocation_endpoint", "introspection_endpoint"):
+            metadata[f"{endpoint_name}_auth_methods_supported"] = ["private_key_jwt"]
+            metadata[f"{endpoint_name}_auth_signing_alg_values_supported"] = fapi2
     if current_app.config["REGISTRATION"] != "off":
         metadata["registration_endpoint"] = endpoint("oauth.register")
     return metadata

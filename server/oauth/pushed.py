@@ -23,6 +23,7 @@ from authlib.oauth2.rfc9101.errors import InvalidRequestUriError
 from flask import Response, current_app, jsonify, session
 
 from ..domain import pushed_requests
+from ..domain.client_metadata import follows_fapi2
 from ..extensions import db
 from . import dpop
 from .authorize import check_parameters
@@ -47,9 +48,11 @@ class PersonNotYetKnown:
 
 
 def must_push(client) -> bool:
+    metadata = client.client_metadata or {}
     return bool(
         current_app.config["REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"]
-        or (client.client_metadata or {}).get("require_pushed_authorization_requests")
+        or metadata.get("require_pushed_authorization_requests")
+        or follows_fapi2(metadata)  # FAPI 2.0 §5.3.2.2 item 2
     )
 
 
@@ -137,6 +140,7 @@ def push(server, http_request) -> Response:
     }
     if parameters.get("client_id", client.client_id) != client.client_id:
         return _error("invalid_request", "The client_id is not the authenticated client's.")
+
     parameters["client_id"] = client.client_id
     if proof is not None and parameters.setdefault("dpop_jkt", proof.jkt) != proof.jkt:
         return _error("invalid_dpop_proof", "The dpop_jkt is not the DPoP proof's key.")
@@ -151,6 +155,9 @@ def push(server, http_request) -> Response:
     settled = {
         name: value for name, value in grant.request.payload.data.items() if value is not None
     }
+    if follows_fapi2(client.client_metadata) and not settled.get("redirect_uri"):
+        # FAPI 2.0 §5.3.2.2 item 4 (in the form, or in a request object pushed by value).
+        return _error("invalid_request", "A pushed request must name its redirect_uri.")
     request_uri, lifetime = pushed_requests.push(client.id, settled)
     db.session.commit()
     response = jsonify(request_uri=request_uri, expires_in=lifetime)

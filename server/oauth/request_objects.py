@@ -39,7 +39,7 @@ from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
 
 from ..clock import timestamp
-from ..domain.client_metadata import MAX_REQUEST_URI_LENGTH
+from ..domain.client_metadata import FAPI2_ALGORITHMS, MAX_REQUEST_URI_LENGTH, follows_fapi2
 from ..domain.client_metadata import REQUEST_OBJECT_ALGORITHMS as ALGORITHMS
 from ..domain.pushed_requests import is_pushed
 from ..outbound import OutboundRefused, OutboundUnavailable, check_public_address
@@ -58,6 +58,8 @@ def algorithms_for(client) -> tuple[str, ...]:
     registered = client.client_metadata.get("request_object_signing_alg")
     if registered:
         return (registered,)
+    if follows_fapi2(client.client_metadata):
+        return FAPI2_ALGORITHMS  # FAPI 2.0 §5.4.1
     return ALGORITHMS
 
 

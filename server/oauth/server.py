@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request, TokenValidator
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    OAuth2Request,
+    TokenValidator,
+)
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Flask, current_app, request
 
 from ..domain import client_cache
+from ..domain.client_metadata import follows_fapi2
 from ..models import Client, ClientSnapshot
 from . import dpop
 from .claims import SCOPES_SUPPORTED, ClaimsParameter
@@ -59,6 +65,19 @@ def save_token(token: dict, request) -> None:
 class PassportAuthorizationServer(AuthorizationServer):
     def get_error_uri(self, request, error):
         return None
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        client = super().authenticate_client(request, methods, endpoint)
+        if (
+            follows_fapi2(client.client_metadata)
+            and client.token_endpoint_auth_method != "private_key_jwt"
+        ):
+            # FAPI 2.0 §5.3.2.1 items 3 and 6: a client registered before the server was
+            # held to the profile authenticates as the profile says, or not at all.
+            raise InvalidClientError(
+                description="FAPI 2.0 clients authenticate with private_key_jwt."
+            )
+        return client
 
     def create_oauth2_request(self, request):
         # The authorization endpoint makes its request once and hands it to each step, so

@@ -16,6 +16,7 @@ from ..clock import now
 from ..domain import client_cache
 from ..domain import grants as token_store
 from ..domain import login_sessions as sessions
+from ..domain.client_metadata import follows_fapi2
 from ..domain.grants import AccountClaims, RefreshTokenRecord
 from ..domain.subjects import subject_for
 from ..extensions import db
@@ -78,10 +79,17 @@ def save_authorization_code(
         requested_claims=requested_claims or None,
         dpop_jkt=dpop_jkt,
         created_at=moment,
-        expires_at=moment + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+        expires_at=moment + timedelta(seconds=code_lifetime(client)),
     )
     db.session.add(row)
     db.session.commit()
+
+
+def code_lifetime(client) -> int:
+    """AUTHORIZATION_CODE_LIFETIME seconds; at most 60 for a client held to FAPI 2.0 (its
+    §5.3.2.1 item 11) whatever the setting says."""
+    lifetime = current_app.config["AUTHORIZATION_CODE_LIFETIME"]
+    return min(lifetime, 60) if follows_fapi2(client.client_metadata) else lifetime
 
 
 def find_authorization_code(code: str, client: Client) -> token_store.CodeRecord | None:

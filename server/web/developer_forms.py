@@ -122,6 +122,7 @@ class ClientForm(FlaskForm):
         _l("Accept only pushed authorization requests (PAR)")
     )
     dpop_bound_access_tokens = BooleanField(_l("Issue only DPoP-bound tokens"))
+    fapi2_security_profile = BooleanField(_l("Hold to the FAPI 2.0 Security Profile"))
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
     # A random name for this filling-in of the form, so that sending it twice (a reload of
@@ -151,6 +152,7 @@ class ClientForm(FlaskForm):
                 self.require_pushed_authorization_requests.data
             ),
             "dpop_bound_access_tokens": bool(self.dpop_bound_access_tokens.data),
+            "fapi2_security_profile": bool(self.fapi2_security_profile.data),
         }
         for name in URL_FIELDS:
             data[name] = (getattr(self, name).data or "").strip()
@@ -177,6 +179,7 @@ class ClientForm(FlaskForm):
             meta.get("require_pushed_authorization_requests")
         )
         self.dpop_bound_access_tokens.data = bool(meta.get("dpop_bound_access_tokens"))
+        self.fapi2_security_profile.data = bool(meta.get("fapi2_security_profile"))
         self.first_party.data = client.first_party
 
 

@@ -3,10 +3,12 @@ through it, and the developer edits, disables, enables and deletes it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from ..support.assertions import new_key, public_jwks
 from ..support.browser import Browser
 from ..support.console import (
     CALLBACK,
@@ -218,9 +220,9 @@ def test_a_developer_requires_a_second_factor_of_everyone(live_server, console, 
         assert answer.status == 200 and 'name="decision"' in answer.html  # on to consent
 
 
-def registered_with_box(console, box: str):
+def registered_with_box(console, box: str, **fields):
     """A portal registered with the box `box` ticked; its edit form keeps it ticked."""
-    page = register(console, client_name="Portal with " + box, **{box: "y"})
+    page = register(console, client_name="Portal with " + box, **{box: "y"}, **fields)
     form = console.get(f"/developers/clients/{shown(page, 'client-id')}/edit")
     assert form.form("client_name").fields.get(box) == "y"
     return page
@@ -250,18 +252,26 @@ def test_a_developer_makes_a_portal_use_dpop(live_server, console, person):
     portal = portal_for(live_server, page, secret=shown_secret(page))
     with Browser(live_server.url) as browser:
         params = portal.authorize(browser, login=person.email, password=person.password)
-    answer = portal.post(
-        "token_endpoint",
-        {
-            "grant_type": "authorization_code",
-            "code": params["code"],
-            "redirect_uri": portal.client.redirect_uri,
-            "code_verifier": portal.code_verifier,
-        },
-    )
+    answer = portal.post("token_endpoint", portal.code_form(params))
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_dpop_proof"
     portal.dpop = DPoPKey()
     assert portal.exchange(params)["token_type"] == "DPoP"
+
+
+def test_a_developer_holds_a_portal_to_fapi2(live_server, console):
+    """The FAPI 2.0 box: kept by editing, and a portal with a secret is refused under it."""
+    key = new_key("PS256")
+    page = registered_with_box(
+        console,
+        "fapi2_security_profile",
+        token_endpoint_auth_method="private_key_jwt",
+        jwks=json.dumps(public_jwks(key)),
+        redirect_uris="https://bank.example/callback",
+        id_token_signed_response_alg="PS256",
+    )
+    assert shown(page, "fapi2") == "FAPI 2.0" and shown(page, "require-par") == "pushed only (PAR)"
+    refused = register(console, client_name="Bank with a secret", fapi2_security_profile="y")
+    assert "private_key_jwt" in refused.text
 
 
 REFUSALS = [

@@ -35,15 +35,6 @@ def code_of(portal: RelyingParty, person, **params) -> dict:
         return portal.authorize(browser, login=person.email, password=person.password, **params)
 
 
-def token_form(portal: RelyingParty, params: dict) -> dict:
-    return {
-        "grant_type": "authorization_code",
-        "code": params["code"],
-        "redirect_uri": portal.client.redirect_uri,
-        "code_verifier": portal.code_verifier,
-    }
-
-
 def refused(answer: requests.Response, error: str = "invalid_dpop_proof") -> str:
     assert answer.status_code == 400, (answer.status_code, answer.text)
     assert answer.json()["error"] == error, answer.text
@@ -352,7 +343,7 @@ def test_a_client_that_registered_dpop_cannot_do_without(live_server, factories,
     params = code_of(portal, person, scope="openid")
     without = requests.post(
         portal.metadata["token_endpoint"],
-        data=token_form(portal, params),
+        data=portal.code_form(params),
         auth=(portal.client.client_id, portal.client.client_secret),
         timeout=10,
     )
@@ -412,11 +403,11 @@ def test_a_code_bound_by_dpop_jkt_needs_that_key(live_server, factories, person)
     other = DPoPKey()
     other.nonce = key.nonce
     portal.dpop = other
-    refused(portal.post("token_endpoint", token_form(portal, params)))
+    refused(portal.post("token_endpoint", portal.code_form(params)))
     portal.dpop = None
-    refused(portal.post("token_endpoint", token_form(portal, params)))
+    refused(portal.post("token_endpoint", portal.code_form(params)))
     portal.dpop = key
-    answer = portal.post("token_endpoint", token_form(portal, params))
+    answer = portal.post("token_endpoint", portal.code_form(params))
     assert answer.status_code == 200 and answer.json()["token_type"] == "DPoP", answer.text
 
 
@@ -438,7 +429,7 @@ def test_a_proof_with_a_push_binds_the_code(live_server, factories, person):
             browser.open(portal.pushed_url(answer.json()["request_uri"]))
         )
     portal.dpop = None
-    refused(portal.post("token_endpoint", token_form(portal, params)))
+    refused(portal.post("token_endpoint", portal.code_form(params)))
     portal.dpop = key
     assert portal.exchange(params)["token_type"] == "DPoP"
 

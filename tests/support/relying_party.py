@@ -35,6 +35,7 @@ class RelyingParty:
         scope: str = "openid email phone profile",
         key=None,
         dpop: DPoPKey | None = None,
+        audience: str | None = None,
     ):
         self.issuer = issuer
         self.client = client
@@ -47,6 +48,8 @@ class RelyingParty:
         self.key = key if key is not None else client.client_secret
         # RFC 9449: with a DPoP key, every call to the token endpoint and userinfo has a proof.
         self.dpop = dpop
+        # The audience of its client assertions: the token endpoint unless given.
+        self.audience = audience
         self.oauth = OAuth2Session(
             client.client_id,
             client.client_secret,
@@ -127,15 +130,18 @@ class RelyingParty:
         assert location.startswith(self.client.redirect_uri + "#"), (page.status, location)
         return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
 
+    def code_form(self, params: dict) -> dict:
+        """The token request that redeems the code of an authorization response."""
+        return {
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": self.client.redirect_uri,
+            "code_verifier": self.code_verifier,
+        }
+
     def exchange(self, params: dict) -> dict:
         if self.auth_method in JWT_AUTH_METHODS or self.dpop is not None:
-            form = {
-                "grant_type": "authorization_code",
-                "code": params["code"],
-                "redirect_uri": self.client.redirect_uri,
-                "code_verifier": self.code_verifier,
-            }
-            answer = self.post("token_endpoint", form)
+            answer = self.post("token_endpoint", self.code_form(params))
             assert answer.status_code == 200, answer.text
             return answer.json()
         return self.oauth.fetch_token(
@@ -172,7 +178,9 @@ class RelyingParty:
         (an assertion's audience is the token endpoint, unless `audience` says otherwise)."""
         auth = None
         if self.auth_method in JWT_AUTH_METHODS:
-            audience = assertion_options.pop("audience", self.metadata["token_endpoint"])
+            audience = assertion_options.pop(
+                "audience", self.audience or self.metadata["token_endpoint"]
+            )
             data = dict(
                 data,
                 **assertion_form(self.client.client_id, self.key, audience, **assertion_options),
