@@ -279,6 +279,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from .web.admin import bp as admin_bp
     from .web.developers import bp as developers_bp
+    from .web.device import bp as device_bp
     from .web.health import bp as health_bp
     from .web.social import bp as social_bp
 
@@ -303,6 +304,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(developers_bp)
+    app.register_blueprint(device_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(health_bp)

@@ -48,7 +48,9 @@ GROUPS: dict[str, frozenset[str]] = {
             "account_deleted",
         }
     ),
-    "portals": frozenset({"consent_granted", "portal_revoked", "grant_revoked"}),
+    "portals": frozenset(
+        {"consent_granted", "portal_revoked", "grant_revoked", "device_approved", "device_denied"}
+    ),
     # what an operator did to the account (the reason and the operator in the details)
     "operators": frozenset(
         {

@@ -25,7 +25,9 @@ REQUEST_OBJECT_ALGORITHMS = ("none", "RS256", "ES256", "PS256")
 MAX_REQUEST_URI_LENGTH = 512  # OIDC Core §6.2
 # Signed userinfo responses use the RS256 key (server/oauth/endpoints.py).
 USERINFO_ALGORITHMS = ("RS256",)
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# RFC 8628 §3.4: a TV's or a command-line tool's sign-in, the person deciding elsewhere.
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT_TYPE)
 # OIDC Core §3.2: the implicit flow, offered only when the operator turns it on
 # (IMPLICIT_FLOW; RFC 9700 §2.1.2 advises against it).
 IMPLICIT_GRANT_TYPE = "implicit"

@@ -7,7 +7,7 @@ from .federation import UpstreamIdentity
 from .keys import SigningKeyRecord
 from .outbox import OutboxMessage
 from .sessions import LoginSession
-from .tokens import AuthorizationCode, Grant, PushedRequest, RefreshToken
+from .tokens import AuthorizationCode, DeviceAuthorization, Grant, PushedRequest, RefreshToken
 from .two_factor import RecoveryCode, TotpAuthenticator, TrustedDevice
 from .verifications import Verification
 
@@ -19,6 +19,7 @@ __all__ = [
     "Client",
     "ClientSnapshot",
     "Consent",
+    "DeviceAuthorization",
     "Grant",
     "InitialAccessToken",
     "LoginSession",

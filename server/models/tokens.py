@@ -121,3 +121,41 @@ class PushedRequest(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceAuthorization(db.Model):
+    """A device's request to act for a person (RFC 8628): a TV or a command-line tool shows
+    the user code, the person enters it at /device and decides, the device polls with its
+    device code.
+
+    Both codes are stored as SHA-256 only (the user code in its written-together form).
+    `approved` is None while nobody has decided, then True or False, with who decided and
+    the sign-in they decided in (`auth_time`, `amr`, `acr`, for the ID token). `interval`
+    is the polling interval, 5 s more after each `slow_down`; `used_at` is when the tokens
+    were issued (once), and `grant_id` the grant they started.
+    """
+
+    __tablename__ = "device_authorizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    interval: Mapped[int] = mapped_column(default=5)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved: Mapped[bool | None] = mapped_column()
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auth_time: Mapped[int | None] = mapped_column()
+    amr: Mapped[list | None] = mapped_column(JSON)
+    acr: Mapped[str | None] = mapped_column(String(100))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grant_id: Mapped[str | None] = mapped_column(String(64))
+
+    client: Mapped[Client] = relationship()
+    account: Mapped[Account | None] = relationship()

@@ -38,6 +38,7 @@ def server_metadata() -> dict:
         "introspection_endpoint": endpoint("oauth.introspect"),
         "end_session_endpoint": endpoint("oauth.end_session"),
         "pushed_authorization_request_endpoint": endpoint("oauth.pushed_authorization_request"),
+        "device_authorization_endpoint": endpoint("oauth.device_authorization"),
         "require_pushed_authorization_requests": current_app.config[
             "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"
         ],

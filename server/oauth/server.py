@@ -18,6 +18,7 @@ from ..models import Client, ClientSnapshot
 from . import dpop
 from .claims import SCOPES_SUPPORTED, ClaimsParameter
 from .client_auth import JWT_AUTH_METHODS
+from .device import DeviceAuthorizationEndpoint, DeviceCodeGrant
 from .endpoints import (
     ClientConfigurationEndpoint,
     ClientRegistrationEndpoint,
@@ -206,6 +207,7 @@ def init_oauth(app: Flask) -> None:
     if app.config["IMPLICIT_FLOW"]:
         authorization.register_grant(ImplicitGrant)
     authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_grant(DeviceCodeGrant, [RefreshIDToken()])
     # Authlib runs the hooks of both in no set order: each leaves the other's request_uri.
     authorization.register_extension(PushedRequests())
     authorization.register_extension(RequestObjects())
@@ -214,6 +216,7 @@ def init_oauth(app: Flask) -> None:
     authorization.register_endpoint(ClientRegistrationEndpoint)
     authorization.register_endpoint(ClientConfigurationEndpoint)
     authorization.register_endpoint(EndSessionEndpoint)
+    authorization.register_endpoint(DeviceAuthorizationEndpoint)
     require_oauth.register_token_validator(AccessTokenValidator())
     require_oauth.register_token_validator(DPoPTokenValidator())
     authorization.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))

@@ -45,6 +45,7 @@ PROGRAM_ENDPOINTS = frozenset(
     for name in (
         "token",
         "pushed_authorization_request",
+        "device_authorization",
         "revoke",
         "introspect",
         "userinfo",
@@ -57,7 +58,13 @@ PROGRAM_ENDPOINTS = frozenset(
 
 # The endpoints where a client authenticates, with HTTP Basic among the ways.
 CLIENT_AUTHENTICATED = frozenset(
-    {"oauth.token", "oauth.pushed_authorization_request", "oauth.introspect", "oauth.revoke"}
+    {
+        "oauth.token",
+        "oauth.pushed_authorization_request",
+        "oauth.device_authorization",
+        "oauth.introspect",
+        "oauth.revoke",
+    }
 )
 
 
@@ -181,6 +188,13 @@ def authorize():
 def pushed_authorization_request():
     """RFC 9126: a client pushes an authorization request and gets a request_uri for it."""
     return pushed.push(authorization_server(), request)
+
+
+@bp.route("/device_authorization", methods=["POST"])
+@csrf.exempt
+def device_authorization():
+    """RFC 8628 §3.1: a device asks to act for a person; it gets the codes to show and poll."""
+    return authorization_server().create_endpoint_response("device_authorization")
 
 
 @bp.route("/token", methods=["POST"])

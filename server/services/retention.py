@@ -52,6 +52,7 @@ from ..extensions import db
 from ..models import (
     AuditEvent,
     AuthorizationCode,
+    DeviceAuthorization,
     Grant,
     LoginSession,
     OutboxMessage,
@@ -110,6 +111,11 @@ def rules(moment: datetime) -> list[Rule]:
         Rule("verifications", Verification, Verification.expires_at < dead_before),
         Rule("trusted_devices", TrustedDevice, TrustedDevice.expires_at < dead_before),
         Rule("pushed_requests", PushedRequest, PushedRequest.expires_at < dead_before),
+        Rule(
+            "device_authorizations",
+            DeviceAuthorization,
+            DeviceAuthorization.expires_at < dead_before,
+        ),
         Rule(
             "outbox_messages",
             OutboxMessage,

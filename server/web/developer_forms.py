@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain.client_metadata import ALGORITHMS, SCOPES_SUPPORTED
+from ..domain.client_metadata import ALGORITHMS, DEVICE_CODE_GRANT_TYPE, SCOPES_SUPPORTED
 
 CLIENT_TYPES = [
     SelectChoice("web", _l("Web application with a server (confidential: has a secret)")),
@@ -123,6 +123,7 @@ class ClientForm(FlaskForm):
     )
     dpop_bound_access_tokens = BooleanField(_l("Issue only DPoP-bound tokens"))
     fapi2_security_profile = BooleanField(_l("Hold to the FAPI 2.0 Security Profile"))
+    device_sign_in = BooleanField(_l("Signs in on devices too (a TV, a command-line tool)"))
     contacts = TextAreaField(_l("Contacts (e-mails, one per line)"), validators=[Length(max=4000)])
     first_party = BooleanField(_l("First-party portal (no consent screen)"))
     # A random name for this filling-in of the form, so that sending it twice (a reload of
@@ -140,7 +141,11 @@ class ClientForm(FlaskForm):
                 if kind == "web"
                 else "none"
             ),
-            "grant_types": ["authorization_code", "refresh_token"],
+            "grant_types": [
+                "authorization_code",
+                "refresh_token",
+                *([DEVICE_CODE_GRANT_TYPE] if self.device_sign_in.data else []),
+            ],
             "response_types": ["code"],
             "redirect_uris": uri_lines(self.redirect_uris.data),
             "post_logout_redirect_uris": uri_lines(self.post_logout_redirect_uris.data),
@@ -180,6 +185,7 @@ class ClientForm(FlaskForm):
         )
         self.dpop_bound_access_tokens.data = bool(meta.get("dpop_bound_access_tokens"))
         self.fapi2_security_profile.data = bool(meta.get("fapi2_security_profile"))
+        self.device_sign_in.data = DEVICE_CODE_GRANT_TYPE in client.grant_types
         self.first_party.data = client.first_party
 
 

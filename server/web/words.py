@@ -47,6 +47,8 @@ EVENT_WORDS = {
     "role_revoked": _l("Role taken away"),
     "delivery_retried": _l("Delivery retried"),
     "consent_granted": _l("Portal allowed"),
+    "device_approved": _l("Signed in on a device with a code"),
+    "device_denied": _l("A device's sign-in refused"),
     "portal_revoked": _l("Portal access revoked"),
     "grant_revoked": _l("A portal's access was revoked"),
     "client_created": _l("Client registered"),

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+import requests
 
 from ..support.assertions import new_key, public_jwks
 from ..support.browser import Browser
@@ -272,6 +273,19 @@ def test_a_developer_holds_a_portal_to_fapi2(live_server, console):
     assert shown(page, "fapi2") == "FAPI 2.0" and shown(page, "require-par") == "pushed only (PAR)"
     refused = register(console, client_name="Bank with a secret", fapi2_security_profile="y")
     assert "private_key_jwt" in refused.text
+
+
+def test_a_developer_lets_a_portal_sign_in_on_devices(live_server, console, person):
+    """The device box adds RFC 8628's grant type; the portal's device then signs in."""
+    page = registered_with_box(console, "device_sign_in")
+    client_id = shown(page, "client-id")
+    answer = requests.post(
+        live_server.url + "/device_authorization",
+        data={"client_id": client_id, "scope": "openid"},
+        auth=(client_id, shown_secret(page)),
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["verification_uri"].endswith("/device")
 
 
 REFUSALS = [
