@@ -64,6 +64,14 @@ def _parse_env_value(raw: str, default):
             return int(raw)
         except ValueError as error:
             raise ConfigError(f"{ENV_PREFIX}… expects a whole number, got {raw!r}") from error
+    if isinstance(default, dict):
+        try:
+            value = json.loads(raw)
+        except ValueError as error:
+            raise ConfigError(f"{ENV_PREFIX}… expects a JSON object, got {raw!r}") from error
+        if not isinstance(value, dict):
+            raise ConfigError(f"{ENV_PREFIX}… expects a JSON object, got {raw!r}")
+        return value
     if isinstance(default, list):
         raw = raw.strip()
         if raw.startswith("["):

@@ -35,14 +35,28 @@ from .tokens import decode_access_token
 class PresentedToken:
     """A token presented to revocation or introspection, whatever its kind."""
 
-    def __init__(self, kind: str, client_id: str, grant_id: str | None, payload: dict | None):
+    def __init__(
+        self,
+        kind: str,
+        client_id: str,
+        grant_id: str | None,
+        payload: dict | None,
+        audiences: tuple[str, ...] = (),
+    ):
         self.kind = kind
         self.client_id = client_id
         self.grant_id = grant_id
         self.payload = payload  # None when the token is no longer active
+        self.audiences = audiences
 
     def check_client(self, client) -> bool:
+        """Revocation: only the client of its grant (revoking revokes the grant)."""
         return client.client_id == self.client_id
+
+    def may_introspect(self, client) -> bool:
+        """Introspection: the client of its grant and, for an exchanged token (RFC 8693),
+        the audience it was made for, which is the resource that must check it."""
+        return self.check_client(client) or client.client_id in self.audiences
 
     def is_expired(self) -> bool:
         return self.payload is None
@@ -89,7 +103,13 @@ def _find_access_token(token_string: str) -> PresentedToken | None:
         payload["sid"] = claims["sid"]
     if "cnf" in claims:  # RFC 9449 §6.2
         payload.update(cnf=claims["cnf"], token_type="DPoP")
-    return PresentedToken("access_token", claims["client_id"], claims.get("gid"), payload)
+    if "act" in claims:  # RFC 8693 §4.1
+        payload["act"] = claims["act"]
+    aud = claims["aud"]
+    audiences = (aud,) if isinstance(aud, str) else tuple(aud)
+    return PresentedToken(
+        "access_token", claims["client_id"], claims.get("gid"), payload, audiences
+    )
 
 
 def _find_refresh_token(token_string: str) -> PresentedToken | None:
@@ -131,7 +151,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return find_presented_token(token_string)
 
     def check_permission(self, token, client, request):
-        return token.check_client(client)
+        return token.may_introspect(client)
 
     def introspect_token(self, token):
         return dict(token.payload)

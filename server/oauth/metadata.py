@@ -16,6 +16,7 @@ from ..domain.client_metadata import (
 )
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from .dpop import ALGORITHMS as DPOP_ALGORITHMS
+from .exchange import GRANT_TYPE as TOKEN_EXCHANGE_GRANT
 from .request_objects import ALGORITHMS as REQUEST_OBJECT_ALGORITHMS
 from .response_modes import modes_supported
 
@@ -45,7 +46,7 @@ def server_metadata() -> dict:
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": list(response_types_offered()),
         "response_modes_supported": modes_supported(),
-        "grant_types_supported": list(grant_types_offered()),
+        "grant_types_supported": [*grant_types_offered(), TOKEN_EXCHANGE_GRANT],
         "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(ALGORITHMS),
         "userinfo_signing_alg_values_supported": list(USERINFO_ALGORITHMS),

@@ -26,6 +26,7 @@ from .endpoints import (
     RevocationEndpoint,
     UserInfoEndpoint,
 )
+from .exchange import TokenExchangeGrant
 from .grants import (
     PKCE,
     AuthorizationCodeGrant,
@@ -110,9 +111,19 @@ class BearerTokens(ResourceProtector):
         return self.get_token_validator("bearer"), in_body
 
 
+def for_passport(decoded):
+    """A decoded access token made for Passport's own resources (userinfo): its audience
+    is the issuer. One exchanged for another API (RFC 8693) is that API's, not userinfo's."""
+    if decoded is None:
+        return None
+    aud = decoded[0].get("aud")
+    issuer = current_app.config["ISSUER"]
+    return decoded if aud == issuer or (isinstance(aud, list) and issuer in aud) else None
+
+
 class AccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        decoded = decode_access_token(token_string)
+        decoded = for_passport(decode_access_token(token_string))
         if decoded and "cnf" in decoded[0]:
             # RFC 9449 §7.2: a DPoP-bound token is worth nothing without its key's proof.
             raise InvalidTokenError("The access token is DPoP-bound: present it as DPoP.")
@@ -126,7 +137,7 @@ class DPoPTokenValidator(TokenValidator):
     TOKEN_TYPE = "dpop"
 
     def authenticate_token(self, token_string):
-        decoded = decode_access_token(token_string)
+        decoded = for_passport(decode_access_token(token_string))
         if decoded is None:
             raise dpop.ResourceError("invalid_token", "The access token is not valid.")
         claims, holder = decoded
@@ -208,6 +219,7 @@ def init_oauth(app: Flask) -> None:
         authorization.register_grant(ImplicitGrant)
     authorization.register_grant(ClientCredentialsGrant)
     authorization.register_grant(DeviceCodeGrant, [RefreshIDToken()])
+    authorization.register_grant(TokenExchangeGrant)
     # Authlib runs the hooks of both in no set order: each leaves the other's request_uri.
     authorization.register_extension(PushedRequests())
     authorization.register_extension(RequestObjects())

@@ -59,6 +59,37 @@ def generate_token(
     return token
 
 
+# What an exchanged token keeps of its subject token: the person, the grant it rests on
+# (so it ends with it), the credential epoch and the sign-in.
+KEPT_IN_EXCHANGE = ("sub", "gid", "epoch", "sid", "auth_time", "acr", "amr")
+
+
+def exchanged_token(subject: Mapping, client, *, audience: str, scope: str, lifetime: int) -> str:
+    """RFC 8693 §2.2.1: an access token for `audience` made from the claims of a live access
+    token. Its client_id stays the grant's (the one the person allowed); the client that
+    asked is the actor (`act`, §4.1), over the subject token's own actors."""
+    issued = timestamp()
+    act = {"sub": client.client_id}
+    if "act" in subject:
+        act["act"] = subject["act"]
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + lifetime,
+        "jti": random_token(16),
+        "client_id": subject["client_id"],
+        "scope": scope,
+        "act": act,
+        **{name: subject[name] for name in KEPT_IN_EXCHANGE if name in subject},
+    }
+    proof = request_proof()
+    if proof is not None:
+        claims["cnf"] = {"jkt": proof.jkt}
+    key = keystore().signing_key(current_app.config["ACCESS_TOKEN_SIGNING_ALG"])
+    return jwt.encode({"alg": key.alg, "typ": "at+jwt", "kid": key.kid}, claims, key.key)
+
+
 def decode_access_token(token_string: str) -> tuple[dict, token_service.TokenHolder] | None:
     """The claims of a live access token signed by us, with its client and person; or None."""
     if not token_string or not isinstance(token_string, str) or len(token_string) > 8192:
