@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from ..config import is_loopback_host
+from . import resources
 from .errors import InvalidClientMetadata
 
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile", "address", "offline_access"]
@@ -153,7 +154,9 @@ def _check_scope(scope: object) -> str:
         return ""
     if not isinstance(scope, str):
         raise _refuse("scope", "invalid", "must be a space-separated string")
-    unknown = [s for s in scope.split() if s not in SCOPES_SUPPORTED]
+    # The OpenID scopes, and those of the APIs the operators registered (RFC 8707).
+    known = set(SCOPES_SUPPORTED) | set(resources.scopes())
+    unknown = [s for s in scope.split() if s not in known]
     if unknown:
         raise _refuse("scope", "unsupported_scope", f"{unknown[0]!r} is not supported", unknown[0])
     return " ".join(dict.fromkeys(scope.split()))

@@ -77,6 +77,8 @@ class GrantState:
     requested_claims: dict | None = None
     # RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to.
     dpop_jkt: str | None = None
+    # RFC 8707: the resources its code named.
+    resources: list | None = None
 
     def is_live(self, moment: datetime, idle_timeout: timedelta) -> bool:
         """Not revoked, its client enabled, the person's credentials unchanged since it was
@@ -154,6 +156,7 @@ _GRANT_COLUMNS = (
     LoginSession.last_seen_at,
     Grant.requested_claims,
     Grant.dpop_jkt,
+    Grant.resources,
 )
 _GRANT_WIDTH = len(_GRANT_COLUMNS)
 
@@ -202,7 +205,7 @@ def _grant_state(row: tuple) -> GrantState:
     ) = row[:12]
     account_fields = row[12 : 12 + _ACCOUNT_WIDTH]
     session_fields = row[12 + _ACCOUNT_WIDTH : 16 + _ACCOUNT_WIDTH]
-    requested_claims, dpop_jkt = row[16 + _ACCOUNT_WIDTH : 18 + _ACCOUNT_WIDTH]
+    requested_claims, dpop_jkt, resources = row[16 + _ACCOUNT_WIDTH : 19 + _ACCOUNT_WIDTH]
     return GrantState(
         id=grant_id,
         client_pk=client_pk,
@@ -220,6 +223,7 @@ def _grant_state(row: tuple) -> GrantState:
         session=tuple(session_fields) if session_fields[1] is not None else None,
         requested_claims=requested_claims,
         dpop_jkt=dpop_jkt,
+        resources=resources,
     )
 
 
@@ -329,6 +333,8 @@ class CodeRecord:
     requested_claims: dict | None = None
     # RFC 9449 §10: the thumbprint of the DPoP key its redemption must prove.
     dpop_jkt: str | None = None
+    # RFC 8707: the resources its authorization request named.
+    resources: list | None = None
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -375,6 +381,7 @@ _CODE_COLUMNS = (
     LoginSession.last_seen_at,
     AuthorizationCode.requested_claims,
     AuthorizationCode.dpop_jkt,
+    AuthorizationCode.resources,
 )
 _CODE_QUERY = DriverStatement(
     select(*_CODE_COLUMNS)
@@ -401,6 +408,7 @@ def load_authorization_code(code: str) -> CodeRecord | None:
         session=tuple(session_fields) if session_fields[1] is not None else None,
         requested_claims=row[19 + _ACCOUNT_WIDTH],
         dpop_jkt=row[20 + _ACCOUNT_WIDTH],
+        resources=row[21 + _ACCOUNT_WIDTH],
     )
 
 
@@ -454,6 +462,7 @@ class NewGrant:
     requested_claims: dict | None = None
     # RFC 9449 §5: a public client's grant is bound to the key of its first token request.
     dpop_jkt: str | None = None
+    resources: list | None = None  # RFC 8707, as its code named them
 
 
 def _named(table, prefix: str, columns: tuple[str, ...]) -> dict:
@@ -485,6 +494,7 @@ _GRANT_VALUES = _named(
         "acr",
         "requested_claims",
         "dpop_jkt",
+        "resources",
         "created_at",
     ),
 )
@@ -548,6 +558,7 @@ def redeem_authorization_code(code: CodeRecord, grant: NewGrant) -> bool:
         "new_grant_acr": grant.sign_in.acr,
         "new_grant_requested_claims": grant.requested_claims,
         "new_grant_dpop_jkt": grant.dpop_jkt,
+        "new_grant_resources": grant.resources,
         "new_grant_created_at": moment,
     }
     if grant.refresh_token:

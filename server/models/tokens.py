@@ -48,6 +48,8 @@ class AuthorizationCode(db.Model):
     grant_id: Mapped[str | None] = mapped_column(String(64))
     # RFC 9449 §10: the thumbprint of the DPoP key its redemption must prove.
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # RFC 8707: the resources the authorization request named (NULL: none).
+    resources: Mapped[list | None] = mapped_column(JSON)
 
     client: Mapped[Client] = relationship()
     account: Mapped[Account] = relationship()
@@ -76,6 +78,8 @@ class Grant(db.Model):
     requested_claims: Mapped[dict | None] = mapped_column(JSON)
     # RFC 9449 §5: a public client's refresh tokens are used with this DPoP key only.
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # RFC 8707: the resources its code named; its tokens are for them (or some of them).
+    resources: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

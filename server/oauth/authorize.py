@@ -228,7 +228,8 @@ def render_consent(grant, login_session: LoginSession):
     client = grant.client
     pages = shown_pages(client.client_metadata or {})
     home_page = pages.get("client_uri")
-    scopes = [s for s in scope_to_list(consent_scope(grant)) or [] if s in SCOPES_SUPPORTED]
+    asked = scope_to_list(consent_scope(grant)) or []
+    scopes = [s for s in asked if s in SCOPES_SUPPORTED]
     # Allow or deny, the answer is a redirect to the portal after this page's form.
     csp.allow_form_target(grant.redirect_uri)
     hidden = carried_parameters(grant.request.payload)
@@ -244,6 +245,9 @@ def render_consent(grant, login_session: LoginSession):
         home_host=destination(home_page) if home_page else None,
         return_host=destination(grant.redirect_uri),
         return_to_app=not urlsplit(grant.redirect_uri).hostname,
+        # RFC 8707: the APIs the portal asks a token for, with their scopes.
+        apis=getattr(grant.request, "resources", None) or [],
+        api_scopes=[s for s in asked if s not in SCOPES_SUPPORTED],
     )
 
 

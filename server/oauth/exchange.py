@@ -16,7 +16,6 @@ trades the access token it holds for one made for that API.
 
 from __future__ import annotations
 
-from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
@@ -31,17 +30,11 @@ from ..clock import timestamp
 from ..domain import client_cache
 from . import dpop
 from .client_auth import CONFIDENTIAL_AUTH_METHODS
+from .resource_indicators import InvalidTargetError
 from .tokens import decode_access_token, exchanged_token
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
-
-
-class InvalidTargetError(OAuth2Error):
-    """RFC 8693 §2.2.2: the audience or resource is unknown or not acceptable."""
-
-    error = "invalid_target"
-    status_code = 400
 
 
 def audiences_of(claims) -> list[str]:

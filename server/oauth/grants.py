@@ -21,7 +21,7 @@ from flask import current_app
 from ..clock import timestamp
 from ..domain.client_metadata import follows_fapi2
 from ..services import tokens as token_service
-from . import dpop
+from . import dpop, resource_indicators
 from .claims import ClaimsRequest, id_token_claims, user_info
 from .client_auth import CLIENT_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from .keys import keystore
@@ -74,12 +74,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             requested_claims=ClaimsRequest.of(request.payload).releasable(request.client),
             acr=getattr(request, "acr", None),
             dpop_jkt=payload.get("dpop_jkt"),
+            resources=getattr(request, "resources", None),
         )
 
     def validate_token_request(self):
         super().validate_token_request()
         # RFC 9449 §10: a code bound to a key is redeemed with a proof by that key.
-        dpop.check_binding(self.request.client, self.request.authorization_code.dpop_jkt)
+        code = self.request.authorization_code
+        dpop.check_binding(self.request.client, code.dpop_jkt)
+        resource_indicators.settle_for_token(self.request.payload, code.resources)
 
     def query_authorization_code(self, code, client):
         return token_service.find_authorization_code(code, client)
@@ -110,7 +113,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def validate_token_request(self):
         super().validate_token_request()
-        dpop.check_binding(self.request.client, self.request.refresh_token.grant.dpop_jkt)
+        grant = self.request.refresh_token.grant
+        dpop.check_binding(self.request.client, grant.dpop_jkt)
+        resource_indicators.settle_for_token(self.request.payload, grant.resources)
 
     def authenticate_refresh_token(self, refresh_token):
         return token_service.find_refresh_token(refresh_token)
@@ -143,6 +148,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def validate_token_request(self):
         super().validate_token_request()
         dpop.check_binding(self.request.client)
+        resource_indicators.settle_for_token(self.request.payload, None, registered_only=True)
 
 
 class PKCE(CodeChallenge):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
+from ..domain import resources
 from ..domain.client_metadata import (
     ALGORITHMS,
     ASSERTION_ALGORITHMS,
@@ -43,7 +44,8 @@ def server_metadata() -> dict:
         "require_pushed_authorization_requests": current_app.config[
             "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"
         ],
-        "scopes_supported": SCOPES_SUPPORTED,
+        # The OpenID scopes, then those of the APIs the operators registered (RFC 8707).
+        "scopes_supported": [*SCOPES_SUPPORTED, *resources.scopes()],
         "response_types_supported": list(response_types_offered()),
         "response_modes_supported": modes_supported(),
         "grant_types_supported": [*grant_types_offered(), TOKEN_EXCHANGE_GRANT],

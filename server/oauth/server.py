@@ -6,13 +6,15 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     InvalidRequestError,
+    InvalidScopeError,
     OAuth2Request,
     TokenValidator,
+    scope_to_list,
 )
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Flask, current_app, request
 
-from ..domain import client_cache
+from ..domain import client_cache, resources
 from ..domain.client_metadata import follows_fapi2
 from ..models import Client, ClientSnapshot
 from . import dpop
@@ -39,6 +41,7 @@ from .grants import (
 from .logout import EndSessionEndpoint
 from .pushed import PushedRequests
 from .request_objects import RequestObjects
+from .resource_indicators import ResourceIndicators
 from .response_modes import ResponseMode, authorization_error
 from .tokens import decode_access_token, generate_token
 
@@ -67,6 +70,12 @@ def save_token(token: dict, request) -> None:
 class PassportAuthorizationServer(AuthorizationServer):
     def get_error_uri(self, request, error):
         return None
+
+    def validate_requested_scope(self, scope):
+        # The OpenID scopes and those of the APIs the operators registered (RFC 8707).
+        known = set(SCOPES_SUPPORTED) | set(resources.scopes())
+        if scope and not set(scope_to_list(scope)) <= known:
+            raise InvalidScopeError()
 
     def authenticate_client(self, request, methods, endpoint="token"):
         client = super().authenticate_client(request, methods, endpoint)
@@ -212,6 +221,7 @@ def init_oauth(app: Flask) -> None:
             ResponseMode(),
             ClaimsParameter(),
             dpop.CodeBinding(),
+            ResourceIndicators(),
         ],
     )
     authorization.register_grant(RefreshTokenGrant, [RefreshIDToken()])

@@ -16,10 +16,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from ..clock import timestamp
+from ..domain.resources import audience
 from ..security import random_token
 from ..services import tokens as token_service
 from .dpop import request_proof
 from .keys import KeyView, keystore
+from .resource_indicators import token_resources
 
 
 def generate_token(
@@ -31,7 +33,8 @@ def generate_token(
     issued = timestamp()
     claims = {
         "iss": config["ISSUER"],
-        "aud": config["ISSUER"],
+        # RFC 8707: the resources the token is for; Passport itself (userinfo) otherwise.
+        "aud": audience(token_resources(), config["ISSUER"]),
         "iat": issued,
         "exp": issued + lifetime,
         "jti": random_token(16),

@@ -54,10 +54,12 @@ def save_authorization_code(
     requested_claims: dict | None = None,
     acr: str | None = None,
     dpop_jkt: str | None = None,
+    resources: list[str] | None = None,
 ) -> None:
     """Store a code for the sign-in of `session`; `acr`, when given, is the one the request
     got (a value the sign-in meets, OIDC Core §5.5.1.1) in place of the session's own;
-    `dpop_jkt`, the DPoP key its redemption must prove (RFC 9449 §10)."""
+    `dpop_jkt`, the DPoP key its redemption must prove (RFC 9449 §10); `resources`, the
+    APIs its tokens are for (RFC 8707)."""
     moment = now()
     sign_in = token_store.SignIn.of_session(session)
     if acr:
@@ -78,6 +80,7 @@ def save_authorization_code(
         offline=offline,
         requested_claims=requested_claims or None,
         dpop_jkt=dpop_jkt,
+        resources=resources or None,
         created_at=moment,
         expires_at=moment + timedelta(seconds=code_lifetime(client)),
     )
@@ -148,6 +151,7 @@ def redeem_authorization_code(
         touches_consent=not client.first_party,
         requested_claims=subject.requested_claims,
         dpop_jkt=dpop_jkt,
+        resources=record.resources,
     )
     return token_store.redeem_authorization_code(record, grant)
 
