@@ -36,6 +36,7 @@ SIGNED_IN = [
     "/account/portals",
     "/account/activity",
     "/account/data",
+    "/device",
     "/developers/clients",
     "/developers/clients/new",
     "/admin/accounts",
