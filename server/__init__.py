@@ -272,6 +272,7 @@ def _register_blueprints(app: Flask) -> None:
         account_data,
         account_photo,
         auth,
+        passkeys,
         recovery,
         second_step,
         signup,
@@ -289,6 +290,7 @@ def _register_blueprints(app: Flask) -> None:
     auth_bp = Blueprint("auth", auth.__name__)
     for module in (auth, signup, recovery, second_step):
         module.add_routes(auth_bp)
+    passkeys.add_login_routes(auth_bp)
     account_bp = Blueprint("account", account.__name__, url_prefix="/account")
     for module in (
         account,
@@ -299,6 +301,7 @@ def _register_blueprints(app: Flask) -> None:
         two_factor,
     ):
         module.add_routes(account_bp)
+    passkeys.add_account_routes(account_bp)
 
     app.register_blueprint(oauth_bp)
     app.register_blueprint(auth_bp)

@@ -40,6 +40,8 @@ GROUPS: dict[str, frozenset[str]] = {
             "recovery_codes_regenerated",
             "social_linked",
             "social_unlinked",
+            "passkey_added",
+            "passkey_removed",
             "address_changed",
             "name_changed",
             "photo_changed",

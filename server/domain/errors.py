@@ -340,6 +340,24 @@ class LastLoginMethod(PassportError):
         return _("This is your only way to sign in. Create a password first.")
 
 
+class PasskeyRefused(PassportError):
+    """A passkey response that cannot be accepted: `reason` says why (for the log and the
+    tests); the person reads one message per kind."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def message(self) -> str:
+        if self.reason == "too_many":
+            return _("You have as many passkeys as a Passport keeps. Remove one first.")
+        if self.reason == "registered":
+            return _("This passkey is registered already.")
+        if self.reason == "attestation":
+            return _("This kind of passkey is not accepted here. Use another authenticator.")
+        return _("The passkey could not be used. Try again.")
+
+
 class SecondFactorRequired(PassportError):
     """Two-factor authentication is on: the change needs a code from the app (or a recovery code)."""
 

@@ -6,6 +6,7 @@ from .clients import Client, ClientSnapshot, Consent, InitialAccessToken, UsedAs
 from .federation import UpstreamIdentity
 from .keys import SigningKeyRecord
 from .outbox import OutboxMessage
+from .passkeys import Passkey, PasskeyChallenge
 from .sessions import LoginSession
 from .tokens import AuthorizationCode, DeviceAuthorization, Grant, PushedRequest, RefreshToken
 from .two_factor import RecoveryCode, TotpAuthenticator, TrustedDevice
@@ -24,6 +25,8 @@ __all__ = [
     "InitialAccessToken",
     "LoginSession",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyChallenge",
     "PushedRequest",
     "RecoveryCode",
     "RefreshToken",

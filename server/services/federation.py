@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import federation
 from ..clock import now
 from ..context import RequestContext
-from ..domain import audit, factors, notifications
+from ..domain import audit, factors, notifications, passkeys
 from ..domain.credentials import credential_changed, signed_in_recently
 from ..domain.errors import (
     IdentityLinkedElsewhere,
@@ -161,7 +161,11 @@ def unlink_social(
         raise NotLinked()
     # Only a network the operator still offers is a way to sign in.
     offered = {p.name for p in federation.providers()}
-    if account.password_hash is None and not (set(linked) - {provider}) & offered:
+    if (
+        account.password_hash is None
+        and not (set(linked) - {provider}) & offered
+        and not passkeys.passkeys_of(account)
+    ):
         raise LastLoginMethod()
     check_owner(account, password, login_session, code)
     db.session.delete(identity)

@@ -46,6 +46,8 @@ EVENT_WORDS = {
     "role_granted": _l("Role granted"),
     "role_revoked": _l("Role taken away"),
     "delivery_retried": _l("Delivery retried"),
+    "passkey_added": _l("Passkey added"),
+    "passkey_removed": _l("Passkey removed"),
     "consent_granted": _l("Portal allowed"),
     "device_approved": _l("Signed in on a device with a code"),
     "device_denied": _l("A device's sign-in refused"),

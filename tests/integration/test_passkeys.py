@@ -1,0 +1,232 @@
+"""Passkeys (WebAuthn) over HTTP, with a software authenticator that makes real
+registration and assertion responses: adding one on the Passport page, signing in with
+it (to a portal too, as two factors), removing it — and every answer the server must
+refuse: another origin, another relying party, a replayed challenge, no user
+verification, a counter that went back, a challenge given to another browser."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from ..support.browser import Browser
+from ..support.delivery import deliver, unverified_claims
+from ..support.mail import text_of
+from ..support.relying_party import RelyingParty
+from ..support.webauthn import SoftwareAuthenticator
+
+
+def authenticator_for(live_server, **options) -> SoftwareAuthenticator:
+    return SoftwareAuthenticator(live_server.url, urlsplit(live_server.url).hostname, **options)
+
+
+def csrf(browser: Browser, path: str, to: str) -> str:
+    return browser.get(path).form(to=to).fields["csrf_token"]
+
+
+def adding_options(browser: Browser, password: str | None, name: str = "Phone"):
+    token = csrf(browser, "/account/passkeys", "/account/passkeys/options")
+    data = {"csrf_token": token, "name": name}
+    if password is not None:
+        data["password"] = password
+    answer = browser.session.post(browser.url("/account/passkeys/options"), data=data, timeout=10)
+    return answer, token
+
+
+def add_passkey(browser: Browser, person, authenticator, name="Phone", **spoil):
+    answer, token = adding_options(browser, person.password, name)
+    assert answer.status_code == 200, answer.text
+    credential = authenticator.register(answer.json(), **spoil)
+    return browser.session.post(
+        browser.url("/account/passkeys/add"),
+        json={"name": name, "credential": credential},
+        headers={"X-CSRFToken": token},
+        timeout=10,
+    )
+
+
+def sign_in_options(browser: Browser) -> tuple[dict, str]:
+    token = csrf(browser, "/login", "/login")
+    answer = browser.session.post(
+        browser.url("/login/passkey/options"), headers={"X-CSRFToken": token}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json(), token
+
+
+def answer_sign_in(browser: Browser, token: str, credential: dict, next_url: str = ""):
+    return browser.session.post(
+        browser.url("/login/passkey"),
+        json={"credential": credential, "next": next_url},
+        headers={"X-CSRFToken": token},
+        timeout=10,
+    )
+
+
+def passkey_sign_in(browser: Browser, authenticator, **spoil):
+    options, token = sign_in_options(browser)
+    return answer_sign_in(browser, token, authenticator.assertion(options, **spoil))
+
+
+# What a response may get wrong that its signature cannot make right.
+SPOILS = [
+    {"origin": "https://passport.evil.example"},
+    {"rp_id": "evil.example"},
+    {"verified": False},
+]
+SPOILED = ["another-origin", "another-rp-id", "no-user-verification"]
+
+
+@pytest.fixture
+def with_passkey(live_server, person):
+    """The person, with a passkey they added in a browser signed in with the password."""
+    authenticator = authenticator_for(live_server)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        added = add_passkey(browser, person, authenticator)
+        assert added.status_code == 200, added.text
+    return authenticator
+
+
+def test_a_person_adds_a_passkey_and_signs_in_with_it(live_server, person, with_passkey):
+    with Browser(live_server.url) as browser:
+        answer = passkey_sign_in(browser, with_passkey)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["redirect"] == "/account"
+        page = browser.get("/account/passkeys")
+        assert page.status == 200 and "Phone" in page.text and "Synced across" in page.text
+
+
+def test_a_passkey_sign_in_reaches_a_portal_as_two_factors(
+    live_server, factories, person, with_passkey
+):
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, with_passkey).status_code == 200
+        tokens = portal.exchange(portal.authorize(browser, scope="openid"))
+    claims = unverified_claims(tokens["id_token"])
+    assert claims["amr"] == ["swk", "user", "mfa"]
+    assert claims["acr"] == live_server.app.config["ACR_MFA"]
+
+
+def test_a_device_bound_passkey_is_shown_so_and_signs_in(live_server, person):
+    authenticator = authenticator_for(live_server, synced=False)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        assert add_passkey(browser, person, authenticator, name="Key").status_code == 200
+        assert "Kept on one device" in browser.get("/account/passkeys").text
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, authenticator).status_code == 200
+
+
+@pytest.mark.parametrize("spoil", SPOILS, ids=SPOILED)
+def test_a_spoiled_sign_in_is_refused(live_server, person, with_passkey, spoil):
+    with Browser(live_server.url) as browser:
+        answer = passkey_sign_in(browser, with_passkey, **spoil)
+        assert answer.status_code == 400 and "could not be used" in answer.json()["error"]
+        assert browser.get("/account").response.url.startswith(live_server.url + "/login")
+
+
+@pytest.mark.parametrize("spoil", SPOILS, ids=SPOILED)
+def test_a_spoiled_registration_is_refused(live_server, person, spoil):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        answer = add_passkey(browser, person, authenticator_for(live_server), **spoil)
+        assert answer.status_code == 400, answer.text
+        assert "no-passkeys" in browser.get("/account/passkeys").html
+
+
+def test_an_answer_is_accepted_once(live_server, person, with_passkey):
+    with Browser(live_server.url) as browser:
+        options, token = sign_in_options(browser)
+        credential = with_passkey.assertion(options)
+        assert answer_sign_in(browser, token, credential).status_code == 200
+        assert answer_sign_in(browser, token, credential).status_code == 400
+
+
+def test_a_challenge_is_answered_from_the_browser_it_was_given_to(
+    live_server, person, with_passkey
+):
+    with Browser(live_server.url) as asked, Browser(live_server.url) as other:
+        options, _token = sign_in_options(asked)
+        _options, token = sign_in_options(other)
+        assert answer_sign_in(other, token, with_passkey.assertion(options)).status_code == 400
+
+
+def test_a_counter_that_went_back_is_refused(live_server, person):
+    authenticator = authenticator_for(live_server, synced=False)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        assert add_passkey(browser, person, authenticator).status_code == 200
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, authenticator, counter=5).status_code == 200
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, authenticator, counter=3).status_code == 400
+
+
+def test_adding_needs_the_owner_check(live_server, person):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        answer, _token = adding_options(browser, "not the password")
+        assert answer.status_code == 400 and answer.json()["error"]
+
+
+def test_a_registration_for_a_challenge_never_given_is_refused(live_server, person):
+    authenticator = authenticator_for(live_server)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        _answer, token = adding_options(browser, person.password)
+        invented = {"challenge": "A" * 43, "user": {"id": "eA"}}
+        answer = browser.session.post(
+            browser.url("/account/passkeys/add"),
+            json={"name": "Phone", "credential": authenticator.register(invented)},
+            headers={"X-CSRFToken": token},
+            timeout=10,
+        )
+        assert answer.status_code == 400
+
+
+def test_adding_a_passkey_is_a_credential_change(live_server, person, mailbox):
+    with Browser(live_server.url) as other:
+        other.sign_in(person.email, person.password)
+        with Browser(live_server.url) as browser:
+            browser.sign_in(person.email, person.password)
+            assert add_passkey(browser, person, authenticator_for(live_server)).status_code == 200
+            assert browser.get("/account").status == 200  # this browser stays signed in
+        assert other.get("/account").response.url.startswith(live_server.url + "/login")
+    deliver(live_server)
+    [message] = mailbox.wait_for(person.email)
+    assert message["Subject"] == "A passkey was added to your Passport"
+    assert "Phone" in text_of(message)
+
+
+def test_a_person_renames_and_removes_a_passkey(live_server, person, with_passkey):
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account/passkeys")
+        rename = page.form(
+            "name", to=next(f.action for f in page.forms if f.action.endswith("/rename"))
+        )
+        page = browser.submit(page, to=urlsplit(rename.action).path, name="Work laptop")
+        assert "Work laptop" in page.text
+        remove_path = next(
+            urlsplit(f.action).path for f in page.forms if f.action.endswith("/remove")
+        )
+        page = browser.submit(page, to=remove_path, password=person.password)
+        assert "no-passkeys" in page.html
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, with_passkey).status_code == 400
+
+
+def test_a_locked_passport_does_not_sign_in_with_a_passkey(live_server, person, with_passkey):
+    from server.clock import now
+    from server.extensions import db
+    from server.models import Account
+
+    with live_server.app_context():
+        account = db.session.get(Account, person.id)
+        account.locked_at = now()
+        db.session.commit()
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, with_passkey).status_code == 403
