@@ -119,10 +119,12 @@ def redis_url_or_skip() -> str:
 class LiveServer:
     """A Passport app served by Werkzeug in a thread, on a free port of 127.0.0.1."""
 
-    def __init__(self, app_factory, settings: dict):
+    def __init__(self, app_factory, settings: dict, *, host: str = "127.0.0.1"):
+        """`host` names it in its URL and issuer: "localhost" for a browser's WebAuthn,
+        which takes no IP address as a relying party."""
         self._server = make_server("127.0.0.1", 0, None, threaded=True)
         self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.app = app_factory({**settings, "ISSUER": self.url})
         self._server.app = self.app
         self._serving = InThread(self._server)

@@ -32,6 +32,7 @@ SIGNED_IN = [
     "/account/name",
     "/account/photo",
     "/account/social",
+    "/account/passkeys",
     "/account/sessions",
     "/account/portals",
     "/account/activity",
