@@ -94,6 +94,14 @@ async function signIn(form, mediation, abort) {
 document.addEventListener("DOMContentLoaded", async () => {
   const add = document.getElementById("add-passkey");
   if (add) add.addEventListener("submit", addPasskey);
+  const second = document.getElementById("passkey-second-step");
+  if (second && supported()) {
+    second.hidden = false;
+    second.addEventListener("submit", (event) => {
+      event.preventDefault();
+      signIn(second, null, null);
+    });
+  }
   const login = document.getElementById("passkey-sign-in");
   if (!login || !supported()) return;
   login.hidden = false;

@@ -117,20 +117,25 @@ def remove(
     return replacement
 
 
-def options_for_signing_in(browser: str) -> str:
-    options = rules.authentication_options(browser)
+def options_for_signing_in(browser: str, account: Account | None = None) -> str:
+    """Options for any passkey of the site, or — as the second step of `account`'s sign-in —
+    for its own passkeys."""
+    options = rules.authentication_options(browser, account)
     db.session.commit()
     return options
 
 
 def authenticate(
-    response: dict, browser: str, *, context: RequestContext | None = None
+    response: dict,
+    browser: str,
+    *,
+    account: Account | None = None,
+    context: RequestContext | None = None,
 ) -> tuple[Account, list[str]]:
-    """The account a passkey response signs in, and the sign-in's amr. Raises
-    PasskeyRefused (a wrong or replayed answer is recorded as a failed sign-in when its
-    passkey is known) or AccountLocked."""
+    """The account a passkey response signs in (`account`'s own passkey, for a second
+    step), and the sign-in's amr. Raises PasskeyRefused or AccountLocked."""
     try:
-        passkey = rules.authenticate(response, browser)
+        passkey = rules.authenticate(response, browser, account)
     except PasskeyRefused:
         db.session.commit()  # the challenge stays spent
         raise

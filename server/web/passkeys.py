@@ -31,6 +31,7 @@ from ..services import passkeys
 from .account_forms import second_factor_field
 from .auth import safe_next, sign_in
 from .errors import shown_on_page
+from .second_step import pending_account
 
 # The browser's own key for sign-in challenges: a challenge is answered from the browser it
 # was given to (domain/passkeys.py).
@@ -180,6 +181,39 @@ def sign_in_with_passkey():
     return jsonify(redirect=safe_next(next_url))
 
 
+def second_step_options():
+    """The second step of a sign-in by a passkey of the account that passed the first."""
+    account = pending_account()
+    if account is None:
+        return _refused(PasskeyRefused("challenge"))
+    options = passkeys.options_for_signing_in(_browser(), account)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@limiter.limit(_attempt_limit)
+def second_step_with_passkey():
+    account = pending_account()
+    body = _json_body()
+    if account is None or body is None or not isinstance(body.get("credential"), dict):
+        return _refused(PasskeyRefused("malformed"))
+    context = request_context()
+    try:
+        account, amr = passkeys.authenticate(
+            body["credential"], _browser(), account=account, context=context
+        )
+    except PasskeyRefused as error:
+        passkeys.note_refusal(context, error.reason)
+        return _refused(error)
+    except AccountLocked as error:
+        return _refused(error, 403)
+    pending = session["second_step"]
+    first = [m for m in pending["amr"] if m not in amr]
+    sign_in(
+        account, amr=[*first, *amr], remember=pending["remember"], upstream=pending.get("upstream")
+    )
+    return jsonify(redirect=safe_next(pending["next"]))
+
+
 def add_account_routes(bp: Blueprint) -> None:
     """Attach /account/passkeys to the account blueprint."""
     bp.add_url_rule("/passkeys", view_func=passkeys_page)
@@ -193,3 +227,9 @@ def add_login_routes(bp: Blueprint) -> None:
     """Attach /login/passkey to the sign-in blueprint."""
     bp.add_url_rule("/login/passkey/options", view_func=signing_in_options, methods=["POST"])
     bp.add_url_rule("/login/passkey", view_func=sign_in_with_passkey, methods=["POST"])
+    bp.add_url_rule(
+        "/login/second-step/passkey/options", view_func=second_step_options, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/login/second-step/passkey", view_func=second_step_with_passkey, methods=["POST"]
+    )

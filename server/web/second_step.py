@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from ..domain import factors
 from ..extensions import db
 from ..models import Account
-from ..services import two_factor
+from ..services import passkeys, two_factor
 from .account_forms import SecondStepForm
 from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
 from .errors import form_status, shown_on_page
@@ -28,7 +28,8 @@ from .errors import form_status, shown_on_page
 SECOND_STEP_WINDOW = 600
 
 
-def _pending_account() -> Account | None:
+def pending_account() -> Account | None:
+    """The account that passed the first step in this browser, within the window."""
     pending = session.get("second_step")
     if not pending or time.time() - pending.get("at", 0) > SECOND_STEP_WINDOW:
         return None
@@ -36,7 +37,7 @@ def _pending_account() -> Account | None:
 
 
 def second_step():
-    account = _pending_account()
+    account = pending_account()
     if account is None:
         session.pop("second_step", None)
         return redirect(url_for("auth.login"))
@@ -73,7 +74,12 @@ def second_step():
                         secure=current_app.config["SESSION_COOKIE_SECURE"],
                     )
             return response
-    page = render_template("auth/second_step.html", form=form, trust_allowed=trust_allowed)
+    page = render_template(
+        "auth/second_step.html",
+        form=form,
+        trust_allowed=trust_allowed,
+        has_passkeys=bool(passkeys.list_passkeys(account)),
+    )
     return page, *form_status()
 
 

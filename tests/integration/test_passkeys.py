@@ -230,3 +230,104 @@ def test_a_locked_passport_does_not_sign_in_with_a_passkey(live_server, person, 
         db.session.commit()
     with Browser(live_server.url) as browser:
         assert passkey_sign_in(browser, with_passkey).status_code == 403
+
+
+def test_operators_requiring_attestation_refuse_a_passkey_without_one(
+    live_server, person, monkeypatch
+):
+    monkeypatch.setitem(live_server.app.config, "WEBAUTHN_ATTESTATION", "direct")
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        answer, _token = adding_options(browser, person.password)
+        assert answer.json()["attestation"] == "direct"
+        refused = add_passkey(browser, person, authenticator_for(live_server))
+        assert refused.status_code == 400 and "not accepted here" in refused.json()["error"]
+
+
+def test_a_portal_that_requires_two_factors_takes_a_passkey(
+    live_server, factories, person, with_passkey
+):
+    portal = RelyingParty(live_server.url, factories.client(first_party=True, require_mfa=True))
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, with_passkey).status_code == 200
+        params = portal.authorize(browser, scope="openid")
+    assert "code" in params, params
+
+
+def test_a_passkey_counts_as_a_way_in_left(live_server, person, with_passkey):
+    """The owner check still guards removal; with a password the last passkey may go."""
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        page = browser.get("/account/passkeys")
+        remove_path = next(
+            urlsplit(f.action).path for f in page.forms if f.action.endswith("/remove")
+        )
+        refused = browser.submit(page, to=remove_path, password="not the password")
+        assert "no-passkeys" not in refused.html
+
+
+def second_step_by_passkey(browser: Browser, page, authenticator):
+    """The second step of a sign-in, answered by `authenticator`."""
+    token = page.form(to="/login/second-step").fields["csrf_token"]
+    options = browser.session.post(
+        browser.url("/login/second-step/passkey/options"),
+        headers={"X-CSRFToken": token},
+        timeout=10,
+    ).json()
+    return browser.session.post(
+        browser.url("/login/second-step/passkey"),
+        json={"credential": authenticator.assertion(options)},
+        headers={"X-CSRFToken": token},
+        timeout=10,
+    )
+
+
+def test_a_passkey_is_the_second_step_instead_of_the_code(live_server, factories, person):
+    from ..support.two_factor import next_step_code, turn_on
+
+    authenticator = authenticator_for(live_server)
+    with Browser(live_server.url) as browser:
+        browser.sign_in(person.email, person.password)
+        totp, _codes = turn_on(browser, person.password)
+        answer, token = adding_options(browser, person.password)
+        assert answer.status_code == 400  # two-factor is on: the code is asked too
+        data = {
+            "csrf_token": token,
+            "name": "Phone",
+            "password": person.password,
+            "code": next_step_code(totp),
+        }
+        options = browser.session.post(
+            browser.url("/account/passkeys/options"), data=data, timeout=10
+        ).json()
+        added = browser.session.post(
+            browser.url("/account/passkeys/add"),
+            json={"name": "Phone", "credential": authenticator.register(options)},
+            headers={"X-CSRFToken": token},
+            timeout=10,
+        )
+        assert added.status_code == 200, added.text
+    portal = RelyingParty(live_server.url, factories.client(first_party=True))
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(person.email, person.password)
+        assert (
+            page.response.url.endswith("/login/second-step") and "passkey-second-step" in page.html
+        )
+        done = second_step_by_passkey(browser, page, authenticator)
+        assert done.status_code == 200, done.text
+        tokens = portal.exchange(portal.authorize(browser, scope="openid"))
+    assert unverified_claims(tokens["id_token"])["amr"] == ["pwd", "swk", "user", "mfa"]
+
+
+def test_another_persons_passkey_is_no_second_step(live_server, factories, person, with_passkey):
+    from ..support.two_factor import turn_on
+
+    other = factories.account()
+    with Browser(live_server.url) as browser:
+        browser.sign_in(other.email, other.password)
+        turn_on(browser, other.password)
+    with Browser(live_server.url) as browser:
+        page = browser.sign_in(other.email, other.password)
+        refused = second_step_by_passkey(browser, page, with_passkey)
+        assert refused.status_code == 400
+        assert browser.get("/account").response.url.startswith(live_server.url + "/login")
