@@ -13,61 +13,15 @@ import pytest
 from ..support.browser import Browser
 from ..support.delivery import deliver, unverified_claims
 from ..support.mail import text_of
+from ..support.passkeys import (
+    add_passkey,
+    adding_options,
+    answer_sign_in,
+    authenticator_for,
+    passkey_sign_in,
+    sign_in_options,
+)
 from ..support.relying_party import RelyingParty
-from ..support.webauthn import SoftwareAuthenticator
-
-
-def authenticator_for(live_server, **options) -> SoftwareAuthenticator:
-    return SoftwareAuthenticator(live_server.url, urlsplit(live_server.url).hostname, **options)
-
-
-def csrf(browser: Browser, path: str, to: str) -> str:
-    return browser.get(path).form(to=to).fields["csrf_token"]
-
-
-def adding_options(browser: Browser, password: str | None, name: str = "Phone"):
-    token = csrf(browser, "/account/passkeys", "/account/passkeys/options")
-    data = {"csrf_token": token, "name": name}
-    if password is not None:
-        data["password"] = password
-    answer = browser.session.post(browser.url("/account/passkeys/options"), data=data, timeout=10)
-    return answer, token
-
-
-def add_passkey(browser: Browser, person, authenticator, name="Phone", **spoil):
-    answer, token = adding_options(browser, person.password, name)
-    assert answer.status_code == 200, answer.text
-    credential = authenticator.register(answer.json(), **spoil)
-    return browser.session.post(
-        browser.url("/account/passkeys/add"),
-        json={"name": name, "credential": credential},
-        headers={"X-CSRFToken": token},
-        timeout=10,
-    )
-
-
-def sign_in_options(browser: Browser) -> tuple[dict, str]:
-    token = csrf(browser, "/login", "/login")
-    answer = browser.session.post(
-        browser.url("/login/passkey/options"), headers={"X-CSRFToken": token}, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json(), token
-
-
-def answer_sign_in(browser: Browser, token: str, credential: dict, next_url: str = ""):
-    return browser.session.post(
-        browser.url("/login/passkey"),
-        json={"credential": credential, "next": next_url},
-        headers={"X-CSRFToken": token},
-        timeout=10,
-    )
-
-
-def passkey_sign_in(browser: Browser, authenticator, **spoil):
-    options, token = sign_in_options(browser)
-    return answer_sign_in(browser, token, authenticator.assertion(options, **spoil))
-
 
 # What a response may get wrong that its signature cannot make right.
 SPOILS = [

@@ -24,6 +24,7 @@ from server.models import Account, LoginSession, UpstreamIdentity
 from ..support.browser import Browser, Page
 from ..support.github import FakeGitHub, GitHubPerson
 from ..support.mail import text_of
+from ..support.passkeys import add_passkey, authenticator_for, passkey_sign_in
 from ..support.relying_party import RelyingParty
 from ..support.signup import sign_up_confirmed
 from ..support.social import (
@@ -347,6 +348,23 @@ def test_unlinking_the_last_way_to_sign_in_is_refused(social):
         )
         assert "GitHub is unlinked from your Passport." in page.text
         assert social.identities(account.id) == {}
+        assert signed_in_as(browser) is not None
+
+
+def test_a_passport_of_passkeys_alone_may_unlink_its_last_network(social):
+    """A passkey is a way in: an account made through a network adds one (its recent sign-in
+    stands in for a password), unlinks the network, and signs in with the passkey."""
+    octo = GitHubPerson.make(f"keys-{secrets.token_hex(4)}@example.org")
+    authenticator = authenticator_for(social.passport)
+    with social.browser() as browser:
+        sign_in_github(browser, social.github, octo)
+        account = social.account(octo.emails[0]["email"])
+        assert add_passkey(browser, account, authenticator).status_code == 200
+        page = post_form(browser, social_form(browser.get("/account/social"), "github", "unlink"))
+        assert "GitHub is unlinked from your Passport." in page.text
+        assert social.identities(account.id) == {}
+    with social.browser() as browser:
+        assert passkey_sign_in(browser, authenticator).status_code == 200
         assert signed_in_as(browser) is not None
 
 
