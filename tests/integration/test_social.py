@@ -366,6 +366,12 @@ def test_a_passport_of_passkeys_alone_may_unlink_its_last_network(social):
     with social.browser() as browser:
         assert passkey_sign_in(browser, authenticator).status_code == 200
         assert signed_in_as(browser) is not None
+        # Now the passkey is the only way in: it is not removed.
+        page = browser.get("/account/passkeys")
+        remove = next(urlsplit(f.action).path for f in page.forms if f.action.endswith("/remove"))
+        page = browser.submit(page, to=remove)
+        assert "This is your only way to sign in." in page.text
+        assert 'id="no-passkeys"' not in page.html
 
 
 def test_a_network_no_longer_offered_is_no_way_to_sign_in(social):
