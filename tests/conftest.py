@@ -60,6 +60,8 @@ TEST_SETTINGS = {
     "RECOVERY_RATE_LIMIT_PER_IP": "10000 per minute",
     "SMS_RATE_LIMIT_PER_IP": "10000 per minute",
     "LOGIN_CHANGE_RATE_LIMIT": "10000 per minute",
+    "PASSKEY_RATE_LIMIT": "10000 per minute",
+    "DEVICE_CODE_RATE_LIMIT": "10000 per minute",
     "REGISTRATION": "open",
     "METRICS_TOKEN": "test-metrics-token",
     # One for every Passport process of the suite: they share the keys in the database.

@@ -285,3 +285,22 @@ def test_another_persons_passkey_is_no_second_step(live_server, factories, perso
         refused = second_step_by_passkey(browser, page, with_passkey)
         assert refused.status_code == 400
         assert browser.get("/account").response.url.startswith(live_server.url + "/login")
+
+
+def test_an_origin_the_operators_added_may_use_the_passkeys(
+    live_server, person, with_passkey, monkeypatch
+):
+    other = "https://accounts.example"
+    with Browser(live_server.url) as browser:
+        assert passkey_sign_in(browser, with_passkey, origin=other).status_code == 400
+        monkeypatch.setitem(live_server.app.config, "WEBAUTHN_ORIGINS", [other])
+        assert passkey_sign_in(browser, with_passkey, origin=other).status_code == 200
+
+
+def test_passkey_attempts_are_limited(live_server, person, with_passkey, monkeypatch):
+    monkeypatch.setitem(live_server.app.config, "PASSKEY_RATE_LIMIT", "2 per minute")
+    with Browser(live_server.url) as browser:
+        statuses = [
+            passkey_sign_in(browser, with_passkey, verified=False).status_code for _ in range(3)
+        ]
+    assert statuses == [400, 400, 429], statuses
