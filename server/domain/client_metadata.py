@@ -263,8 +263,9 @@ class CheckedMetadata(dict):
 def follows_fapi2(metadata) -> bool:
     """Is a client with this metadata held to the FAPI 2.0 Security Profile: registered
     with fapi2_security_profile, or every client while FAPI2_SECURITY_PROFILE is on?"""
-    server_wide = has_app_context() and bool(current_app.config.get("FAPI2_SECURITY_PROFILE"))
-    return server_wide or bool((metadata or {}).get("fapi2_security_profile"))
+    if metadata and metadata.get("fapi2_security_profile"):
+        return True
+    return has_app_context() and bool(current_app.config["FAPI2_SECURITY_PROFILE"])
 
 
 def has_secret(metadata: dict) -> bool:

@@ -126,9 +126,9 @@ def check_proof(*, access_token: str | None = None) -> Proof | None:
     `htu` must name the endpoint as discovery gives it, `htm` the request's method; at a
     resource (`access_token` given), `ath` must be the token's hash. A proof is accepted
     once: its `jti` is recorded last, so a refused proof spends nothing."""
-    values = request.headers.getlist("DPoP")
-    if not values:
+    if "HTTP_DPOP" not in request.environ:  # the common case, asked cheaply
         return None
+    values = request.headers.getlist("DPoP")
     if len(values) > 1:
         raise InvalidDPoPProof("Send one DPoP proof.")
     header, claims, key = _verified(values[0])

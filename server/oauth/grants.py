@@ -82,7 +82,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         # RFC 9449 §10: a code bound to a key is redeemed with a proof by that key.
         code = self.request.authorization_code
         dpop.check_binding(self.request.client, code.dpop_jkt)
-        resource_indicators.settle_for_token(self.request.payload, code.resources)
+        resource_indicators.settle_for_token(self.request.form.getlist("resource"), code.resources)
 
     def query_authorization_code(self, code, client):
         return token_service.find_authorization_code(code, client)
@@ -115,7 +115,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         super().validate_token_request()
         grant = self.request.refresh_token.grant
         dpop.check_binding(self.request.client, grant.dpop_jkt)
-        resource_indicators.settle_for_token(self.request.payload, grant.resources)
+        resource_indicators.settle_for_token(self.request.form.getlist("resource"), grant.resources)
 
     def authenticate_refresh_token(self, refresh_token):
         return token_service.find_refresh_token(refresh_token)
@@ -148,7 +148,9 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def validate_token_request(self):
         super().validate_token_request()
         dpop.check_binding(self.request.client)
-        resource_indicators.settle_for_token(self.request.payload, None, registered_only=True)
+        resource_indicators.settle_for_token(
+            self.request.form.getlist("resource"), None, registered_only=True
+        )
 
 
 class PKCE(CodeChallenge):

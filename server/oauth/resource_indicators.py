@@ -36,6 +36,8 @@ def named(payload) -> list[str]:
 
 
 def checked(values) -> list[str]:
+    if not values:
+        return []
     try:
         return resources.checked(values)
     except resources.UnknownResource as error:
@@ -58,10 +60,11 @@ class ResourceIndicators:
         grant.request.resources = asked
 
 
-def settle_for_token(payload, granted: list[str] | None, *, registered_only: bool = False) -> None:
-    """The resources of the token this request gets: those it names (a subset of what was
-    granted, or, for client_credentials, registered ones), else all that were granted."""
-    asked = checked(named(payload))
+def settle_for_token(asked, granted: list[str] | None, *, registered_only: bool = False) -> None:
+    """The resources of the token this request gets: those it names (`asked`, the token
+    request's `resource` values: a subset of what was granted, or, for client_credentials,
+    registered ones), else all that were granted."""
+    asked = checked(asked)
     if asked and not registered_only and not set(asked) <= set(granted or []):
         raise InvalidTargetError("The resource was not named in the authorization request.")
     g.token_resources = asked or list(granted or [])

@@ -73,8 +73,10 @@ class PassportAuthorizationServer(AuthorizationServer):
 
     def validate_requested_scope(self, scope):
         # The OpenID scopes and those of the APIs the operators registered (RFC 8707).
-        known = set(SCOPES_SUPPORTED) | set(resources.scopes())
-        if scope and not set(scope_to_list(scope)) <= known:
+        if not scope:
+            return
+        asked = set(scope_to_list(scope))
+        if not asked <= SCOPES_SET and not asked <= SCOPES_SET | set(resources.scopes()):
             raise InvalidScopeError()
 
     def authenticate_client(self, request, methods, endpoint="token"):
@@ -118,6 +120,9 @@ class BearerTokens(ResourceProtector):
         if oauth_request.headers.get("Authorization"):
             raise InvalidRequestError("Send the access token one way only.")
         return self.get_token_validator("bearer"), in_body
+
+
+SCOPES_SET = frozenset(SCOPES_SUPPORTED)
 
 
 def for_passport(decoded):

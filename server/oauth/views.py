@@ -110,7 +110,7 @@ DPOP_ENDPOINTS = frozenset({"oauth.token", "oauth.pushed_authorization_request",
 @bp.after_request
 def offer_dpop_nonce(response: Response) -> Response:
     """§8.2, §9: a fresh nonce with every answer to a proof, so the client's next proof has one."""
-    if request.endpoint in DPOP_ENDPOINTS and "DPoP" in request.headers:
+    if "HTTP_DPOP" in request.environ and request.endpoint in DPOP_ENDPOINTS:
         response.headers.setdefault("DPoP-Nonce", dpop.current_nonce())
     return response
 
