@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 
 from flask import Flask, redirect, render_template, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -92,6 +93,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_federation(app)
     _register_blueprints(app)
     _init_observability(app)
+    for name in app.config["UNKNOWN_SETTINGS"]:
+        # A typo in a setting's name must not silently do nothing.
+        logging.getLogger("passport").warning("unknown setting %s: it has no effect", name)
 
     from .web.errors import register_error_handlers
     from .web.security import register_security_headers

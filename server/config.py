@@ -20,20 +20,56 @@ class ConfigError(Exception):
     """The configuration cannot serve; the message says what to fix."""
 
 
+# Settings an operator may give that config/defaults.toml does not list: Passport's own
+# that have no default (their absence means something), and those of Flask and its
+# extensions, which the application hands on as they are.
+NO_DEFAULT = frozenset({"SECRET_KEY", "INSTANCE_DIR", "PROXY_COUNT", "OUTBOX_KEY"})
+HANDED_ON = ("SESSION_", "PERMANENT_SESSION_", "SQLALCHEMY_", "RATELIMIT_", "WTF_", "BABEL_")
+HANDED_ON_NAMES = frozenset({"MAX_CONTENT_LENGTH", "PREFERRED_URL_SCHEME", "TESTING", "DEBUG"})
+# Variables of the PASSPORT_ prefix that are not settings: the file to read, and the
+# test suite's own.
+NOT_SETTINGS = ("CONFIG", "TEST_")
+
+
+def unknown_settings(names, known) -> list[str]:
+    """The names among `names` that match no setting, each with the setting it looks like
+    a typo of, if any: "ISSEUR (ISSUER?)". A name that matches nothing does nothing, so
+    the operator is told (create_app logs them at start-up)."""
+    import difflib
+
+    found = []
+    for name in sorted(names):
+        if name in known or name in NO_DEFAULT or name in HANDED_ON_NAMES:
+            continue
+        if name.startswith(HANDED_ON) or name.startswith(NOT_SETTINGS):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        found.append(f"{name} ({close[0]}?)" if close else name)
+    return found
+
+
 def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
     environ = os.environ if environ is None else environ
     config = _read_toml(DEFAULTS_FILE)
+    known = frozenset(config)
     explicit: set[str] = set()  # settings given by the operator, not defaults
+    unknown = []
     extra_file = environ.get(ENV_PREFIX + "CONFIG")
     if extra_file:
         from_file = _read_toml(Path(extra_file))
         config.update(from_file)
         explicit.update(from_file)
+        unknown += [f"{name} in {extra_file}" for name in unknown_settings(from_file, known)]
+    given = {name[len(ENV_PREFIX) :] for name in environ if name.startswith(ENV_PREFIX)}
+    unknown += [ENV_PREFIX + name for name in unknown_settings(given, known)]
     for name, raw in environ.items():
         if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "CONFIG":
             key = name[len(ENV_PREFIX) :]
+            if key.startswith("TEST_"):
+                continue  # the test suite's, not a setting
             config[key] = _parse_env_value(raw, config.get(key))
             explicit.add(key)
+    config["UNKNOWN_SETTINGS"] = unknown
     config.update(overrides or {})
     explicit.update(overrides or {})
     _finish(config, explicit)

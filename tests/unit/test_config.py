@@ -127,3 +127,42 @@ def test_retention_settings_are_checked(tmp_path):
         load_config({**SECRET, "RETENTION_BATCH": 0}, environ=environ)
     with pytest.raises(ConfigError, match="AUDIT_RETENTION_DAYS cannot be negative"):
         load_config(SECRET, environ={**environ, "PASSPORT_AUDIT_RETENTION_DAYS": "-1"})
+
+
+def test_a_setting_that_matches_none_is_reported(tmp_path):
+    """A typo must not silently do nothing: the name, where it came from, and the setting
+    it looks like. Flask's own settings and the test suite's variables are not typos."""
+    extra = tmp_path / "passport.toml"
+    extra.write_text('ISSUER = "http://127.0.0.1:5000"\nSMTP_HOTS = "mail"\n')
+    environ = {
+        "PASSPORT_CONFIG": str(extra),
+        "PASSPORT_ISSEUR": "http://127.0.0.1:5001",
+        "PASSPORT_SESSION_COOKIE_SECURE": "true",
+        "PASSPORT_TEST_DATABASE_URL": "postgresql://elsewhere",
+        "PASSPORT_WIDGETS": "3",
+    }
+    config = load_config(SECRET, environ=environ)
+    assert config["UNKNOWN_SETTINGS"] == [
+        f"SMTP_HOTS (SMTP_HOST?) in {extra}",
+        "PASSPORT_ISSEUR (ISSUER?)",
+        "PASSPORT_WIDGETS",
+    ]
+    assert load_config(SECRET, environ={})["UNKNOWN_SETTINGS"] == []
+
+
+def test_the_server_says_so_at_start_up(tmp_path, caplog):
+    from server import create_app
+
+    environ = {"PASSPORT_SMTP_PROT": "2525", "PASSPORT_INSTANCE_DIR": str(tmp_path)}
+    old = {name: os.environ.get(name) for name in environ}
+    os.environ.update(environ)
+    try:
+        with caplog.at_level("WARNING", logger="passport"):
+            create_app({**SECRET, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    finally:
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    assert "unknown setting PASSPORT_SMTP_PROT (SMTP_PORT?): it has no effect" in caplog.text
