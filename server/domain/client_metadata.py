@@ -265,7 +265,7 @@ def follows_fapi2(metadata) -> bool:
     with fapi2_security_profile, or every client while FAPI2_SECURITY_PROFILE is on?"""
     if metadata and metadata.get("fapi2_security_profile"):
         return True
-    return has_app_context() and bool(current_app.config["FAPI2_SECURITY_PROFILE"])
+    return has_app_context() and bool(current_app.config.get("FAPI2_SECURITY_PROFILE"))
 
 
 def has_secret(metadata: dict) -> bool:
