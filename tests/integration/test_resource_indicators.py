@@ -61,6 +61,9 @@ def test_a_token_request_narrows_the_resources_and_never_widens_them(
     live_server, factories, person
 ):
     portal = portal_of(live_server, factories)
+    alone = code_for(portal, person, [BANK], scope="openid accounts")
+    # FILES is registered, but this authorization did not name it.
+    refused(redeem(portal, alone, resource=FILES), "invalid_target")
     params = code_for(portal, person, [BANK, FILES], scope="openid accounts files offline_access")
     refused(redeem(portal, params, resource="https://elsewhere.example/"), "invalid_target")
     answer = redeem(portal, params, resource=FILES)
