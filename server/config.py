@@ -235,13 +235,28 @@ def _finish(config: dict, explicit: set[str]) -> None:
         )
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]
-    config["SESSION_COOKIE_NAME"] = "passport_session"
+    prefix = config["COOKIE_PREFIX"] or cookie_prefix(config["ISSUER"])
+    config["SESSION_COOKIE_NAME"] = prefix + "_session"
+    config["TRUSTED_DEVICE_COOKIE_NAME"] = prefix + "_trusted_device"
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["SESSION_COOKIE_SECURE"] = issuer.scheme == "https"
     config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_LIFETIME"]
     config["WTF_CSRF_TIME_LIMIT"] = None
     config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+
+
+def cookie_prefix(issuer: str) -> str:
+    """The start of the cookies' names, from the issuer: "passport", and the port and path
+    when the issuer has them. Browsers keep cookies per host, whatever the port, so two
+    Passports on one host (http://127.0.0.1:5000 and :5050) would otherwise share — and
+    overwrite — one session cookie."""
+    parts = urlsplit(issuer)
+    prefix = "passport"
+    if parts.port:
+        prefix += f"_{parts.port}"
+    path = "".join(c if c.isascii() and c.isalnum() else "_" for c in parts.path.strip("/"))
+    return prefix + (f"_{path}" if path else "")
 
 
 def normalise_database_url(url: str) -> str:

@@ -29,7 +29,12 @@ from ..services import accounts, sessions
 from .errors import form_status, shown_on_page
 from .forms import LoginForm, LogoutForm
 
-TRUSTED_DEVICE_COOKIE = "passport_trusted_device"
+
+def trusted_device_cookie() -> str:
+    """The name of the cookie a trusted device keeps (config: from the issuer)."""
+    return current_app.config["TRUSTED_DEVICE_COOKIE_NAME"]
+
+
 # What a sign-in keeps of the cookie: the language, and a social network waiting to be
 # linked to the Passport being signed in to.
 # "pushed": the pushed authorization requests this browser opened (server/oauth/pushed.py).
@@ -116,7 +121,7 @@ def after_first_factor(
     """
     fresh = session.pop("fresh_second_step", False)
     trusted = not fresh and login_sessions.is_trusted_device(
-        account, request.cookies.get(TRUSTED_DEVICE_COOKIE)
+        account, request.cookies.get(trusted_device_cookie())
     )
     if factors.is_enabled(account) and not trusted:
         session["second_step"] = {

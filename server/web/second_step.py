@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Account
 from ..services import passkeys, two_factor
 from .account_forms import SecondStepForm
-from .auth import TRUSTED_DEVICE_COOKIE, safe_next, sign_in
+from .auth import safe_next, sign_in, trusted_device_cookie
 from .errors import form_status, shown_on_page
 
 # How long the first step stays good while the person finds their phone.
@@ -66,7 +66,7 @@ def second_step():
                 )
                 if token:
                     response.set_cookie(
-                        TRUSTED_DEVICE_COOKIE,
+                        trusted_device_cookie(),
                         token,
                         max_age=current_app.config["TRUSTED_DEVICE_DAYS"] * 86400,
                         httponly=True,

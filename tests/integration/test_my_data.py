@@ -58,7 +58,7 @@ def test_the_owner_downloads_everything_and_nothing_that_opens_the_account(live_
     for secret in (person.password, tokens["refresh_token"], tokens["access_token"]):
         assert secret not in text
     assert "hash" not in text, [line for line in text.splitlines() if "hash" in line]
-    assert browser.session.cookies["passport_session"] not in text
+    assert browser.session.cookies[live_server.app.config["SESSION_COOKIE_NAME"]] not in text
 
     # The download is in the activity; the refused try is not.
     assert "Your data downloaded" in activity.text

@@ -21,7 +21,10 @@ from ..support.browser import Browser, Page
 from ..support.devices import signed_in
 from ..support.signup import PASSWORD, enter_code, sign_up, sign_up_confirmed
 
-COOKIE = "passport_session"
+
+def session_cookie(live_server) -> str:
+    """The session cookie's name, which the issuer gives (server/config.py cookie_prefix)."""
+    return live_server.app.config["SESSION_COOKIE_NAME"]
 
 
 def unique_email() -> str:
@@ -273,18 +276,18 @@ def test_unknown_login_takes_about_as_long_as_a_wrong_password(owasp_server, mai
 def test_session_cookie_is_http_only_lax_and_renewed_at_sign_in(live_server, browser, factories):
     person = factories.account()
     login_page = browser.get("/login")
-    before = browser.session.cookies.get(COOKIE)
+    before = browser.session.cookies.get(session_cookie(live_server))
     assert before, "the sign-in form sets a session cookie for its CSRF token"
 
     data = dict(login_page.form("login").fields, login=person.email, password=person.password)
     response = post_form(browser, "/login", data)
     assert response.status_code == 302
     set_cookie = response.headers["Set-Cookie"]
-    assert set_cookie.startswith(COOKIE + "=")
+    assert set_cookie.startswith(session_cookie(live_server) + "=")
     attributes = [part.strip().lower() for part in set_cookie.split(";")]
     assert "httponly" in attributes
     assert "samesite=lax" in attributes
-    after = browser.session.cookies.get(COOKIE)
+    after = browser.session.cookies.get(session_cookie(live_server))
     assert after and after != before
 
     # The new cookie names a server-side session row of this person; its id is the sid.
@@ -294,7 +297,7 @@ def test_session_cookie_is_http_only_lax_and_renewed_at_sign_in(live_server, bro
     # The cookie from before the sign-in carries no session: it is not signed in.
     assert "_user_id" not in cookie_contents(live_server, before)
     with Browser(live_server.url) as replay:
-        replay.session.cookies.set(COOKIE, before)
+        replay.session.cookies.set(session_cookie(live_server), before)
         assert not signed_in(replay)
     assert signed_in(browser)
 
@@ -306,12 +309,16 @@ def test_signing_in_again_renews_the_same_session(live_server, browser, factorie
 
     person = factories.account()
     browser.sign_in(person.email, person.password)
-    first_id = cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"]
+    first_id = cookie_contents(
+        live_server, browser.session.cookies.get(session_cookie(live_server))
+    )["_user_id"]
     [before] = session_rows(live_server, person.id)
     clock.travel(60)
     page = browser.get("/login?fresh=1")
     browser.submit(page, "login", login=person.email, password=person.password)
-    second_id = cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"]
+    second_id = cookie_contents(
+        live_server, browser.session.cookies.get(session_cookie(live_server))
+    )["_user_id"]
     assert first_id == second_id
     [after] = session_rows(live_server, person.id)
     assert after.auth_time > before.auth_time and after.ended_at is None
@@ -340,13 +347,18 @@ def test_signing_in_as_another_person_ends_the_previous_session(live_server, bro
     browser.submit(page, "login", login=second.email, password=second.password)
     [old] = session_rows(live_server, first.id)
     assert old.ended_at is not None
-    assert cookie_contents(live_server, browser.session.cookies.get(COOKIE))["_user_id"] != old.id
+    assert (
+        cookie_contents(live_server, browser.session.cookies.get(session_cookie(live_server)))[
+            "_user_id"
+        ]
+        != old.id
+    )
 
 
 def test_logout_ends_the_server_side_session(live_server, browser, factories):
     person = factories.account()
     browser.sign_in(person.email, person.password)
-    cookie = browser.session.cookies.get(COOKIE)
+    cookie = browser.session.cookies.get(session_cookie(live_server))
     session_id = cookie_contents(live_server, cookie)["_user_id"]
 
     page = browser.get("/logout")
@@ -358,7 +370,7 @@ def test_logout_ends_the_server_side_session(live_server, browser, factories):
 
     # Whoever kept a copy of the cookie is not signed in either: the row decides.
     with Browser(live_server.url) as replay:
-        replay.session.cookies.set(COOKIE, cookie)
+        replay.session.cookies.set(session_cookie(live_server), cookie)
         assert not signed_in(replay)
         assert replay.get("/account").url.endswith("/login?next=%2Faccount")
 

@@ -244,7 +244,7 @@ def test_trusted_device_skips_the_second_step_until_logout_everywhere(live_serve
         page = browser.sign_in(person.email, person.password)
         page = browser.submit(page, "code", code=next_step_code(totp), trust="y")
         assert page.url.endswith("/account")
-        assert browser.session.cookies.get("passport_trusted_device")
+        assert browser.session.cookies.get(live_server.app.config["TRUSTED_DEVICE_COOKIE_NAME"])
         browser.submit(browser.get("/logout"), "csrf_token")
         # The same device: no second step.
         assert browser.sign_in(person.email, person.password).url.endswith("/account")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from server import clock
-from server.web.auth import TRUSTED_DEVICE_COOKIE
 
 from ..support.browser import Browser
 from ..support.devices import signed_in
@@ -111,7 +110,9 @@ def test_a_password_change_ends_the_trust_in_devices(live_server, person, change
         totp, _ = turn_on(other, person.password)
         page = trusted.sign_in(person.email, person.password)
         page = trusted.submit(page, "code", code=next_step_code(totp), trust="y")
-        assert page.url.endswith("/account") and trusted.session.cookies.get(TRUSTED_DEVICE_COOKIE)
+        assert page.url.endswith("/account") and trusted.session.cookies.get(
+            live_server.app.config["TRUSTED_DEVICE_COOKIE_NAME"]
+        )
         sign_out(trusted)
         assert trusted.sign_in(person.email, person.password).url.endswith("/account")
 
@@ -123,5 +124,7 @@ def test_a_password_change_ends_the_trust_in_devices(live_server, person, change
         if signed_in(trusted):
             sign_out(trusted)
 
-        assert trusted.session.cookies.get(TRUSTED_DEVICE_COOKIE)  # the cookie is still sent
+        assert trusted.session.cookies.get(
+            live_server.app.config["TRUSTED_DEVICE_COOKIE_NAME"]
+        )  # the cookie is still sent
         assert trusted.sign_in(person.email, new).url.endswith("/login/second-step")

@@ -106,7 +106,7 @@ def signed_in_by_a_network(server: LiveServer, email: str) -> Browser:
     browser = Browser(server.url)
     serializer = SecureCookieSessionInterface().get_signing_serializer(server.app)
     browser.session.cookies.set(
-        "passport_session",
+        server.app.config["SESSION_COOKIE_NAME"],
         serializer.dumps({"_user_id": session_id, "_fresh": True}),
         domain="127.0.0.1",
     )
@@ -200,8 +200,6 @@ def running_social(server_settings: dict, backend: str, tmp_path_factory):
         DATABASE_URL=f"sqlite:///{root / 'upstream.db'}",
     )
     upstream = LiveServer(build_app, upstream_settings)
-    # Both servers are on 127.0.0.1, where cookies do not tell ports apart.
-    upstream.app.config["SESSION_COOKIE_NAME"] = "upstream_session"
     upstream.start()
     database = f"sqlite:///{root / 'passport.db'}"
     if backend == "postgresql":

@@ -166,3 +166,21 @@ def test_the_server_says_so_at_start_up(tmp_path, caplog):
             else:
                 os.environ[name] = value
     assert "unknown setting PASSPORT_SMTP_PROT (SMTP_PORT?): it has no effect" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "issuer, session",
+    [
+        ("https://id.example.org", "passport_session"),
+        ("http://127.0.0.1:5000", "passport_5000_session"),
+        ("https://example.org/id/eu", "passport_id_eu_session"),
+    ],
+)
+def test_the_cookies_are_named_after_the_issuer(tmp_path, issuer, session):
+    """Browsers keep cookies per host, whatever the port: two Passports on one host must
+    not share a session cookie. COOKIE_PREFIX names them otherwise."""
+    config = load_config({**SECRET, "ISSUER": issuer, "INSTANCE_DIR": str(tmp_path)}, environ={})
+    assert config["SESSION_COOKIE_NAME"] == session
+    assert config["TRUSTED_DEVICE_COOKIE_NAME"] == session.replace("_session", "_trusted_device")
+    named = load_config({**SECRET, "ISSUER": issuer, "COOKIE_PREFIX": "id"}, environ={})
+    assert named["SESSION_COOKIE_NAME"] == "id_session"
