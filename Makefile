@@ -2,34 +2,55 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# What running needs (make run), and everything (make test, lint, bench, mutate).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+CATALOG := translations/ru/LC_MESSAGES/messages
+# make run PORT=5050 PORTAL_PORT=5051: where Passport and the demo portal listen.
+PORT ?= 5000
+PORTAL_PORT ?= 5001
+ISSUER := http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint format bench bench-big mutate translations setup clean
+
+$(RUNTIME): pyproject.toml
+	@echo "Installing Passport into $(VENV) (the first time only)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -qq --disable-pip-version-check -e .
+	@touch $(RUNTIME)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev]'
-	touch $(STAMP)
+	touch $(RUNTIME) $(STAMP)
 
 setup: $(STAMP) translations
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
-## make run: set up, migrate, seed the demo account and portal, serve Passport on :5000 and the portal on :5001
-run: setup
-	$(BIN)/passport db upgrade
-	$(BIN)/passport demo
+# The compiled catalog, made again only when its source changed.
+$(CATALOG).mo: $(CATALOG).po $(RUNTIME)
+	@$(BIN)/pybabel compile -q -d translations
+
+## make run: set up what running needs, migrate, seed the demo account and portal, serve
+## Passport on :$(PORT) and the portal on :$(PORTAL_PORT) (make run PORT=5050 PORTAL_PORT=5051)
+run: export PASSPORT_ISSUER = $(ISSUER)
+run: $(RUNTIME) $(CATALOG).mo
+	@$(BIN)/passport db upgrade > $(VENV)/run.log 2>&1 || { cat $(VENV)/run.log; exit 1; }
+	@$(BIN)/passport demo --portal-url http://127.0.0.1:$(PORTAL_PORT) >> $(VENV)/run.log 2>&1 \
+		|| { cat $(VENV)/run.log; exit 1; }
 	@echo ""
-	@echo "  Passport:    http://127.0.0.1:5000"
-	@echo "  Demo portal: http://127.0.0.1:5001"
+	@echo "  Passport:    $(ISSUER)"
+	@echo "  Demo portal: http://127.0.0.1:$(PORTAL_PORT)"
 	@echo "  Demo login:  demo@example.org / passport-demo"
-	@echo "  Developers:  http://127.0.0.1:5000/developers/clients"
+	@echo "  Developers:  $(ISSUER)/developers/clients"
+	@echo "  (Ctrl+C stops both)"
 	@echo ""
-	@$(BIN)/python -m clients.portal & portal=$$!; \
+	@$(BIN)/python -m clients.portal --port $(PORTAL_PORT) --quiet & portal=$$!; \
 	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/passport run --host 127.0.0.1 --port 5000
+	$(BIN)/passport run --host 127.0.0.1 --port $(PORT) --quiet
 
 ## make test: set up, check the import contracts (pyproject.toml), run the whole suite,
 ## in one pytest-xdist worker per core (TEST_WORKERS=0: in this process; PYTEST_ARGS="-x …")

@@ -59,8 +59,11 @@ def _share_metrics(*, clear: bool) -> None:
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--quiet", is_flag=True, help="No banner and no request log (make run prints its own lines)."
+)
 @with_appcontext
-def run_command(host: str, port: int):
+def run_command(host: str, port: int, quiet: bool):
     """Serve for development (Werkzeug, threaded), with the delivery worker beside it.
 
     SIGTERM stops it as Ctrl+C does: the server stops taking requests, the worker finishes
@@ -73,7 +76,10 @@ def run_command(host: str, port: int):
     app = current_app._get_current_object()
     # In JSON mode every line is a JSON object, these two as well.
     say = logging.getLogger("passport").info if wants_json(app.config) else click.echo
-    say(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    else:
+        say(f"Passport is serving {app.config['ISSUER']} (listening on http://{host}:{port})")
     worker = None
     if app.config["RUN_WORKER_IN_PROCESS"]:
         from .delivery.worker import start_in_thread

@@ -36,6 +36,8 @@ def seed_demo(*, portal_url: str) -> dict:
         db.session.commit()
     credentials_file = Path(current_app.config["INSTANCE_DIR"]) / "demo-portal.json"
     client = find_client(DEMO_CLIENT_ID)
+    if client is not None and credentials_file.exists():
+        _follow(client, credentials_file, portal_url)
     if client is None or not credentials_file.exists():
         if client is not None:
             from .clients import delete_client
@@ -43,34 +45,21 @@ def seed_demo(*, portal_url: str) -> dict:
             delete_client(client)
         secret = random_token(32)
         create_client(
-            {
-                "client_name": "Demo portal",
-                "redirect_uris": [f"{portal_url}/callback"],
-                "post_logout_redirect_uris": [f"{portal_url}/"],
-                "backchannel_logout_uri": f"{portal_url}/backchannel-logout",
-                "backchannel_logout_session_required": True,
-                "grant_types": ["authorization_code", "refresh_token"],
-                "token_endpoint_auth_method": "client_secret_basic",
-                "scope": "openid email phone profile offline_access",
-            },
+            _portal_metadata(portal_url),
             first_party=True,
             owner_id=account.id,
             client_id=DEMO_CLIENT_ID,
             secret=secret,
         )
-        credentials_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(
-                {
-                    "issuer": current_app.config["ISSUER"],
-                    "client_id": DEMO_CLIENT_ID,
-                    "client_secret": secret,
-                    "portal_url": portal_url,
-                },
-                handle,
-                indent=2,
-            )
+        _write_credentials(
+            credentials_file,
+            {
+                "issuer": current_app.config["ISSUER"],
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": secret,
+                "portal_url": portal_url,
+            },
+        )
     elif client.owner_id != account.id:
         # Seeded before the demo account owned it: it belongs in the demo developer's console.
         client.owner_id = account.id
@@ -82,6 +71,42 @@ def seed_demo(*, portal_url: str) -> dict:
         "portal": portal_url,
         "portal_client_id": DEMO_CLIENT_ID,
     }
+
+
+def _portal_metadata(portal_url: str) -> dict:
+    return {
+        "client_name": "Demo portal",
+        "redirect_uris": [f"{portal_url}/callback"],
+        "post_logout_redirect_uris": [f"{portal_url}/"],
+        "backchannel_logout_uri": f"{portal_url}/backchannel-logout",
+        "backchannel_logout_session_required": True,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "scope": "openid email phone profile offline_access",
+    }
+
+
+def _follow(client, credentials_file: Path, portal_url: str) -> None:
+    """`make run PORT=… PORTAL_PORT=…` moved Passport or the portal: the demo portal's
+    redirect URIs and its credentials file follow (its secret stays)."""
+    from .clients import update_client_metadata
+
+    credentials = json.loads(credentials_file.read_text())
+    issuer = current_app.config["ISSUER"]
+    if credentials.get("portal_url") == portal_url and credentials.get("issuer") == issuer:
+        return
+    if credentials.get("portal_url") != portal_url:
+        update_client_metadata(client, {**client.client_metadata, **_portal_metadata(portal_url)})
+    credentials.update(portal_url=portal_url, issuer=issuer)
+    _write_credentials(credentials_file, credentials)
+
+
+def _write_credentials(path: Path, credentials: dict) -> None:
+    """The demo portal's credentials, readable by their owner only (it holds a secret)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(credentials, handle, indent=2)
 
 
 def _demo_account() -> Account:

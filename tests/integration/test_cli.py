@@ -151,6 +151,25 @@ def test_demo_is_idempotent(run):
     assert developer == 1  # the demo account opens the developer console
 
 
+def test_the_demo_portal_follows_a_new_port(run):
+    """make run PORT=… PORTAL_PORT=…: the demo portal's redirect URIs and its credentials
+    file follow Passport and the portal to their ports; its secret stays."""
+    run("demo")
+    credentials = run.tmp_path / "instance" / "demo-portal.json"
+    secret = json.loads(credentials.read_text())["client_secret"]
+    run.environ["PASSPORT_ISSUER"] = "http://127.0.0.1:5050"
+    moved = run("demo", "--portal-url", "http://127.0.0.1:5051")
+    assert moved.returncode == 0, moved.stderr
+    stored = json.loads(credentials.read_text())
+    assert stored["issuer"] == "http://127.0.0.1:5050"
+    assert stored["portal_url"] == "http://127.0.0.1:5051" and stored["client_secret"] == secret
+    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+        (metadata,) = database.execute(
+            "SELECT client_metadata FROM clients WHERE client_id = 'demo-portal'"
+        ).fetchone()
+    assert json.loads(metadata)["redirect_uris"] == ["http://127.0.0.1:5051/callback"]
+
+
 def _demo_portal_owner(run) -> tuple:
     with sqlite3.connect(run.tmp_path / "cli.db") as database:
         return database.execute(
