@@ -56,9 +56,11 @@ def time_run(clone: Path, port: int, portal_port: int, timeout: float) -> tuple[
             break
         time.sleep(0.2)
     time.sleep(1.0)  # what it prints just after the first answer belongs to the start
-    os.killpg(process.pid, signal.SIGTERM)
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
+    except ProcessLookupError:
+        pass  # it ended by itself: a failure, told below
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
