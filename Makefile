@@ -32,7 +32,7 @@ translations: $(STAMP)
 
 # The compiled catalog, made again only when its source changed.
 $(CATALOG).mo: $(CATALOG).po $(RUNTIME)
-	@$(BIN)/pybabel compile -d translations > /dev/null
+	@$(BIN)/pybabel compile -d translations > /dev/null 2>&1
 
 ## make run: set up what running needs, migrate, seed the demo account and portal, serve
 ## Passport on :$(PORT) and the portal on :$(PORTAL_PORT) (make run PORT=5050 PORTAL_PORT=5051)
