@@ -26,6 +26,27 @@ class ConfigError(Exception):
 NO_DEFAULT = frozenset({"SECRET_KEY", "INSTANCE_DIR", "PROXY_COUNT", "OUTBOX_KEY"})
 HANDED_ON = ("SESSION_", "PERMANENT_SESSION_", "SQLALCHEMY_", "RATELIMIT_", "WTF_", "BABEL_")
 HANDED_ON_NAMES = frozenset({"MAX_CONTENT_LENGTH", "PREFERRED_URL_SCHEME", "TESTING", "DEBUG"})
+# What _finish sets from the settings, for Flask, its extensions and Passport's own code;
+# not settings an operator gives.
+DERIVED = frozenset(
+    {
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        "RATELIMIT_STORAGE_URI",
+        "RATELIMIT_STORAGE_OPTIONS",
+        "RATELIMIT_HEADERS_ENABLED",
+        "BABEL_DEFAULT_LOCALE",
+        "SESSION_COOKIE_NAME",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "SESSION_COOKIE_SECURE",
+        "PERMANENT_SESSION_LIFETIME",
+        "WTF_CSRF_TIME_LIMIT",
+        "MAX_CONTENT_LENGTH",
+        "TRUSTED_DEVICE_COOKIE_NAME",
+        "UNKNOWN_SETTINGS",
+    }
+)
 # Variables of the PASSPORT_ prefix that are not settings: the file to read, and the
 # test suite's own.
 NOT_SETTINGS = ("CONFIG", "TEST_")
