@@ -64,10 +64,13 @@ def _share_metrics(*, clear: bool) -> None:
 )
 @with_appcontext
 def run_command(host: str, port: int, quiet: bool):
-    """Serve for development (Werkzeug, threaded), with the delivery worker beside it.
+    """Serve for development, the delivery worker beside it.
 
-    SIGTERM stops it as Ctrl+C does: the server stops taking requests, the worker finishes
-    the delivery under way and gives back what it had claimed."""
+    Werkzeug, threaded. SIGTERM stops it as Ctrl+C does: the server stops taking requests,
+    the worker finishes the delivery under way and gives back what it had claimed.
+
+    \b
+    Example: passport run --port 5050"""
     import logging
     import signal
 
@@ -130,7 +133,10 @@ def _default_workers() -> int:
     help="The WSGI server underneath.",
 )
 def serve_command(bind: str, workers: int | None, threads: int, server_name: str):
-    """Serve for production: one command, whichever WSGI server runs underneath."""
+    """Serve for production (granian or gunicorn underneath).
+
+    \b
+    Example: passport serve --bind 0.0.0.0:8000 --workers 4"""
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise click.BadParameter("expected HOST:PORT", param_hint="--bind")
@@ -178,7 +184,10 @@ def users_group():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email, phone, name, password, password_stdin):
-    """Create an account with an e-mail and/or a phone number."""
+    """Create an account with an e-mail and/or a phone number.
+
+    \b
+    Example: echo 'a long passphrase' | passport users create --email ann@example.org --password-stdin"""
     from .domain.errors import PassportError
     from .services.accounts import create_account
 
@@ -203,15 +212,18 @@ def users_create(email, phone, name, password, password_stdin):
 
 
 ROLE_COMMANDS = {
-    ("developer", True): "Open the developer console to the account with this login.",
-    ("developer", False): "Close the developer console to the account (its clients keep working).",
-    ("operator", True): "Let the account manage every client and mark clients first-party.",
+    ("developer", True): "Open the developer console to the account.",
+    ("developer", False): "Close the developer console (its clients keep working).",
+    ("operator", True): "Let the account manage every client.",
     ("operator", False): "Take the operator role away.",
 }
 
 
 def _role_command(role: str, granted: bool, help_text: str) -> None:
-    @users_group.command(f"{'grant' if granted else 'revoke'}-{role}", help=help_text)
+    name = f"{'grant' if granted else 'revoke'}-{role}"
+    example = f"\n\n\b\nExample: passport users {name} ann@example.org"
+
+    @users_group.command(name, help=help_text + example)
     @click.argument("login")
     @with_appcontext
     def command(login):
@@ -241,7 +253,9 @@ def _account(login_or_sub: str):
 def _operator_action(name: str, help_text: str, run) -> None:
     """`passport users NAME LOGIN --reason WHY`: an operator's action, as the console has it."""
 
-    @users_group.command(name, help=help_text)
+    example = f'\n\n\b\nExample: passport users {name} ann@example.org --reason "ticket 1234"'
+
+    @users_group.command(name, help=help_text + example)
     @click.argument("login")
     @click.option("--reason", required=True, help="Why: it goes into the audit log.")
     @with_appcontext
@@ -308,10 +322,10 @@ def _delete(account, reason, actor):
 
 
 for _name, _help, _run in (
-    ("lock", "Lock the account: it cannot sign in; sessions end, tokens die.", _lock),
+    ("lock", "Lock the account: no sign-in, sessions end, tokens die.", _lock),
     ("unlock", "Let a locked account sign in again.", _unlock),
-    ("reset-2fa", "Turn two-factor authentication off (after verifying the person).", _reset_2fa),
-    ("end-sessions", "End every session of the account and revoke its tokens.", _end_sessions),
+    ("reset-2fa", "Turn two-factor authentication off.", _reset_2fa),
+    ("end-sessions", "End every session of the account, revoke its tokens.", _end_sessions),
     ("send-recovery", "Send the person a password recovery link or code.", _send_recovery),
     ("delete", "Delete the Passport for good, as the person could.", _delete),
 ):
@@ -322,7 +336,12 @@ for _name, _help, _run in (
 @click.argument("text")
 @with_appcontext
 def users_find(text):
-    """Accounts whose e-mail, phone, name or subject matches TEXT, one JSON object a line."""
+    """Find accounts by e-mail, phone, name or subject.
+
+    One JSON object a line.
+
+    \b
+    Example: passport users find ann@example"""
     from .services.operators import find_accounts
 
     for account in find_accounts(text):
@@ -333,7 +352,10 @@ def users_find(text):
 @click.argument("login")
 @with_appcontext
 def users_show(login):
-    """An account as the help desk sees it, as JSON."""
+    """An account as the help desk sees it, as JSON.
+
+    \b
+    Example: passport users show ann@example.org"""
     from .services.operators import account_file
 
     found = account_file(_account(login))
@@ -392,7 +414,12 @@ def clients_create(
     backchannel_logout_uri,
     scope,
 ):
-    """Register a client; prints it as JSON, with its secret (shown this once)."""
+    """Register a client (portal); prints it as JSON.
+
+    Its secret is in the output, this once.
+
+    \b
+    Example: passport clients create --name Shop --redirect-uri https://shop.example/cb"""
     from .domain.errors import InvalidClientMetadata
     from .services.clients import client_registration_info, create_client
 
@@ -421,7 +448,7 @@ def clients_create(
 
 @main.group("registration-token")
 def registration_token_group():
-    """Initial access tokens for dynamic client registration (RFC 7591 §3)."""
+    """Tokens for dynamic client registration."""
 
 
 @registration_token_group.command("create")
@@ -431,7 +458,10 @@ def registration_token_group():
 )
 @with_appcontext
 def registration_token_create(expires_in, owner):
-    """Print a new initial access token."""
+    """Print a new initial access token (RFC 7591 §3).
+
+    \b
+    Example: passport registration-token create --expires-in 86400"""
     from .services.accounts import find_by_login
     from .services.clients import create_initial_access_token
     from .services.developers import is_developer
@@ -457,7 +487,10 @@ def keys_group():
 @keys_group.command("list")
 @with_appcontext
 def keys_list():
-    """Show each key with its algorithm and state."""
+    """Show each key with its algorithm and state.
+
+    \b
+    Example: passport keys list"""
     store = current_app.extensions["passport.keys"]
     for key, state in store.states():
         click.echo(f"{key.kid}  {key.alg}  {state:8}  activates {key.activate_at.isoformat()}")
@@ -470,7 +503,12 @@ def keys_list():
 @click.option("--delay", type=click.IntRange(0, None), help="Seconds before the new key signs.")
 @with_appcontext
 def keys_rotate(alg, delay):
-    """Publish a new key now; it signs after the activation delay."""
+    """Publish a new key now; it signs after a delay.
+
+    The delay is KEY_ACTIVATION_DELAY, or --delay.
+
+    \b
+    Example: passport keys rotate --alg ES256"""
     store = current_app.extensions["passport.keys"]
     delay = current_app.config["KEY_ACTIVATION_DELAY"] if delay is None else delay
     for name in KEY_ALGORITHMS if alg == "all" else [alg]:
@@ -482,7 +520,12 @@ def keys_rotate(alg, delay):
 @click.option("--portal-url", default="http://127.0.0.1:5001", show_default=True)
 @with_appcontext
 def demo_command(portal_url):
-    """Seed the demo account and the demo portal when they do not exist."""
+    """Seed the demo account and the demo portal.
+
+    Only what is missing; the portal's redirect URIs follow --portal-url.
+
+    \b
+    Example: passport demo --portal-url http://127.0.0.1:5001"""
     from .domain.errors import PassportError
     from .services.demo import seed_demo
 
@@ -497,7 +540,12 @@ def demo_command(portal_url):
 @click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
 @with_appcontext
 def worker_command(once: bool):
-    """Deliver the outbox: back-channel logouts, security events, mail and SMS."""
+    """Deliver the outbox: logouts, events, mail, SMS.
+
+    Back-channel logouts, security events, mail and SMS, retried until delivered.
+
+    \b
+    Example: passport worker --once"""
     import signal
     import threading
 
@@ -517,7 +565,12 @@ def worker_command(once: bool):
 @click.option("--batch", type=click.IntRange(1, 100000), help="Rows per DELETE (RETENTION_BATCH).")
 @with_appcontext
 def prune_command(batch):
-    """Delete what retention allows now, to the end, and print how many rows of each kind."""
+    """Delete what retention allows now.
+
+    To the end; prints how many rows of each kind.
+
+    \b
+    Example: passport prune --batch 1000"""
     from .services.retention import prune
 
     counts = prune(batch=batch)
