@@ -154,7 +154,7 @@ def unlink_social(
     Returns the re-issued session of this browser. Raises NotLinked, LastLoginMethod (no
     password and no other network: create a password first), and the errors of check_owner.
     """
-    _lock(account)
+    hold_account(account)
     linked = linked_identities(account)
     identity = linked.get(provider)
     if identity is None:
@@ -234,7 +234,7 @@ def _email_holder(email: str) -> int | None:
     return db.session.execute(select(Account.id).where(Account.email == email)).scalar()
 
 
-def _lock(account: Account) -> None:
+def hold_account(account: Account) -> None:
     """Hold the account's row until the commit, and read it afresh: two unlinks at once are
     checked one after the other, so they cannot both pass the last-way-to-sign-in rule.
 

@@ -16,7 +16,7 @@ from ..domain.credentials import credential_changed
 from ..domain.errors import AccountLocked, LastLoginMethod, PasskeyRefused
 from ..extensions import db
 from ..models import Account, LoginSession, Passkey
-from .federation import _lock, linked_identities
+from .federation import hold_account, linked_identities
 from .owner import check_owner
 
 
@@ -102,7 +102,7 @@ def remove(
     """Remove a passkey after the owner check: a credential change. Raises LastLoginMethod
     when it is the only way in left (no password, no network, no other passkey)."""
     check_owner(account, password, login_session, code)
-    _lock(account)
+    hold_account(account)
     offered = {p.name for p in federation.providers()}
     others = rules.count(account) - 1
     if (
