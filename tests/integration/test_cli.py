@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ..support.cli import run_in_process
 from ..support.ports import free_port
 from ..support.processes import serve_argv
 
@@ -59,8 +60,22 @@ def run(tmp_path, migrated):
     return passport
 
 
-def test_users_create(run):
-    created = run(
+@pytest.fixture
+def invoke(tmp_path, migrated):
+    """As `run`, in this process (tests/support/cli.py)."""
+    environ = _environment(tmp_path)
+    shutil.copyfile(migrated, tmp_path / "cli.db")
+
+    def passport(*args, stdin=None):
+        return run_in_process(environ, *args, stdin=stdin)
+
+    passport.tmp_path = tmp_path
+    passport.environ = environ
+    return passport
+
+
+def test_users_create(invoke):
+    created = invoke(
         "users",
         "create",
         "--email",
@@ -73,22 +88,24 @@ def test_users_create(run):
     assert created.returncode == 0, created.stderr
     user = json.loads(created.stdout)
     assert user["email"] == "cli.user@example.org" and user["phone"] == "+79120001122"
-    again = run(
+    again = invoke(
         "users", "create", "--email", "cli.user@example.org", "--password", "another passphrase"
     )
     assert again.returncode != 0 and "already exists" in again.stderr
     assert "Traceback" not in again.stderr
-    assert run("users", "create", "--email", "not-an-email", "--password", "x" * 12).returncode != 0
-    neither = run("users", "create", "--password", "x" * 12)
+    assert (
+        invoke("users", "create", "--email", "not-an-email", "--password", "x" * 12).returncode != 0
+    )
+    neither = invoke("users", "create", "--password", "x" * 12)
     assert neither.returncode != 0 and "--email or --phone" in neither.stderr
-    both = run(
+    both = invoke(
         "users", "create", "--email", "b@example.org", "--password", "x" * 12, "--password-stdin"
     )
     assert both.returncode != 0
 
 
-def test_clients_create(run):
-    made = run(
+def test_clients_create(invoke):
+    made = invoke(
         "clients",
         "create",
         "--name",
@@ -103,7 +120,7 @@ def test_clients_create(run):
     assert client["client_secret"] and client["redirect_uris"] == ["https://shop.example/cb"]
     assert client["backchannel_logout_uri"] == "https://shop.example/logout"
     public = json.loads(
-        run(
+        invoke(
             "clients",
             "create",
             "--name",
@@ -114,91 +131,93 @@ def test_clients_create(run):
         ).stdout
     )
     assert "client_secret" not in public and public["token_endpoint_auth_method"] == "none"
-    refused = run("clients", "create", "--name", "Bad", "--redirect-uri", "http://shop.example/cb")
+    refused = invoke(
+        "clients", "create", "--name", "Bad", "--redirect-uri", "http://shop.example/cb"
+    )
     assert refused.returncode != 0 and "https" in refused.stderr
-    assert run("clients", "create", "--redirect-uri", "https://x.example/cb").returncode != 0
+    assert invoke("clients", "create", "--redirect-uri", "https://x.example/cb").returncode != 0
 
 
-def test_keys_and_registration_token(run):
-    listed = run("keys", "list")
+def test_keys_and_registration_token(invoke):
+    listed = invoke("keys", "list")
     assert listed.returncode == 0 and listed.stdout.count("active") == 3  # RS256, ES256, PS256
-    rotated = run("keys", "rotate", "--alg", "ES256", "--delay", "0")
+    rotated = invoke("keys", "rotate", "--alg", "ES256", "--delay", "0")
     assert rotated.returncode == 0
-    states = run("keys", "list").stdout
+    states = invoke("keys", "list").stdout
     assert states.count("retired") == 1 and states.count("active") == 3
-    assert run("keys", "rotate", "--alg", "PS256", "--delay", "0").returncode == 0
+    assert invoke("keys", "rotate", "--alg", "PS256", "--delay", "0").returncode == 0
     # Each command is a process of its own: the keys are in the database, shared, sealed.
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         sealed = [row[0] for row in database.execute("SELECT private_key_sealed FROM signing_keys")]
     assert len(sealed) == 5 and not any("PRIVATE KEY" in value for value in sealed)
-    assert not list((run.tmp_path / "keys").glob("*.pem"))  # nothing written to the folder
-    token = run("registration-token", "create")
+    assert not list((invoke.tmp_path / "keys").glob("*.pem"))  # nothing written to the folder
+    token = invoke("registration-token", "create")
     assert token.returncode == 0 and len(token.stdout.strip()) >= 40
-    assert run("keys", "rotate", "--alg", "HS256").returncode != 0
+    assert invoke("keys", "rotate", "--alg", "HS256").returncode != 0
 
 
-def test_demo_is_idempotent(run):
-    first = json.loads(run("demo").stdout)
-    second = json.loads(run("demo").stdout)
+def test_demo_is_idempotent(invoke):
+    first = json.loads(invoke("demo").stdout)
+    second = json.loads(invoke("demo").stdout)
     assert first == second and first["login"] == "demo@example.org"
-    credentials = run.tmp_path / "instance" / "demo-portal.json"
+    credentials = invoke.tmp_path / "instance" / "demo-portal.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert json.loads(credentials.read_text())["client_id"] == "demo-portal"
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         (developer,) = database.execute(
             "SELECT is_developer FROM accounts WHERE email = 'demo@example.org'"
         ).fetchone()
     assert developer == 1  # the demo account opens the developer console
 
 
-def test_the_demo_portal_follows_a_new_port(run):
+def test_the_demo_portal_follows_a_new_port(invoke):
     """make run PORT=… PORTAL_PORT=…: the demo portal's redirect URIs and its credentials
     file follow Passport and the portal to their ports; its secret stays."""
-    run("demo")
-    credentials = run.tmp_path / "instance" / "demo-portal.json"
+    invoke("demo")
+    credentials = invoke.tmp_path / "instance" / "demo-portal.json"
     secret = json.loads(credentials.read_text())["client_secret"]
-    run.environ["PASSPORT_ISSUER"] = "http://127.0.0.1:5050"
-    moved = run("demo", "--portal-url", "http://127.0.0.1:5051")
+    invoke.environ["PASSPORT_ISSUER"] = "http://127.0.0.1:5050"
+    moved = invoke("demo", "--portal-url", "http://127.0.0.1:5051")
     assert moved.returncode == 0, moved.stderr
     stored = json.loads(credentials.read_text())
     assert stored["issuer"] == "http://127.0.0.1:5050"
     assert stored["portal_url"] == "http://127.0.0.1:5051" and stored["client_secret"] == secret
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         (metadata,) = database.execute(
             "SELECT client_metadata FROM clients WHERE client_id = 'demo-portal'"
         ).fetchone()
     assert json.loads(metadata)["redirect_uris"] == ["http://127.0.0.1:5051/callback"]
 
 
-def _demo_portal_owner(run) -> tuple:
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+def _demo_portal_owner(passport) -> tuple:
+    with sqlite3.connect(passport.tmp_path / "cli.db") as database:
         return database.execute(
             "SELECT clients.owner_id, accounts.id FROM clients, accounts"
             " WHERE clients.client_id = 'demo-portal' AND accounts.is_demo"
         ).fetchone()
 
 
-def test_the_demo_portal_is_in_the_demo_developers_console(run):
+def test_the_demo_portal_is_in_the_demo_developers_console(invoke):
     """The demo account owns the demo portal; a portal seeded before it did (no owner) is
     given to it by the next `passport demo`, keeping its credentials."""
-    assert run("demo").returncode == 0
-    owner, demo = _demo_portal_owner(run)
+    assert invoke("demo").returncode == 0
+    owner, demo = _demo_portal_owner(invoke)
     assert owner == demo
-    credentials = (run.tmp_path / "instance" / "demo-portal.json").read_text()
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    credentials = (invoke.tmp_path / "instance" / "demo-portal.json").read_text()
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         database.execute("UPDATE clients SET owner_id = NULL WHERE client_id = 'demo-portal'")
-    again = run("demo")
+    again = invoke("demo")
     assert again.returncode == 0, again.stderr
-    owner, demo = _demo_portal_owner(run)
+    owner, demo = _demo_portal_owner(invoke)
     assert owner == demo
-    assert (run.tmp_path / "instance" / "demo-portal.json").read_text() == credentials
+    assert (invoke.tmp_path / "instance" / "demo-portal.json").read_text() == credentials
 
 
-def test_demo_on_a_passport_of_email_logins_only(run):
-    run.environ["PASSPORT_PHONE_LOGINS"] = "false"
-    seeded = run("demo")
+def test_demo_on_a_passport_of_email_logins_only(invoke):
+    invoke.environ["PASSPORT_PHONE_LOGINS"] = "false"
+    seeded = invoke("demo")
     assert seeded.returncode == 0, seeded.stderr
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         (phone,) = database.execute(
             "SELECT phone FROM accounts WHERE email = 'demo@example.org'"
         ).fetchone()
@@ -211,21 +230,21 @@ def _accounts(run) -> list[tuple]:
 
 
 @pytest.mark.parametrize("phone_logins", ["true", "false"])
-def test_demo_keeps_one_account_after_its_email_changed(run, phone_logins):
+def test_demo_keeps_one_account_after_its_email_changed(invoke, phone_logins):
     """The demo account is found by its mark, not by its e-mail: after the person changed
     the demo account's address, seeding again (`make run` does it on every start) neither
     adds a second Demo Person at the old address nor stumbles on the demo phone number."""
-    run.environ["PASSPORT_PHONE_LOGINS"] = phone_logins
-    assert run("demo").returncode == 0
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    invoke.environ["PASSPORT_PHONE_LOGINS"] = phone_logins
+    assert invoke("demo").returncode == 0
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         # What confirming the new address through the Passport page leaves in the row.
         database.execute(
             "UPDATE accounts SET email = 'my.own@example.org' WHERE email = 'demo@example.org'"
         )
-    before = _accounts(run)
-    again = run("demo")
+    before = _accounts(invoke)
+    again = invoke("demo")
     assert again.returncode == 0, again.stderr
-    assert _accounts(run) == before and before[0][0] == "my.own@example.org"
+    assert _accounts(invoke) == before and before[0][0] == "my.own@example.org"
     assert json.loads(again.stdout)["login"] == "my.own@example.org"
 
 
@@ -250,22 +269,22 @@ def test_demo_adopts_the_account_seeded_before_it_was_marked(run):
     assert _accounts(run) == [("my.own@example.org", None, "Demo Person")]
 
 
-def test_demo_refuses_clearly_when_someone_else_holds_its_address(run):
+def test_demo_refuses_clearly_when_someone_else_holds_its_address(invoke):
     """An account that `passport demo` did not make is not taken over as the demo one (nor
     made a developer): the command says why it stops."""
-    made = run("users", "create", "--email", "demo@example.org", "--password", "x" * 12)
+    made = invoke("users", "create", "--email", "demo@example.org", "--password", "x" * 12)
     assert made.returncode == 0, made.stderr
-    seeded = run("demo")
+    seeded = invoke("demo")
     assert seeded.returncode != 0 and "Traceback" not in seeded.stderr
     assert "A user with this e-mail already exists" in seeded.stderr
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         assert database.execute("SELECT is_developer, is_demo FROM accounts").fetchall() == [(0, 0)]
 
 
-def test_prune_prints_what_it_deleted(run):
+def test_prune_prints_what_it_deleted(invoke):
     # Rows written the way the database holds them: naive UTC. Two audit events are past
     # the default retention (365 days), one is recent; a delivered message is a month old.
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         for created in ("2001-01-01 00:00:00", "2001-01-02 00:00:00", "2999-01-01 00:00:00"):
             database.execute(
                 "INSERT INTO audit_events (kind, details, created_at) VALUES ('test', '{}', ?)",
@@ -276,15 +295,15 @@ def test_prune_prints_what_it_deleted(run):
             " created_at, next_attempt_at, give_up_at) VALUES ('mail', 'x', '{}', 'j1',"
             " 'delivered', 1, '2001-01-01', '2001-01-01', '2001-01-04')"
         )
-    pruned = run("prune", "--batch", "1")
+    pruned = invoke("prune", "--batch", "1")
     assert pruned.returncode == 0, pruned.stderr
     lines = pruned.stdout.splitlines()
     assert "audit_events: 2" in lines and "outbox_messages: 1" in lines
     assert "refresh_tokens_of_expired_families: 0" in lines and lines[-1] == "total: 3"
-    with sqlite3.connect(run.tmp_path / "cli.db") as database:
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
         (left,) = database.execute("SELECT count(*) FROM audit_events").fetchone()
     assert left == 1
-    again = run("prune")
+    again = invoke("prune")
     assert again.returncode == 0 and again.stdout.splitlines()[-1] == "total: 0"
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 import html
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from .browser import Browser, Page
+from .cli import Ran, run_in_process
 from .delivery import (
     for_client,
     logout_tokens_for,
@@ -22,8 +20,6 @@ from .factories import ClientInfo
 from .receiver import Receiver
 from .relying_party import RelyingParty
 
-PASSPORT = str(Path(sys.executable).with_name("passport"))
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CALLBACK = "http://127.0.0.1:9/callback"
 ALL_SCOPES = ["openid", "email", "phone", "profile", "offline_access"]
 
@@ -108,13 +104,7 @@ def the_logout_token(live_server, receiver: Receiver, client_id: str) -> tuple[d
     return verify_logout_token(live_server.url, token)
 
 
-def passport_cli(live_server, *args) -> subprocess.CompletedProcess:
-    """`passport …` as an operator runs it, against the live server's database."""
-    return subprocess.run(
-        [PASSPORT, *args],
-        cwd=PROJECT_ROOT,
-        env=passport_environment(live_server),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def passport_cli(live_server, *args) -> Ran:
+    """`passport …` as an operator runs it, against the live server's database (in this
+    process: tests/support/cli.py)."""
+    return run_in_process(passport_environment(live_server), *args)
