@@ -290,9 +290,15 @@ def test_require_mfa_is_kept_only_when_true():
     assert refusal({"require_mfa": 1}) == ("require_mfa", "invalid")
 
 
-def test_require_pushed_authorization_requests_is_kept_only_when_true():
-    name = "require_pushed_authorization_requests"
-    assert check_client_metadata(metadata(**{name: True}))[name] is True
+@pytest.mark.parametrize(
+    "name",
+    ["require_pushed_authorization_requests", "dpop_bound_access_tokens", "fapi2_security_profile"],
+)
+def test_the_flags_are_kept_only_when_true(name):
+    """RFC 9126 §6, RFC 9449 §5.2 and the FAPI 2.0 profile: true or false, stored only when
+    true (the FAPI profile's own rules are in test_fapi2.py, over HTTP)."""
+    if name != "fapi2_security_profile":
+        assert check_client_metadata(metadata(**{name: True}))[name] is True
     assert name not in check_client_metadata(metadata(**{name: False}))
     assert name not in check_client_metadata(metadata(**{name: None}))
     assert refusal({name: "yes"}) == (name, "invalid")
