@@ -92,8 +92,14 @@ class ClientRules(ClientMixin):
         return list_to_scope([s for s in requested if s in allowed])
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        # RFC 6749 §3.1.2.3, OIDC Core §3.1.2.1: simple string comparison.
-        return redirect_uri in self.redirect_uris
+        # RFC 6749 §3.1.2.3, OIDC Core §3.1.2.1: simple string comparison; RFC 8252 §7.3:
+        # a native app's loopback IP address takes any port at the time of the request.
+        if redirect_uri in self.redirect_uris:
+            return True
+        if self._meta("application_type") != "native":
+            return False
+        asked = _loopback_without_port(redirect_uri)
+        return asked is not None and asked in map(_loopback_without_port, self.redirect_uris)
 
     def check_client_secret(self, client_secret: str) -> bool:
         # RFC 7592 §2.2 hands over whatever JSON value the request holds.
@@ -132,6 +138,25 @@ class ClientRules(ClientMixin):
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
+
+
+# RFC 8252 §7.3, §8.3: the loopback IP literals; "localhost" is not among them (it may
+# resolve elsewhere, and a port on it is not promised to the app that asked).
+LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
+
+
+def _loopback_without_port(uri: str) -> str | None:
+    """An http URI on a loopback IP literal, written without its port; None for any other."""
+    if not isinstance(uri, str) or not uri.startswith("http://"):
+        return None
+    authority, slash, rest = uri[len("http://") :].partition("/")
+    host = authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority
+    if host not in LOOPBACK_HOSTS or "@" in authority:
+        return None
+    port = authority[len(host) + 1 :]
+    if port and not port.isdigit():
+        return None
+    return f"http://{host}{slash}{rest}"
 
 
 class Client(ClientRules, db.Model):
