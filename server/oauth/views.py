@@ -295,8 +295,13 @@ def discovery():
 
 def prepared_json(body: bytes, etag: str) -> Response:
     """A public JSON document served from bytes made once, with an ETag so a cache that has
-    it gets 304 Not Modified instead of the body."""
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=300"}
+    it gets 304 Not Modified instead of the body. Any page may read it (CORS): a
+    single-page app discovers the endpoints and checks ID tokens from its own origin."""
+    headers = {
+        "ETag": f'"{etag}"',
+        "Cache-Control": "public, max-age=300",
+        "Access-Control-Allow-Origin": "*",
+    }
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
     return Response(body, mimetype="application/json", headers=headers)

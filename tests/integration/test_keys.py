@@ -90,3 +90,20 @@ def test_jwks_and_discovery_answer_a_cached_copy_with_304(live_server):
         assert again.status_code == 304 and not again.content
         other = requests.get(live_server.url + path, headers={"If-None-Match": '"x"'}, timeout=10)
         assert other.status_code == 200 and other.json() == first.json()
+
+
+def test_any_page_may_read_discovery_and_the_keys(live_server):
+    """CORS: a single-page app on another origin reads the public documents (and only
+    those: the pages for people answer no CORS)."""
+    origin = {"Origin": "https://spa.example"}
+    for path in (
+        "/jwks.json",
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+    ):
+        answer = requests.get(live_server.url + path, headers=origin, timeout=10)
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in answer.headers
+    for path in ("/login", "/account"):
+        page = requests.get(live_server.url + path, headers=origin, timeout=10)
+        assert "Access-Control-Allow-Origin" not in page.headers
