@@ -14,10 +14,10 @@ from sqlalchemy import select
 from ..clock import now
 from ..extensions import db
 from ..models import Account, Verification
-from ..security import random_token
 from . import verifications
 from .errors import InvalidIdentifier
 from .identifiers import parse_login
+from .subjects import new_subject
 
 PURPOSE = "signup"
 
@@ -75,7 +75,7 @@ def account_of(verification: Verification) -> Account:
     """The account a confirmed sign-up makes: the login it confirmed, verified, and the
     password chosen at sign-up. Not added to the database session."""
     return Account(
-        sub=random_token(16),
+        sub=new_subject(),
         **{verification.kind: verification.target, f"{verification.kind}_verified": True},
         password_hash=verification.password_hash,
         name=verification.name,

@@ -15,6 +15,7 @@ import hmac
 
 from flask import current_app
 
+from ..security import random_token
 from .client_metadata import sector_of
 
 
@@ -28,3 +29,11 @@ def subject_for(sub: str, client) -> str:
     message = f"{sector_of(metadata)}\x00{sub}".encode()
     digest = hmac.new(salt, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def new_subject() -> str:
+    """A new account's public identifier: random, and never starting with "-", so an
+    operator can write it after `passport users show` without `--` before it."""
+    while (sub := random_token(16)).startswith("-"):
+        pass
+    return sub

@@ -18,9 +18,9 @@ from ..domain.errors import (
 )
 from ..domain.identifiers import normalise_email, normalise_phone, parse_login
 from ..domain.passwords import check_password_policy, hash_password, needs_rehash, verify_password
+from ..domain.subjects import new_subject
 from ..extensions import db
 from ..models import Account
-from ..security import random_token
 
 
 def find_by_login(login: str) -> Account | None:
@@ -60,7 +60,7 @@ def create_account(
         check_password_policy(password, logins=(email, phone))
     ensure_free(email=email, phone=phone)
     account = Account(
-        sub=random_token(16),
+        sub=new_subject(),
         email=email,
         email_verified=email_verified,
         phone=phone,

@@ -24,10 +24,10 @@ from ..domain.errors import (
     UpstreamEmailHeld,
 )
 from ..domain.identifiers import normalise_email
+from ..domain.subjects import new_subject
 from ..extensions import db
 from ..federation.profile import UpstreamProfile
 from ..models import Account, LoginSession, UpstreamIdentity
-from ..security import random_token
 from .owner import check_owner
 
 
@@ -74,7 +74,7 @@ def sign_in_with_upstream(
     # who on recovering this Passport would share it with the stranger's network.
     email = email if profile.email_verified else None
     account = Account(
-        sub=random_token(16),
+        sub=new_subject(),
         email=email,
         email_verified=bool(email),
         name=profile.name,

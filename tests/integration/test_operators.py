@@ -103,7 +103,7 @@ def test_find_by_email_name_phone_or_subject(live_server, factories):
         sub = db.session.execute(select(Account.sub).filter_by(email=person.email)).scalar_one()
 
     def found(text: str) -> list[str]:
-        result = passport(live_server, "users", "find", text)
+        result = passport(live_server, "users", "find", "--", text)
         assert result.exit_code == 0, result.output
         return [json.loads(line)["email"] for line in result.output.splitlines()]
 

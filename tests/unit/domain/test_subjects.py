@@ -35,3 +35,14 @@ def test_the_pairwise_identifier_depends_on_sector_person_and_salt():
     assert same != pairwise("pepper", "abc", **shop)
     assert same != pairwise("salt", "abc", redirect_uris=["https://bank.example/cb"])
     assert len(same) == 43 and "abc" not in same
+
+
+def test_a_new_subject_never_starts_with_a_dash():
+    """An operator writes it after `passport users show` as it is: a leading "-" would be
+    read as an option (about 1 in 64 of random URL-safe tokens has one)."""
+    from server.domain.subjects import new_subject
+
+    subjects = {new_subject() for _ in range(2000)}
+    assert len(subjects) == 2000
+    assert not [s for s in subjects if s.startswith("-")]
+    assert all(len(s) >= 20 for s in subjects)
