@@ -69,10 +69,9 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
             subject
         ):
             raise InvalidGrantError("The subject_token was issued to another client.")
-        bound = (subject.get("cnf") or {}).get("jkt")
-        proof = dpop.request_proof()
-        if bound and (proof is None or proof.jkt != bound):
-            raise dpop.InvalidDPoPProof("The subject_token is DPoP-bound: prove its key.")
+        # A DPoP-bound subject token is exchanged with its key's proof, and a client that
+        # registered dpop_bound_access_tokens (or FAPI 2.0) gets only bound tokens here too.
+        dpop.check_binding(client, (subject.get("cnf") or {}).get("jkt"))
         self.request.client = client
         self.request.subject_claims = subject
         self.request.audience = self._audience(data)

@@ -165,3 +165,24 @@ def test_an_api_passes_the_token_on_and_both_actors_are_named(
     assert second.status_code == 200, second.text
     claims = unverified_claims(second.json()["access_token"])
     assert claims["act"] == {"sub": api.client_id, "act": {"sub": portal.client.client_id}}
+
+
+def test_a_client_registered_for_dpop_exchanges_with_a_proof_only(
+    live_server, factories, person, allowed
+):
+    from ..support.dpop import DPoPKey
+
+    portal = RelyingParty(
+        live_server.url, factories.client(first_party=True, dpop_bound_access_tokens=True)
+    )
+    allowed.append(portal.client.client_id)
+    portal.dpop = DPoPKey()
+    with Browser(live_server.url) as browser:
+        tokens = portal.sign_in(browser, person.email, person.password, scope="openid")
+    key, portal.dpop = portal.dpop, None
+    assert error_of(exchange(portal, tokens["access_token"], resource=RESOURCE)) == (
+        "invalid_dpop_proof"
+    )
+    portal.dpop = key
+    answer = exchange(portal, tokens["access_token"], resource=RESOURCE)
+    assert answer.status_code == 200 and answer.json()["token_type"] == "DPoP", answer.text
