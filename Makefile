@@ -11,7 +11,7 @@ PORT ?= 5000
 PORTAL_PORT ?= 5001
 ISSUER := http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format bench bench-big mutate translations setup clean
+.PHONY: run test lint format bench bench-big mutate dist translations setup clean
 
 $(RUNTIME): pyproject.toml
 	@echo "Installing Passport into $(VENV) (the first time only)…"
@@ -79,5 +79,9 @@ bench-big: setup
 mutate: setup
 	$(BIN)/python -m mutate $(MUTATE_ARGS)
 
+## make dist: the sdist and the wheel an operator installs (README, "Operating Passport")
+dist: setup
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mutate
+	rm -rf $(VENV) instance .pytest_cache .mutate build dist

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import PROJECT_ROOT, load_config
+from .config import RESOURCES, load_config
 
 
 class Passport(Flask):
@@ -69,8 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Passport(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(RESOURCES / "templates"),
+        static_folder=str(RESOURCES / "static"),
         instance_path=settings["INSTANCE_DIR"],
     )
     app.config.update(settings)
@@ -93,6 +93,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_federation(app)
     _register_blueprints(app)
     _init_observability(app)
+    if app.config["VERSION_HEADER"]:
+        _announce_version(app, app.config["VERSION_HEADER"])
     for name in app.config["UNKNOWN_SETTINGS"]:
         # A typo in a setting's name must not silently do nothing.
         logging.getLogger("passport").warning("unknown setting %s: it has no effect", name)
@@ -117,6 +119,17 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _announce_version(app: Flask, header: str) -> None:
+    from .config import version
+
+    running = version()
+
+    @app.after_request
+    def with_version(response):
+        response.headers[header] = running
+        return response
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the models must be known before migrations run)
     from .extensions import babel, csrf, db, init_database, limiter, login_manager, migrate
@@ -124,14 +137,14 @@ def _init_extensions(app: Flask) -> None:
     from .services.sessions import load_active_session
 
     init_database(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(RESOURCES / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
         timezone_selector=select_timezone,
-        default_translation_directories=str(PROJECT_ROOT / "translations"),
+        default_translation_directories=str(RESOURCES / "translations"),
     )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

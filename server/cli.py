@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
-from .config import ConfigError, load_config
+from .config import ConfigError, load_config, version
 from .logs import wants_json
 
 # The signing keys' algorithms (server/oauth/keys.py ALGORITHMS, which the keys tests hold
@@ -31,6 +31,7 @@ def _create_app():
 @click.group(
     cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
 )
+@click.version_option(version(), "--version", prog_name="Passport", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx):
     """Passport, an OpenID Connect identity provider."""

@@ -6,14 +6,25 @@ import base64
 import ipaddress
 import json
 import os
+import re
 import secrets
+import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+# What Passport reads at run time besides its code: templates/, static/, migrations/,
+# translations/ (compiled catalogs) and config/defaults.toml. In a checkout they lie beside
+# server/; an installed wheel carries them inside the package, in server/files/ (setup.py
+# puts them there). Found from the package's own place, never from the current folder.
+PACKAGE_DIR = Path(__file__).resolve().parent
+_BUNDLED = PACKAGE_DIR / "files"
+INSTALLED = (_BUNDLED / "templates").is_dir()
+RESOURCES = _BUNDLED if INSTALLED else PACKAGE_DIR.parent
+DEFAULTS_FILE = RESOURCES / "config" / "defaults.toml"
 ENV_PREFIX = "PASSPORT_"
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.1: a token
 
 
 class ConfigError(Exception):
@@ -97,6 +108,46 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
     return config
 
 
+def version() -> str:
+    """Passport's version: the installed package's metadata (pyproject.toml's `version`)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("passport")
+    except PackageNotFoundError:  # the code run from a folder that was never installed
+        return "0+unknown"
+
+
+def _installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def default_instance_dir() -> Path:
+    """Where Passport keeps its files when INSTANCE_DIR is not set: instance/ of the
+    checkout, or for an installed package Flask's place, <prefix>/var/passport-instance."""
+    if INSTALLED:
+        return Path(sys.prefix) / "var" / "passport-instance"
+    return RESOURCES / "instance"
+
+
+def _check_writable(folder: Path) -> None:
+    """The instance folder holds the SQLite database, development secrets, mail and SMS
+    written to files, and metrics: a place Passport cannot write is refused at start-up,
+    not at the first request that writes there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"INSTANCE_DIR {folder} is not a folder Passport can write ({error.strerror}): "
+            "set PASSPORT_INSTANCE_DIR to one it can."
+        ) from error
+
+
 def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
@@ -151,8 +202,9 @@ def _finish(config: dict, explicit: set[str]) -> None:
             "In production the ISSUER must be https (plain http is allowed only on a "
             f"loopback address): {config['ISSUER']!r}"
         )
-    instance = Path(config.get("INSTANCE_DIR") or PROJECT_ROOT / "instance")
+    instance = Path(config.get("INSTANCE_DIR") or default_instance_dir())
     config["INSTANCE_DIR"] = str(instance)
+    _check_writable(instance)
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError(
@@ -176,6 +228,10 @@ def _finish(config: dict, explicit: set[str]) -> None:
     ):
         if config[name] < 0:
             raise ConfigError(f"{name} cannot be negative")
+    if config["VERSION_HEADER"] and not _HEADER_NAME.fullmatch(config["VERSION_HEADER"]):
+        raise ConfigError(
+            f"VERSION_HEADER must be an HTTP header name, not {config['VERSION_HEADER']!r}"
+        )
     if config["LOG_FORMAT"] not in ("", "json", "text"):
         raise ConfigError("LOG_FORMAT must be 'json' or 'text' (or empty: json in production)")
     if config["DATABASE_POOL_SIZE"] < 1 or config["DATABASE_MAX_OVERFLOW"] < 0:
@@ -215,6 +271,16 @@ def _finish(config: dict, explicit: set[str]) -> None:
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'passport.db'}"
     config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    # The drivers are extras of the package: `pip install 'passport[postgres,redis]'`.
+    if config["DATABASE_URL"].startswith("postgresql") and not _installed("psycopg"):
+        raise ConfigError(
+            "DATABASE_URL names PostgreSQL, but its driver is not installed: "
+            "pip install 'passport[postgres]'"
+        )
+    if config.get("REDIS_URL") and not _installed("redis"):
+        raise ConfigError(
+            "REDIS_URL is set, but the Redis client is not installed: pip install 'passport[redis]'"
+        )
     if not config.get("REGISTRATION"):
         config["REGISTRATION"] = "token" if production else "open"
     if config["REGISTRATION"] not in ("open", "token", "off"):
@@ -229,7 +295,9 @@ def _finish(config: dict, explicit: set[str]) -> None:
         raise ConfigError("UPSTREAM_PROVIDERS must be a table of providers")
     config["UPSTREAM_PROVIDERS"] = providers
     keys_dir = Path(config["KEYS_DIR"])
-    config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir)
+    # Relative: to the checkout (its keys/ folder), or when installed to the instance folder.
+    keys_base = instance if INSTALLED else RESOURCES
+    config["KEYS_DIR"] = str(keys_dir if keys_dir.is_absolute() else keys_base / keys_dir)
 
     # Settings of the Flask extensions, derived from ours.
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]

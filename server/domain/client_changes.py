@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from itertools import chain
 
-import psycopg
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -128,6 +127,8 @@ class ChangeListener:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        import psycopg  # PostgreSQL only (the `postgres` extra); SQLite has no listener
+
         delay = BACKOFF_FIRST
         while not self._stopping.is_set():
             try:
@@ -141,6 +142,8 @@ class ChangeListener:
             delay = min(delay * 2, BACKOFF_MAX)
 
     def _listen(self) -> None:
+        import psycopg
+
         with psycopg.connect(
             self.conninfo,
             autocommit=True,

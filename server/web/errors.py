@@ -8,7 +8,6 @@ from collections.abc import Callable
 from flask import Flask, flash, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import PassportError
@@ -140,6 +139,23 @@ def register_error_handlers(app: Flask) -> None:
         message = messages.get(error.code, error.description)
         return render_template("errors/http.html", code=error.code, message=message), error.code
 
+    if app.config.get("REDIS_URL"):
+        _answer_redis_errors(app)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify({"error": "server_error"}), 500
+        return render_template(
+            "errors/http.html", code=500, message=_("Something went wrong.")
+        ), 500
+
+
+def _answer_redis_errors(app: Flask) -> None:
+    from redis.exceptions import RedisError  # the `redis` extra, there when REDIS_URL is set
+
     @app.errorhandler(RedisError)
     def rate_limits_unreachable(error: RedisError):
         # Sign-in, sign-up and recovery are counted in Redis; without the count they are not
@@ -151,13 +167,3 @@ def register_error_handlers(app: Flask) -> None:
             body = {"error": "temporarily_unavailable", "error_description": "Try again later."}
             return jsonify(body), 503, retry
         return render_template("errors/http.html", code=503, message=message), 503, retry
-
-    @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
-        db.session.rollback()
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if _wants_json():
-            return jsonify({"error": "server_error"}), 500
-        return render_template(
-            "errors/http.html", code=500, message=_("Something went wrong.")
-        ), 500

@@ -25,6 +25,15 @@ def test_a_serving_node_is_live_and_ready(live_server):
         }
 
 
+def test_no_answer_tells_the_version_unless_the_operator_asks(live_server):
+    """VERSION_HEADER is off by default (test_wheel.py turns it on)."""
+    from server.config import version
+
+    answer = requests.get(live_server.url + "/.well-known/openid-configuration", timeout=10)
+    assert version() not in answer.headers.values()
+    assert not [name for name in answer.headers if "version" in name.lower()]
+
+
 def test_a_node_without_a_signing_key_is_not_ready(live_server, tmp_path):
     app = live_server.app
     kept = app.extensions["passport.keys"]

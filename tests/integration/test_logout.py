@@ -9,7 +9,7 @@ import pytest
 from babel.support import Translations
 from joserfc import jwt
 
-from server.config import PROJECT_ROOT
+from server.config import RESOURCES
 
 from ..support.delivery import for_client, logout_tokens_for, run_worker, verify_logout_token
 from ..support.devices import device, sign_in_to_portal, signed_in
@@ -190,7 +190,7 @@ def test_confirmation_page_in_russian(live_server, person, portal, browser):
     page = browser.open(end_session_url(portal, ui_locales="ru"))
     assert page.status == 200 and page.form("confirm")
     assert '<html lang="ru"' in page.html
-    catalog = Translations.load(str(Path(PROJECT_ROOT) / "translations"), ["ru"])
+    catalog = Translations.load(str(Path(RESOURCES) / "translations"), ["ru"])
     for english in ("Sign out of Passport?", "Sign out"):
         russian = catalog.gettext(english)
         if russian != english:  # translated already

@@ -184,3 +184,22 @@ def test_the_cookies_are_named_after_the_issuer(tmp_path, issuer, session):
     assert config["TRUSTED_DEVICE_COOKIE_NAME"] == session.replace("_session", "_trusted_device")
     named = load_config({**SECRET, "ISSUER": issuer, "COOKIE_PREFIX": "id"}, environ={})
     assert named["SESSION_COOKIE_NAME"] == "id_session"
+
+
+def test_the_version_header_is_off_unless_named(tmp_path):
+    config = load_config({"INSTANCE_DIR": str(tmp_path)})
+    assert config["VERSION_HEADER"] == ""
+    named = load_config({"INSTANCE_DIR": str(tmp_path), "VERSION_HEADER": "X-Passport-Version"})
+    assert named["VERSION_HEADER"] == "X-Passport-Version"
+    for bad in ("X Passport", "X-Version:", "Версия"):
+        with pytest.raises(ConfigError, match="VERSION_HEADER must be an HTTP header name"):
+            load_config({"INSTANCE_DIR": str(tmp_path), "VERSION_HEADER": bad})
+
+
+def test_an_instance_folder_that_cannot_be_written_is_refused(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError, match="is not a folder Passport can write"):
+        load_config({"INSTANCE_DIR": str(tmp_path / "a-file" / "instance")})
+    made = tmp_path / "new" / "instance"
+    load_config({"INSTANCE_DIR": str(made)})
+    assert made.is_dir()

@@ -262,9 +262,9 @@ def test_providers_from_an_environment_variable(tmp_path, monkeypatch):
 def test_the_example_configuration_starts(tmp_path):
     import tomllib
 
-    from server.config import PROJECT_ROOT
+    from server.config import RESOURCES
 
-    with (PROJECT_ROOT / "config" / "upstream-providers.example.toml").open("rb") as handle:
+    with (RESOURCES / "config" / "upstream-providers.example.toml").open("rb") as handle:
         providers = tomllib.load(handle)["UPSTREAM_PROVIDERS"]
     key_file = tmp_path / "AuthKey.p8"
     key_file.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
