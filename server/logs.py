@@ -80,7 +80,7 @@ def request_line(response: Response, seconds: float | None) -> None:
         "duration_ms": round(seconds * 1000, 2) if seconds is not None else None,
         "ip": request.remote_addr,
     }
-    client_id = _client_id()
+    client_id = named_client_id()
     if client_id:
         fields["client_id"] = client_id
     user = g.get("_login_user")  # only if this request loaded it: never a query of its own
@@ -96,7 +96,7 @@ def _request_id() -> str | None:
         return None
 
 
-def _client_id() -> str | None:
+def named_client_id() -> str | None:
     """The client_id a program named: HTTP Basic's user, or the client_id parameter. A
     client_id is public (RFC 6749 §2.2); the secret beside it is never read here."""
     named = None

@@ -53,6 +53,8 @@ class ClientCache:
         self.listen_url = listen_url
         self.listener: client_changes.ChangeListener | None = None
         self._entries: dict[str, tuple[ClientSnapshot, float]] = {}
+        # Every enabled client's web origins (CORS preflights), as one entry.
+        self._origins: tuple[frozenset[str], float] | None = None
         self._lock = threading.Lock()
         self._generation = 0
         # Until a listener hears every change, entries may only live the short TTL.
@@ -83,9 +85,29 @@ class ClientCache:
                 self._entries[client_id] = (snapshot, read_at + self._ttl)
         return snapshot
 
+    def web_origins(self) -> frozenset[str]:
+        """The origins any enabled client lets read its answers: what a CORS preflight,
+        which names no client, is answered for. Kept like an entry, dropped with any change."""
+        entry = self._origins
+        if entry is not None and entry[1] > monotonic():
+            return entry[0]
+        if self.listen_url and self.listener is None:
+            self._start_listener()
+        generation, read_at = self._generation, monotonic()
+        rows = db.session.execute(
+            select(*SNAPSHOT_COLUMNS).where(Client.disabled_at.is_(None))
+        ).all()
+        origins = frozenset().union(*(ClientSnapshot(**row._mapping).web_origins for row in rows))
+        if self._ttl > 0 and not client_changes.has_uncommitted_changes(db.session):
+            with self._lock:
+                if generation == self._generation:
+                    self._origins = (origins, read_at + self._ttl)
+        return origins
+
     def invalidate(self, client_ids) -> None:
         with self._lock:
             self._generation += 1
+            self._origins = None
             for client_id in client_ids:
                 self._entries.pop(client_id, None)
 
@@ -95,6 +117,7 @@ class ClientCache:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._origins = None
             self._ttl = self.long_ttl if connected else self.local_ttl
 
     def _start_listener(self) -> None:
@@ -113,6 +136,7 @@ class ClientCache:
         # its own on first use, with nothing remembered from the parent.
         self._lock = threading.Lock()
         self._entries = {}
+        self._origins = None
         self._generation += 1
         self._ttl = self.local_ttl
         self.listener = None
@@ -152,6 +176,11 @@ def find(client_id) -> ClientSnapshot | None:
             None  # RFC 6749 A.1: %x20-7E; a NUL would reach the database driver, which refuses it
         )
     return current_app.extensions[EXTENSION].get(client_id)
+
+
+def web_origins() -> frozenset[str]:
+    """The origins of every enabled client's pages (ClientRules.web_origins)."""
+    return current_app.extensions[EXTENSION].web_origins()
 
 
 def _forget(client_ids: set[str]) -> None:

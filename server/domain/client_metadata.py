@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from ..config import is_loopback_host
+from ..models.clients import web_origin
 from . import resources
 from .errors import InvalidClientMetadata
 
@@ -147,6 +148,31 @@ def _uri_list(metadata: dict, field: str, *, native: bool) -> list[str]:
     if len(uris) > MAX_URIS:
         raise _refuse(field, "too_many", f"at most {MAX_URIS} URIs")
     return list(dict.fromkeys(check_uri(u, field=field, native=native) for u in uris))
+
+
+def _check_origins(metadata: dict) -> None:
+    """`allowed_cors_origins`: more web origins whose pages may read the client's answers
+    (a public client's redirect URIs give theirs already). Each an origin alone — scheme,
+    host, port —, held to the rules of a redirect URI, kept as a browser writes it."""
+    field = "allowed_cors_origins"
+    origins = metadata.get(field)
+    if not origins:
+        metadata.pop(field, None)
+        return
+    if not isinstance(origins, list):
+        raise _refuse(field, "not_a_list", "must be a list of origins")
+    if len(origins) > MAX_URIS:
+        raise _refuse(field, "too_many", f"at most {MAX_URIS} origins")
+    kept = []
+    for origin in origins:
+        check_uri(origin, field=field)
+        parts = urlsplit(origin)
+        if parts.path not in ("", "/") or parts.query or "?" in origin:
+            raise _refuse(
+                field, "not_an_origin", f"{origin!r} must be an origin: no path or query", origin
+            )
+        kept.append(web_origin(origin))
+    metadata[field] = list(dict.fromkeys(kept))
 
 
 def _check_scope(scope: object) -> str:
@@ -303,6 +329,7 @@ def check_client_metadata(metadata: dict) -> CheckedMetadata:
             metadata[name] = check_uri(metadata[name], field=name)
         else:
             metadata.pop(name, None)
+    _check_origins(metadata)
     _check_keys(metadata)
     _check_subject_type(metadata)
     _check_fapi2(metadata)

@@ -469,6 +469,12 @@ def client_metadata_message(error: InvalidClientMetadata) -> str:
             "%(value)s: enter an absolute URL, such as https://portal.example/callback.",
             value=value,
         )
+    if error.reason == "not_an_origin":
+        return _(
+            "%(value)s: an origin is a scheme and a host (and a port), such as "
+            "https://app.example.org, with no path.",
+            value=value,
+        )
     if error.reason == "required":
         return _("Enter at least one redirect URI.")
     if error.reason == "too_many":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, fields
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
@@ -74,6 +75,17 @@ class ClientRules(ClientMixin):
     def is_disabled(self) -> bool:
         return self.disabled_at is not None
 
+    @property
+    def web_origins(self) -> frozenset[str]:
+        """The origins whose pages may read this client's answers from the token and
+        revocation endpoints (CORS): a public client's are those of its http(s) redirect
+        URIs — a single-page app runs where it is redirected to —, and any client may list
+        more in `allowed_cors_origins`."""
+        origins = set(self._meta("allowed_cors_origins") or ())
+        if self.is_public:
+            origins.update(filter(None, map(web_origin, self.redirect_uris)))
+        return frozenset(origins)
+
     # --- Authlib's ClientMixin ---
     def get_client_id(self) -> str:
         return self.client_id
@@ -138,6 +150,31 @@ class ClientRules(ClientMixin):
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(uri: str) -> str | None:
+    """The origin of an http(s) URI as a browser sends it in `Origin` (RFC 6454 §6.1):
+    scheme and host in lower case, the port only when it is not the scheme's default;
+    None for any other URI."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname  # lower case, without the brackets of an IPv6 literal
+    if ":" in host:
+        host = f"[{host}]"
+    return (
+        f"{scheme}://{host}"
+        if port in (None, _DEFAULT_PORTS[scheme])
+        else f"{scheme}://{host}:{port}"
+    )
 
 
 # RFC 8252 §7.3, §8.3: the loopback IP literals; "localhost" is not among them (it may

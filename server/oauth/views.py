@@ -29,7 +29,7 @@ from .. import csp
 from ..context import request_context
 from ..extensions import csrf
 from ..services import consents
-from . import acr, dpop, pushed
+from . import acr, cors, dpop, pushed
 from . import authorize as flow
 from .ascii_tokens import ASCII_TOKEN_PARAMETERS, is_ascii_token
 from .keys import etag_of
@@ -113,6 +113,9 @@ def offer_dpop_nonce(response: Response) -> Response:
     if "HTTP_DPOP" in request.environ and request.endpoint in DPOP_ENDPOINTS:
         response.headers.setdefault("DPoP-Nonce", dpop.current_nonce())
     return response
+
+
+bp.after_request(cors.add_headers)
 
 
 @bp.before_request

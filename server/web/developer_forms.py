@@ -99,6 +99,10 @@ class ClientForm(FlaskForm):
     post_logout_redirect_uris = TextAreaField(
         _l("Post-logout redirect URIs (one per line)"), validators=[Length(max=20000)]
     )
+    allowed_cors_origins = TextAreaField(
+        _l("Web origins whose pages call Passport (one per line)"),
+        validators=[Length(max=20000)],
+    )
     backchannel_logout_uri = StringField(
         _l("Back-channel logout URI"), validators=[Optional(), Length(max=2000)]
     )
@@ -149,6 +153,7 @@ class ClientForm(FlaskForm):
             "response_types": ["code"],
             "redirect_uris": uri_lines(self.redirect_uris.data),
             "post_logout_redirect_uris": uri_lines(self.post_logout_redirect_uris.data),
+            "allowed_cors_origins": uri_lines(self.allowed_cors_origins.data),
             "scope": " ".join(self.scope.data or []),
             "id_token_signed_response_alg": self.id_token_signed_response_alg.data,
             "contacts": lines(self.contacts.data),
@@ -176,6 +181,7 @@ class ClientForm(FlaskForm):
         self.jwks.data = json.dumps(meta["jwks"], indent=2) if meta.get("jwks") else ""
         self.redirect_uris.data = "\n".join(client.redirect_uris)
         self.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
+        self.allowed_cors_origins.data = "\n".join(meta.get("allowed_cors_origins") or [])
         self.scope.data = client.scope.split()
         self.id_token_signed_response_alg.data = client.id_token_signed_response_alg
         self.contacts.data = "\n".join(meta.get("contacts") or [])

@@ -195,6 +195,38 @@ def test_edit_keeps_the_rules_and_is_audited(live_server, console):
     assert "Client changed" in console.get("/account/activity").text
 
 
+def test_a_developer_lets_pages_of_other_origins_call_passport(live_server, console):
+    """The web origins box (allowed_cors_origins): written as a browser sends Origin, kept
+    by an edit that leaves it, emptied by one that empties it."""
+    page = register(console, allowed_cors_origins="https://App.Example.org:443\nhttps://b.example")
+    client_id = shown(page, "client-id")
+    assert "https://app.example.org" in client_page(console, client_id).text
+    form = console.get(f"/developers/clients/{client_id}/edit")
+    assert "https://app.example.org\nhttps://b.example</textarea>" in form.html
+    saved = console.submit(
+        form,
+        "client_name",
+        client_name="Renamed",
+        redirect_uris=CALLBACK,
+        allowed_cors_origins="https://app.example.org\nhttps://b.example",
+        scope=["openid"],
+        id_token_signed_response_alg="RS256",
+    )
+    assert "The client has been saved." in saved.text
+    assert "https://b.example" in client_page(console, client_id).text
+    form = console.get(f"/developers/clients/{client_id}/edit")
+    saved = console.submit(
+        form,
+        "client_name",
+        redirect_uris=CALLBACK,
+        allowed_cors_origins="",
+        scope=["openid"],
+        id_token_signed_response_alg="RS256",
+    )
+    assert "The client has been saved." in saved.text
+    assert 'id="web-origins"' not in client_page(console, client_id).html
+
+
 def test_a_developer_requires_a_second_factor_of_everyone(live_server, console, person):
     """The "require two-factor authentication" box: the client's policy (require_mfa), which
     editing keeps and unticking ends; a person without 2FA is then told to turn it on."""
@@ -331,6 +363,12 @@ REFUSALS = [
     ("logo over http", {"logo_uri": "http://cdn.example/logo.png"}, "use https"),
     ("home page relative", {"client_uri": "shop.example"}, "enter an absolute URL"),
     ("contact", {"contacts": "not-an-address"}, "is not an e-mail address"),
+    (
+        "origin with a path",
+        {"allowed_cors_origins": "https://app.example/spa"},
+        "an origin is a scheme and a host",
+    ),
+    ("origin over http", {"allowed_cors_origins": "http://app.example"}, "use https"),
     ("first party by a developer", {"first_party": "y"}, "Only operators may mark"),
 ]
 
