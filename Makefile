@@ -9,9 +9,10 @@ CATALOG := translations/ru/LC_MESSAGES/messages
 # make run PORT=5050 PORTAL_PORT=5051: where Passport and the demo portal listen.
 PORT ?= 5000
 PORTAL_PORT ?= 5001
+SPA_PORT ?= 5002
 ISSUER := http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format bench bench-big mutate dist translations setup clean
+.PHONY: spa-library run test lint format bench bench-big mutate dist translations setup clean
 
 $(RUNTIME): pyproject.toml
 	@echo "Installing Passport into $(VENV) (the first time only)…"
@@ -25,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(RUNTIME) $(STAMP)
 
-setup: $(STAMP) translations
+setup: $(STAMP) translations spa-library
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
@@ -34,23 +35,37 @@ translations: $(STAMP)
 $(CATALOG).mo: $(CATALOG).po $(RUNTIME)
 	@$(BIN)/pybabel compile -d translations > /dev/null 2>&1
 
-## make run: set up what running needs, migrate, seed the demo account and portal, serve
-## Passport on :$(PORT) and the portal on :$(PORTAL_PORT) (make run PORT=5050 PORTAL_PORT=5051)
+## make run: set up what running needs, migrate, seed the demo account and portals, serve
+## Passport on :$(PORT), the portal on :$(PORTAL_PORT) and, with npm, the single-page
+## example on :$(SPA_PORT) (make run PORT=5050 PORTAL_PORT=5051 SPA_PORT=5052)
 run: export PASSPORT_ISSUER = $(ISSUER)
-run: $(RUNTIME) $(CATALOG).mo
-	@$(BIN)/passport db upgrade > $(VENV)/run.log 2>&1 || { cat $(VENV)/run.log; exit 1; }
-	@$(BIN)/passport demo --portal-url http://127.0.0.1:$(PORTAL_PORT) >> $(VENV)/run.log 2>&1 \
+run: $(RUNTIME) $(CATALOG).mo spa-library
+	@spa=""; [ -f $(SPA_LIBRARY) ] && spa="--spa-url http://127.0.0.1:$(SPA_PORT)"; \
+	$(BIN)/passport db upgrade > $(VENV)/run.log 2>&1 || { cat $(VENV)/run.log; exit 1; }; \
+	$(BIN)/passport demo --portal-url http://127.0.0.1:$(PORTAL_PORT) $$spa >> $(VENV)/run.log 2>&1 \
 		|| { cat $(VENV)/run.log; exit 1; }
 	@echo ""
 	@echo "  Passport:    $(ISSUER)"
 	@echo "  Demo portal: http://127.0.0.1:$(PORTAL_PORT)"
+	@[ -f $(SPA_LIBRARY) ] && echo "  Single-page: http://127.0.0.1:$(SPA_PORT)" \
+		|| echo "  Single-page: (needs npm; not served)"
 	@echo "  Demo login:  demo@example.org / passport-demo"
 	@echo "  Developers:  $(ISSUER)/developers/clients"
-	@echo "  (Ctrl+C stops both)"
+	@echo "  (Ctrl+C stops them all)"
 	@echo ""
-	@$(BIN)/python -m clients.portal --port $(PORTAL_PORT) --quiet & portal=$$!; \
-	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/python -m clients.portal --port $(PORTAL_PORT) --quiet & portal=$$!; spa=""; \
+	if [ -f $(SPA_LIBRARY) ]; then \
+		$(BIN)/python -m clients.spa --port $(SPA_PORT) --issuer $(ISSUER) --quiet & spa=$$!; \
+	fi; \
+	trap 'kill $$portal $$spa 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/passport run --host 127.0.0.1 --port $(PORT) --quiet
+
+# The single-page example's library, as its lock file pins it (clients/spa); skipped
+# without npm, and make run then serves the rest.
+SPA_LIBRARY := clients/spa/node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js
+spa-library:
+	@[ -f $(SPA_LIBRARY) ] || ! command -v npm > /dev/null || \
+		npm ci --prefix clients/spa --no-audit --no-fund --silent
 
 ## make test: set up, check the import contracts (pyproject.toml), run the whole suite,
 ## in one pytest-xdist worker per core (TEST_WORKERS=0: in this process; PYTEST_ARGS="-x …")

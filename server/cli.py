@@ -519,19 +519,23 @@ def keys_rotate(alg, delay):
 
 @main.command("demo")
 @click.option("--portal-url", default="http://127.0.0.1:5001", show_default=True)
+@click.option("--spa-url", help="Also the single-page example (clients/spa) served there.")
 @with_appcontext
-def demo_command(portal_url):
+def demo_command(portal_url, spa_url):
     """Seed the demo account and the demo portal.
 
-    Only what is missing; the portal's redirect URIs follow --portal-url.
+    Only what is missing; the portal's redirect URIs follow --portal-url, and those of the
+    single-page example (the public client demo-spa) --spa-url.
 
     \b
-    Example: passport demo --portal-url http://127.0.0.1:5001"""
+    Example: passport demo --portal-url http://127.0.0.1:5001 --spa-url http://127.0.0.1:5002"""
     from .domain.errors import PassportError
     from .services.demo import seed_demo
 
     try:
-        result = seed_demo(portal_url=portal_url.rstrip("/"))
+        result = seed_demo(
+            portal_url=portal_url.rstrip("/"), spa_url=spa_url.rstrip("/") if spa_url else None
+        )
     except PassportError as error:
         raise click.ClickException(error.message()) from error
     click.echo(json.dumps(result, indent=2))

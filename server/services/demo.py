@@ -20,9 +20,11 @@ DEMO_EMAIL = "demo@example.org"
 DEMO_PHONE = "+79123456789"
 DEMO_PASSWORD = "passport-demo"
 DEMO_CLIENT_ID = "demo-portal"
+DEMO_SPA_CLIENT_ID = "demo-spa"
+DEMO_NATIVE_CLIENT_ID = "demo-cli"
 
 
-def seed_demo(*, portal_url: str) -> dict:
+def seed_demo(*, portal_url: str, spa_url: str | None = None) -> dict:
     """Create what is missing; the portal's secret is kept in instance/demo-portal.json.
     The demo portal belongs to the demo account, so it shows in that developer's console.
 
@@ -64,13 +66,61 @@ def seed_demo(*, portal_url: str) -> dict:
         # Seeded before the demo account owned it: it belongs in the demo developer's console.
         client.owner_id = account.id
         db.session.commit()
-    return {
+    seeded = {
         "issuer": current_app.config["ISSUER"],
         "login": account.login,
         "password": DEMO_PASSWORD,
         "portal": portal_url,
         "portal_client_id": DEMO_CLIENT_ID,
     }
+    if find_client(DEMO_NATIVE_CLIENT_ID) is None:
+        # The command-line example (clients/native): any port of the loopback address.
+        create_client(
+            {
+                "client_name": "Command-line demo",
+                "application_type": "native",
+                "redirect_uris": ["http://127.0.0.1/callback", "http://[::1]/callback"],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "token_endpoint_auth_method": "none",
+                "scope": "openid email profile offline_access",
+            },
+            first_party=True,
+            owner_id=account.id,
+            client_id=DEMO_NATIVE_CLIENT_ID,
+        )
+    seeded["native_client_id"] = DEMO_NATIVE_CLIENT_ID
+    if spa_url:
+        _seed_spa(account, spa_url)
+        seeded.update(spa=spa_url, spa_client_id=DEMO_SPA_CLIENT_ID)
+    return seeded
+
+
+def _spa_metadata(spa_url: str) -> dict:
+    return {
+        "client_name": "Single-page demo",
+        "redirect_uris": [f"{spa_url}/callback"],
+        "post_logout_redirect_uris": [f"{spa_url}/"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_method": "none",
+        "scope": "openid email profile offline_access",
+    }
+
+
+def _seed_spa(account: Account, spa_url: str) -> None:
+    """The single-page example (clients/spa): a public client, no secret to keep; its
+    redirect URIs follow where it is served."""
+    from .clients import update_client_metadata
+
+    client = find_client(DEMO_SPA_CLIENT_ID)
+    if client is None:
+        create_client(
+            _spa_metadata(spa_url),
+            first_party=True,
+            owner_id=account.id,
+            client_id=DEMO_SPA_CLIENT_ID,
+        )
+    elif client.client_metadata.get("redirect_uris") != [f"{spa_url}/callback"]:
+        update_client_metadata(client, {**client.client_metadata, **_spa_metadata(spa_url)})
 
 
 def _portal_metadata(portal_url: str) -> dict:

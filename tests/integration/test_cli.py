@@ -189,6 +189,27 @@ def test_the_demo_portal_follows_a_new_port(invoke):
     assert json.loads(metadata)["redirect_uris"] == ["http://127.0.0.1:5051/callback"]
 
 
+def test_the_demo_registers_the_single_page_and_command_line_examples(invoke):
+    """`make run` serves clients/spa (public, its redirect URIs following --spa-url) and
+    clients/native needs a native client with loopback redirect URIs of any port."""
+    seeded = json.loads(invoke("demo", "--spa-url", "http://127.0.0.1:5002").stdout)
+    assert seeded["spa_client_id"] == "demo-spa" and seeded["native_client_id"] == "demo-cli"
+    moved = invoke("demo", "--spa-url", "http://127.0.0.1:5052")
+    assert moved.returncode == 0, moved.stderr
+    with sqlite3.connect(invoke.tmp_path / "cli.db") as database:
+        rows = dict(
+            database.execute(
+                "SELECT client_id, client_metadata FROM clients"
+                " WHERE client_id IN ('demo-spa', 'demo-cli')"
+            )
+        )
+    spa, native = json.loads(rows["demo-spa"]), json.loads(rows["demo-cli"])
+    assert spa["redirect_uris"] == ["http://127.0.0.1:5052/callback"]
+    assert spa["token_endpoint_auth_method"] == "none"
+    assert native["application_type"] == "native"
+    assert native["redirect_uris"] == ["http://127.0.0.1/callback", "http://[::1]/callback"]
+
+
 def _demo_portal_owner(passport) -> tuple:
     with sqlite3.connect(passport.tmp_path / "cli.db") as database:
         return database.execute(
