@@ -81,6 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "tree already knows (mutate/known.py)",
     )
     parser.add_argument(
+        "--known-only",
+        action="store_true",
+        help="run nothing: the table of what earlier runs on this same tree found, the "
+        "mutants none of them tried counted apart (a run cut short, or runs of several files "
+        "in parallel checkouts whose results were merged)",
+    )
+    parser.add_argument(
         "--widen",
         action="store_true",
         help="give a survivor a second run with every test that reaches its file (catches "
@@ -195,6 +202,9 @@ class Run:
             if earlier is not None:
                 score.add(mutant, *earlier)
                 score.reused += 1
+                continue
+            if self.args.known_only:
+                score.add(mutant, report.NOT_RUN)
                 continue
             reaching, never_seen = covering(mutant, by_line, called)
             tests = choose_tests(reaching, self.args.backend, reached, excluded)

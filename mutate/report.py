@@ -13,6 +13,7 @@ SURVIVED = "survived"
 UNREACHED = "unreached"  # no test reaches the line: counted as survived
 EQUIVALENT = "equivalent"
 ERROR = "error"  # pytest could not run the tests (usage, none collected): counted as survived
+NOT_RUN = "not run"  # --known-only: no run on this tree has tried it; left out of the score
 
 
 @dataclass
@@ -29,7 +30,7 @@ class FileScore:
 
     @property
     def mutants(self) -> int:
-        return len(self.results)
+        return len(self.results) - self.count(NOT_RUN)
 
     @property
     def killed(self) -> int:
@@ -53,7 +54,7 @@ class FileScore:
         return self.score is None or self.score * 100 >= threshold - 1e-9
 
     def survivors(self) -> list[tuple[Mutant, str, str]]:
-        return [r for r in self.results if r[1] not in (KILLED, TIMEOUT, EQUIVALENT)]
+        return [r for r in self.results if r[1] not in (KILLED, TIMEOUT, EQUIVALENT, NOT_RUN)]
 
 
 def percent(score: float | None) -> str:
@@ -71,9 +72,10 @@ def summary_line(file: FileScore, threshold: float) -> str:
     survived = f"{file.survived} survived" + (
         f" ({unreached} reached by no test)" if unreached else ""
     )
+    not_run = f", {file.count(NOT_RUN)} not run yet" if file.count(NOT_RUN) else ""
     return (
         f"{file.path}: {file.mutants} mutants{reused}, {killed}, {survived}, "
-        f"{file.equivalent} equivalent; score {percent(file.score)} — {verdict}"
+        f"{file.equivalent} equivalent{not_run}; score {percent(file.score)} — {verdict}"
     )
 
 

@@ -41,6 +41,17 @@ def test_score_is_killed_over_mutants_less_equivalent():
     ]
 
 
+def test_mutants_not_run_yet_are_left_out_of_the_score_and_said_apart():
+    """--known-only: the table of a run cut short scores only what was run."""
+    file = scored(report.KILLED, report.NOT_RUN, report.SURVIVED, report.NOT_RUN)
+    assert (file.mutants, file.killed, file.survived) == (2, 1, 1)
+    assert file.score == pytest.approx(1 / 2)
+    assert [status for _, status, _ in file.survivors()] == [report.SURVIVED]
+    assert "2 mutants, 1 killed, 1 survived, 0 equivalent, 2 not run yet;" in (
+        report.summary_line(file, 95)
+    )
+
+
 def test_a_file_of_equivalent_mutants_only_has_no_score_and_passes():
     file = scored(report.EQUIVALENT, report.EQUIVALENT)
     assert file.score is None
