@@ -78,6 +78,9 @@ def test_a_preflight_from_a_registered_origin_is_allowed(live_server, spa, path)
     assert int(answer.headers["Access-Control-Max-Age"]) > 0
     assert "Origin" in answer.headers["Vary"]
     assert "Access-Control-Allow-Credentials" not in answer.headers
+    # An OPTIONS that asks no method is no preflight: it is answered as any OPTIONS.
+    plain = requests.options(live_server.url + path, headers={"Origin": origin}, timeout=10)
+    assert "Access-Control-Allow-Methods" not in plain.headers
 
 
 @pytest.mark.parametrize("path", ["/token", "/revoke", "/userinfo"])
@@ -134,6 +137,12 @@ def test_a_refusal_is_readable_too(live_server, spa):
     )
     assert info.status_code == 401 and "WWW-Authenticate" in info.headers
     assert info.headers["Access-Control-Allow-Origin"] == origin
+    elsewhere = requests.get(
+        live_server.url + "/userinfo",
+        headers={"Authorization": "Bearer not-a-token", "Origin": ELSEWHERE},
+        timeout=10,
+    )
+    assert "Access-Control-Allow-Origin" not in elsewhere.headers
 
 
 def test_another_clients_origin_reads_nothing_of_this_ones_answers(live_server, spa, factories):
@@ -192,6 +201,7 @@ def test_a_disabled_clients_origin_is_no_longer_allowed(live_server, spa):
     assert (
         "Access-Control-Allow-Origin" not in preflight(live_server.url + "/token", origin).headers
     )
+    assert "Access-Control-Allow-Origin" not in bad_code(live_server, client, origin).headers
 
 
 @pytest.mark.parametrize(
