@@ -3,7 +3,7 @@ answer of /login, then again on a second run in the same clone — what a new us
 A measurement, not a test: it prints the seconds and what `make run` printed.
 
 It clones this checkout into a temporary folder (git clone: committed work only), runs
-`make run PORT=… PORTAL_PORT=…` there, polls http://127.0.0.1:PORT/login, stops the servers
+`make run PORT=… PORTAL_PORT=… SPA_PORT=…` there, polls http://127.0.0.1:PORT/login, stops the servers
 (SIGTERM to the process group), and removes the clone. Everything stays on 127.0.0.1; each
 run is bounded by --timeout.
 """
@@ -38,7 +38,13 @@ def time_run(clone: Path, port: int, portal_port: int, timeout: float) -> tuple[
     lines: list[str] = []
     started = time.monotonic()
     process = subprocess.Popen(
-        ["make", "run", f"PORT={port}", f"PORTAL_PORT={portal_port}"],
+        [
+            "make",
+            "run",
+            f"PORT={port}",
+            f"PORTAL_PORT={portal_port}",
+            f"SPA_PORT={portal_port + 1}",
+        ],
         cwd=clone,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
