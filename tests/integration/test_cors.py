@@ -231,7 +231,9 @@ def test_allowed_cors_origins_must_be_origins(live_server, origins):
     assert "allowed_cors_origins" in answer.json()["error_description"]
 
 
-@pytest.mark.parametrize("path", ["/login", "/account", "/consent", "/signup"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/account", "/consent", "/signup", "/authorize", "/end-session"]
+)
 def test_pages_for_people_answer_no_cors(live_server, spa, path):
     origin, _client = spa
     for answer in (
