@@ -168,3 +168,28 @@ def test_userinfo_takes_the_access_token_in_a_form_body_but_one_way_only(
     assert requests.get(endpoint, params={"access_token": token}, timeout=10).status_code == 401
     answer = requests.post(endpoint, json={"access_token": token}, timeout=10)
     assert answer.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "sent", ["https://other.example/callback", None], ids=["another-registered", "left-out"]
+)
+def test_a_code_is_redeemed_only_with_the_redirect_uri_it_was_sent_to(live_server, factories, sent):
+    """RFC 6749 §4.1.3: the token request repeats the authorization request's redirect_uri,
+    identical — not another URI the client registered, and not left out."""
+    first = "http://127.0.0.1:9/callback"
+    client = factories.client(
+        first_party=True,
+        redirect_uri=first,
+        redirect_uris=[first, "https://other.example/callback"],
+    )
+    portal = RelyingParty(live_server.url, client)
+    person = factories.account()
+    with Browser(live_server.url) as browser:
+        back = portal.authorize(browser, login=person.email, password=person.password)
+    form = {**portal.code_form(back), "redirect_uri": sent}
+    refused = portal.post("token_endpoint", {k: v for k, v in form.items() if v is not None})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    # The code is spent by the refusal or not, the right request shows the rule is the URI.
+    with Browser(live_server.url) as browser:
+        again = portal.authorize(browser, login=person.email, password=person.password)
+    assert portal.post("token_endpoint", portal.code_form(again)).status_code == 200
