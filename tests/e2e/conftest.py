@@ -116,3 +116,12 @@ def serving(portal: DemoPortal):
 def demo_portal(live_server):
     with serving(DemoPortal(live_server.url)) as portal:
         yield portal
+
+
+def sign_in(page, base_url: str, person) -> None:
+    """Sign in on Passport's page at `base_url` with the person's e-mail and password."""
+    page.goto(base_url + "/login")
+    page.fill("#login", person.email)
+    page.fill("#password", person.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(base_url + "/account")

@@ -8,6 +8,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import sign_in
+
 # A 1×1 PNG, served for the registered logo's https address (the browser never leaves 127.0.0.1).
 LOGO = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -90,14 +92,6 @@ def test_register_a_portal_and_sign_in_through_it(live_server, demo_portal, deve
     assert claims["email"] == developer.email and claims["aud"] == [client_id]
 
 
-def sign_in_to_the_console(page, live_server, developer) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("#login", developer.email)
-    page.fill("#password", developer.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/account")
-
-
 def register_a_web_app(page, live_server, name: str) -> None:
     page.goto(live_server.url + "/developers/clients/new")
     page.fill("#client_name", name)
@@ -122,7 +116,7 @@ def test_copy_buttons_and_changes_that_ask_first(live_server, chromium, develope
     refused_scripts = []
     page.on("console", lambda message: refused_scripts.append(message.text))
     try:
-        sign_in_to_the_console(page, live_server, developer)
+        sign_in(page, live_server.url, developer)
         register_a_web_app(page, live_server, "Самовар")
         secret = page.inner_text("#secret-value").strip()
         client_id = page.inner_text("#client-id").strip()
@@ -180,7 +174,7 @@ def test_without_javascript_the_values_stay_and_changes_still_ask(live_server, c
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        sign_in_to_the_console(page, live_server, developer)
+        sign_in(page, live_server.url, developer)
         register_a_web_app(page, live_server, "Samovar")
         # No button that would do nothing: the values are there to be selected.
         assert page.locator("button.copy").count() == 2

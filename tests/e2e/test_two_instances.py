@@ -8,6 +8,7 @@ import pytest
 
 from ..conftest import LiveServer, build_app
 from ..support.factories import Factories
+from .conftest import sign_in
 
 
 @pytest.fixture
@@ -18,23 +19,15 @@ def second_server(server_settings, tmp_path):
     server.stop()
 
 
-def sign_in(page, server, person) -> None:
-    page.goto(server.url + "/login")
-    page.fill("#login", person.email)
-    page.fill("#password", person.password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(server.url + "/account")
-
-
 def test_two_passports_on_one_host_keep_their_sessions_apart(live_server, second_server, chromium):
     first, second = Factories(live_server).account(), Factories(second_server).account()
     context = chromium.new_context(locale="en-US")
     page = context.new_page()
     try:
-        sign_in(page, live_server, first)
+        sign_in(page, live_server.url, first)
         page.goto(second_server.url + "/account")
         page.wait_for_url(second_server.url + "/login**")  # not signed in there
-        sign_in(page, second_server, second)
+        sign_in(page, second_server.url, second)
         page.goto(live_server.url + "/account")
         assert page.url == live_server.url + "/account"  # still signed in here
         assert first.email in page.content() and second.email not in page.content()

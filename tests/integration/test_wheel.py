@@ -10,7 +10,6 @@ compiled into the wheel. Nothing of the checkout is on the path of what runs.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -28,7 +27,7 @@ from ..support.browser import Browser
 from ..support.delivery import wait_until
 from ..support.mail import text_of
 from ..support.ports import free_port
-from ..support.receiver import sms_code
+from ..support.receiver import sms_code, sms_texts
 from ..support.signup import sign_up
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -204,10 +203,10 @@ def test_serves_in_russian_and_english(installed, mailbox, sms_gateway):
         with Browser(url, accept_language="ru") as browser:
             waiting = sign_up(browser, phone, PASSWORD)
             assert waiting.url.endswith("/signup/confirm"), waiting.text[:300]
-        assert wait_until(lambda: _sms_to(sms_gateway, phone), timeout=30), "no SMS sent"
+        assert wait_until(lambda: sms_texts(sms_gateway, phone), timeout=30), "no SMS sent"
         code = sms_code(sms_gateway, phone)
         text = "Passport sign-up code: %(code)s. Do not tell it to anyone."
-        assert _sms_to(sms_gateway, phone)[-1] == ru.gettext(text) % {"code": code}
+        assert sms_texts(sms_gateway, phone)[-1] == ru.gettext(text) % {"code": code}
     finally:
         for process in (worker, server):
             process.terminate()
@@ -219,8 +218,3 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.ConnectionError:
         return False
-
-
-def _sms_to(gateway, number: str) -> list[str]:
-    sent = [json.loads(r.body) for r in gateway.snapshot() if r.path == "/sms"]
-    return [s["text"] for s in sent if s["to"] == number]

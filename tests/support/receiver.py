@@ -117,7 +117,12 @@ class Receiver(LocalService):
             return list(self.received)
 
 
-def sms_code(gateway: Receiver, number: str) -> str:
-    """The six-digit code in the last SMS the gateway took for `number` (E.164)."""
+def sms_texts(gateway: Receiver, number: str) -> list[str]:
+    """The texts of the SMS the gateway took for `number` (E.164), oldest first."""
     sent = [json.loads(r.body) for r in gateway.snapshot() if r.path == "/sms"]
-    return re.search(r"\b(\d{6})\b", [s for s in sent if s["to"] == number][-1]["text"]).group(1)
+    return [s["text"] for s in sent if s["to"] == number]
+
+
+def sms_code(gateway: Receiver, number: str) -> str:
+    """The six-digit code in the last SMS the gateway took for `number`."""
+    return re.search(r"\b(\d{6})\b", sms_texts(gateway, number)[-1]).group(1)
